@@ -1,0 +1,201 @@
+"""The `recsys-quiz` command line: picks a surface and wires it to the core, importing a surface only when asked."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.config import CoreSettings
+
+EXIT_INTERRUPTED = 130
+RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` again to resume."
+
+
+def _settings(args: argparse.Namespace) -> CoreSettings:
+    from pydantic import ValidationError
+
+    from bot.config import CoreSettings
+
+    try:
+        settings = CoreSettings()
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise SystemExit(f"recsys-quiz: bad setting: {problems}") from None
+    if getattr(args, "db", None):
+        settings = settings.model_copy(update={"db_path": Path(args.db)})
+    return settings
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "player"
+
+
+def _console_origin(user: str) -> object:
+    from bot.origin import Origin
+
+    return Origin(platform="console", space_id="local", user_id=user, display_name=user)
+
+
+def _run_async(main: object) -> int:
+    from bot.content import ContentError
+    from bot.store import SchemaTooNewError
+
+    try:
+        return asyncio.run(main)  # type: ignore[arg-type]
+    except ContentError as error:
+        print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
+        return 2
+    except SchemaTooNewError as error:
+        print(f"recsys-quiz: {error}", file=sys.stderr)
+        return 2
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from adapters.console.play import play
+    from bot.runtime import open_engine
+
+    settings = _settings(args)
+    console = Console(highlight=False)
+    user = (args.user or _default_user()).strip()
+    if not user:
+        print("recsys-quiz: --user cannot be empty", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            try:
+                return await play(engine, _console_origin(user), args.deck, console, console.input)  # type: ignore[arg-type]
+            except EOFError:
+                console.print(f"\n{RESUME_HINT}")
+                return 0
+
+    try:
+        return _run_async(main())
+    except KeyboardInterrupt:
+        console.print(f"\n{RESUME_HINT}")
+        return EXIT_INTERRUPTED
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from adapters.console.render import render
+    from bot.origin import Origin
+    from bot.runtime import open_engine
+
+    settings = _settings(args)
+    platform, _, space = args.space.partition(":")
+    if not platform or not space:
+        print("recsys-quiz: --space takes PLATFORM:SPACE_ID, for example console:local or discord:1234", file=sys.stderr)
+        return 2
+    viewer = Origin(platform=platform, space_id=space, user_id="-", display_name="")
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            reply = await engine.leaderboard(viewer)
+        Console(highlight=False).print(render(reply.view))
+        return 0
+
+    return _run_async(main())
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from adapters.console.render import render
+    from bot.runtime import open_engine
+
+    settings = _settings(args)
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            reply = await engine.stats(_console_origin(args.user))  # type: ignore[arg-type]
+        Console(highlight=False).print(render(reply.view))
+        return 0
+
+    return _run_async(main())
+
+
+def cmd_content_check(args: argparse.Namespace) -> int:
+    from bot.content import ContentError, default_content_dir, load_decks
+
+    directory = Path(args.dir) if args.dir else default_content_dir()
+    try:
+        decks = load_decks(directory)
+    except ContentError as error:
+        for message in error.messages:
+            print(message, file=sys.stderr)
+        print(f"{len(error.messages)} problem(s) found.", file=sys.stderr)
+        return 1
+    for deck in decks:
+        print(f"ok  {deck.id} v{deck.version}: {deck.title} ({len(deck.questions)} questions, {len(deck.tips)} tips)")
+    return 0
+
+
+def cmd_discord(args: argparse.Namespace) -> int:
+    from adapters.discord.main import run
+
+    return run(args)
+
+
+def cmd_slack(args: argparse.Namespace) -> int:
+    from adapters.slack.main import run
+
+    return run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="recsys-quiz",
+        description="Study quiz for RecSys Platform Engineer interviews, in the terminal, on Discord and on Slack.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    play = commands.add_parser("play", help="play a quiz run in the terminal")
+    play.add_argument("--db", metavar="PATH", help="SQLite database file (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    play.add_argument("--user", metavar="NAME", help="who is playing (default: your login name)")
+    play.add_argument("--deck", metavar="ID", help="deck to play (default: the first deck)")
+    play.set_defaults(func=cmd_play)
+
+    board = commands.add_parser("leaderboard", help="print the people on a database by points")
+    board.add_argument("--db", metavar="PATH", help="SQLite database file")
+    board.add_argument("--space", default="console:local", help="whose board: PLATFORM:SPACE_ID (default: console:local)")
+    board.set_defaults(func=cmd_leaderboard)
+
+    stats = commands.add_parser("stats", help="print one person's progress")
+    stats.add_argument("--user", metavar="NAME", default=_default_user(), help="whose stats (default: your login name)")
+    stats.add_argument("--db", metavar="PATH", help="SQLite database file")
+    stats.set_defaults(func=cmd_stats)
+
+    content = commands.add_parser("content", help="work with quiz decks")
+    content_commands = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    check = content_commands.add_parser("check", help="validate every deck in a folder")
+    check.add_argument("dir", nargs="?", help="folder of deck YAML files (default: the shipped decks)")
+    check.set_defaults(func=cmd_content_check)
+
+    discord = commands.add_parser("discord", help="run the Discord bot")
+    discord.add_argument("--invite", action="store_true", help="print the bot's invite URL and exit")
+    discord.set_defaults(func=cmd_discord)
+
+    slack = commands.add_parser("slack", help="run the Slack app (Socket Mode or HTTP)")
+    slack.set_defaults(func=cmd_slack)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

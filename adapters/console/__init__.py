@@ -1,0 +1,1 @@
+"""The terminal surface: play a run, print boards and stats with rich."""

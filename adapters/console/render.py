@@ -1,0 +1,144 @@
+"""Rich renderables for every view type; user text is always plain Text, never parsed as markup."""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from bot.views import (
+    AnswerFeedback,
+    HelpView,
+    LeaderboardView,
+    Notice,
+    QuestionCard,
+    ScoreCard,
+    StatsView,
+    TipLine,
+    TipsView,
+)
+
+_TONE_STYLE = {"info": "cyan", "success": "green", "warning": "yellow", "error": "red"}
+
+
+@singledispatch
+def render(view: object) -> RenderableType:
+    """The rich renderable of one view."""
+    raise TypeError(f"no console renderer for {type(view).__name__}")
+
+
+def _tips(tips: tuple[TipLine, ...]) -> Text:
+    text = Text()
+    for tip in tips:
+        text.append(f"• {tip.title}: ", style="bold")
+        text.append(f"{tip.text}\n")
+    return text
+
+
+@render.register
+def _(card: QuestionCard) -> RenderableType:
+    body = Text()
+    if card.note:
+        body.append(f"{card.note}\n\n", style="italic")
+    body.append(card.prompt + "\n", style="bold")
+    for option in card.options:
+        body.append(f"\n{option.letter}) ", style="bold cyan")
+        body.append(option.text + "\n")
+    title = f"Question {card.position} / {card.total} · {card.topic}"
+    return Panel(body, title=Text(title), subtitle=Text(card.deck_title), title_align="left", border_style="cyan")
+
+
+@render.register
+def _(feedback: AnswerFeedback) -> RenderableType:
+    body = Text()
+    verdict = "Correct: that's the best answer." if feedback.correct else f"Not the best answer. The best was {feedback.best.letter}."
+    body.append(verdict + "\n", style="bold green" if feedback.correct else "bold red")
+    body.append(f"\nYou chose {feedback.chosen.letter}.", style="bold")
+    if feedback.missed:
+        body.append(" What it misses: ", style="bold")
+        body.append(feedback.missed)
+    body.append("\n\nWhy the best answer is best: ", style="bold")
+    body.append(feedback.explanation)
+    if not feedback.correct:
+        body.append(f"\n\nBest answer ({feedback.best.letter}): ", style="bold")
+        body.append(feedback.best.text)
+    body.append(f"\n\n{feedback.scoring_note}", style="italic")
+    title = f"Question {feedback.position} / {feedback.total} · {feedback.topic}"
+    return Panel(body, title=Text(title), title_align="left", border_style="green" if feedback.correct else "red")
+
+
+@render.register
+def _(card: ScoreCard) -> RenderableType:
+    table = Table(title="Result per topic", show_edge=False)
+    table.add_column("Topic")
+    table.add_column("Correct", justify="right")
+    for topic in card.topics:
+        table.add_row(Text(topic.topic), f"{topic.correct} / {topic.total}")
+    head = Text(f"Score: {card.score} / {card.total}   Points earned: {card.points}\n", style="bold")
+    tips = Text("\nStructure for RecSys interview answers\n", style="bold")
+    tips.append_text(_tips(card.tips))
+    tips.append(f"\n{card.scoring_note}", style="italic")
+    return Panel(Group(head, table, tips), title=Text(f"Score card · {card.deck_title}"), title_align="left", border_style="magenta")
+
+
+@render.register
+def _(view: TipsView) -> RenderableType:
+    return Panel(_tips(view.tips), title=Text(f"Tips · {view.deck_title}"), title_align="left")
+
+
+@render.register
+def _(view: HelpView) -> RenderableType:
+    body = Text(view.intro + "\n\n")
+    body.append("Commands\n", style="bold")
+    body.append("  recsys-quiz play [--deck ID] [--user NAME]   play a run in the terminal\n")
+    body.append("  recsys-quiz leaderboard                      who has the most points\n")
+    body.append("  recsys-quiz stats --user NAME                your progress\n")
+    body.append("\nDecks\n", style="bold")
+    for deck in view.decks:
+        body.append(f"  {deck.id}: {deck.title} ({deck.questions} questions)\n")
+    body.append(f"\n{view.scoring_rule}", style="italic")
+    return Panel(body, title="recsys-quiz", title_align="left")
+
+
+@render.register
+def _(board: LeaderboardView) -> RenderableType:
+    table = Table(title=Text(f"{board.title} · {board.window} ({board.timezone})"), show_edge=False)
+    table.add_column("Rank", justify="right")
+    table.add_column("Name")
+    table.add_column("Points", justify="right")
+    if any(row.detail for row in board.rows):
+        table.add_column("")
+    for row in board.rows:
+        cells = [str(row.rank), Text(row.name, style="bold" if row.is_asker else ""), str(row.points)]
+        table.add_row(*cells, *([Text(row.detail)] if any(r.detail for r in board.rows) else []))
+    parts: list[RenderableType] = [table if board.rows else Text(board.empty_text)]
+    if board.pages > 1:
+        parts.append(Text(f"Page {board.page} / {board.pages}"))
+    if board.footer:
+        parts.append(Text(board.footer))
+    parts.append(Text(board.ranking_rule, style="italic"))
+    return Group(*parts)
+
+
+@render.register
+def _(stats: StatsView) -> RenderableType:
+    body = Text(f"Points: {stats.points}   Answers: {stats.answers}\n", style="bold")
+    for deck in stats.decks:
+        body.append(f"{deck.deck_title}: {deck.answered} / {deck.total} completed, {deck.runs_finished} run(s) finished\n")
+    for topic in stats.topics:
+        body.append(f"  {topic.topic}: {topic.correct} / {topic.answered} correct\n")
+    if stats.weakest_topic:
+        body.append(f"Weakest topic: {stats.weakest_topic}\n", style="bold yellow")
+    for line in stats.lines:
+        body.append(line + "\n")
+    if not stats.answers:
+        body.append("No answers yet: run `recsys-quiz play` to start.\n")
+    return Panel(body, title=Text(f"Stats · {stats.name}"), title_align="left")
+
+
+@render.register
+def _(view: Notice) -> RenderableType:
+    return Panel(Text(view.text), title=Text(view.title), title_align="left", border_style=_TONE_STYLE[view.tone])

@@ -1,0 +1,115 @@
+"""Button action ids: every button carries its own action as a short versioned string (`rq1:...`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+PREFIX = "rq1"
+# Discord's custom_id limit; Slack allows 255 for action_id, so the smaller one rules.
+MAX_ACTION_ID_LENGTH = 100
+
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+RowId = Annotated[int, Field(ge=1, le=2**62)]
+Position = Annotated[int, Field(ge=0, le=999)]
+
+
+class ActionIdError(ValueError):
+    """An action id that does not decode to a known action (tampered, truncated or from elsewhere)."""
+
+
+class Action(BaseModel):
+    """Base of every action a button can carry; `verb` and the field order define the id."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    verb: ClassVar[str]
+
+    def encode(self) -> str:
+        return encode(self)
+
+
+class AnswerAction(Action):
+    """Pick an option (by its stable key) for the question at `position` in a personal run."""
+
+    verb: ClassVar[str] = "a"
+    run_id: RowId
+    position: Position
+    option_key: Slug
+
+
+class NextAction(Action):
+    """Go on in a personal run: the next unanswered question, or the score card when done."""
+
+    verb: ClassVar[str] = "n"
+    run_id: RowId
+
+
+class StartAction(Action):
+    """Start (or resume) a personal run of a deck."""
+
+    verb: ClassVar[str] = "s"
+    deck_id: Slug
+
+
+class TipsAction(Action):
+    """Show a deck's answer-structure tips."""
+
+    verb: ClassVar[str] = "t"
+    deck_id: Slug
+
+
+ACTION_TYPES: dict[str, type[Action]] = {}
+
+
+def register(action_type: type[Action]) -> type[Action]:
+    """Add an action type to the codec; verbs must be unique."""
+    if action_type.verb in ACTION_TYPES:
+        raise ValueError(f"verb {action_type.verb!r} is already used by {ACTION_TYPES[action_type.verb].__name__}")
+    if ":" in action_type.verb:
+        raise ValueError("a verb cannot contain ':'")
+    ACTION_TYPES[action_type.verb] = action_type
+    return action_type
+
+
+for _type in (AnswerAction, NextAction, StartAction, TipsAction):
+    register(_type)
+
+
+def encode(action: Action) -> str:
+    """The action as `rq1:<verb>:<field>:...`, in field order."""
+    parts = [PREFIX, action.verb, *(str(getattr(action, name)) for name in type(action).model_fields)]
+    if any(":" in part for part in parts[2:]):
+        raise ValueError(f"action field contains ':': {action!r}")
+    text = ":".join(parts)
+    if len(text) > MAX_ACTION_ID_LENGTH:
+        raise ValueError(f"action id over {MAX_ACTION_ID_LENGTH} characters: {text!r}")
+    return text
+
+
+def decode(text: object) -> Action:
+    """Parse an action id; anything but a canonical id of a known action raises ActionIdError."""
+    if not isinstance(text, str):
+        raise ActionIdError("an action id must be text")
+    if len(text) > MAX_ACTION_ID_LENGTH:
+        raise ActionIdError("action id is too long")
+    prefix, _, rest = text.partition(":")
+    if prefix != PREFIX:
+        raise ActionIdError("not a recsys-quiz action id (or from an unsupported version)")
+    verb, _, rest = rest.partition(":")
+    action_type = ACTION_TYPES.get(verb)
+    if action_type is None:
+        raise ActionIdError("unknown action")
+    names = list(action_type.model_fields)
+    values = rest.split(":") if names else ([] if rest == "" else [rest])
+    if len(values) != len(names):
+        raise ActionIdError("wrong number of fields for this action")
+    try:
+        action = action_type.model_validate(dict(zip(names, values, strict=True)))
+    except ValidationError:
+        raise ActionIdError("a field of the action id is not valid") from None
+    # Only the canonical spelling is accepted: "012" or " 12" never alias another button.
+    if encode(action) != text:
+        raise ActionIdError("action id is not in canonical form")
+    return action
+

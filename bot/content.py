@@ -1,0 +1,215 @@
+"""Quiz decks: pydantic models of deck, question and option, and the YAML loader that names the bad field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import PydanticCustomError
+
+# Ids travel inside button action ids (at most 100 characters on Discord), so they stay short slugs.
+DeckId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+QuestionId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
+OptionKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,23}$")]
+
+# One option must fit one Discord embed field (1024) and one Slack section (3000) with its letter.
+OPTION_TEXT_LIMIT = 1000
+PROMPT_LIMIT = 1000
+EXPLANATION_LIMIT = 1000
+MISSES_LIMIT = 400
+MIN_OPTIONS = 2
+MAX_OPTIONS = 5  # Discord allows 5 buttons in one row; the card keeps all answers in one row.
+
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Option(_Frozen):
+    """One answer a candidate might give; `misses` says what a wrong one leaves out."""
+
+    key: OptionKey
+    text: Annotated[_Text, Field(max_length=OPTION_TEXT_LIMIT)]
+    correct: bool = False
+    misses: Annotated[_Text, Field(max_length=MISSES_LIMIT)] | None = None
+
+
+class Question(_Frozen):
+    """An interviewer's question with its options and the explanation of the best answer."""
+
+    id: QuestionId
+    version: Annotated[int, Field(ge=1)] = 1
+    topic: Annotated[_Text, Field(max_length=80)]
+    prompt: Annotated[_Text, Field(max_length=PROMPT_LIMIT)]
+    options: tuple[Option, ...]
+    explanation: Annotated[_Text, Field(max_length=EXPLANATION_LIMIT)]
+
+    @field_validator("options")
+    @classmethod
+    def _options_make_one_question(cls, options: tuple[Option, ...]) -> tuple[Option, ...]:
+        if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+            raise PydanticCustomError(
+                "deck", "needs {low} to {high} options, found {n}", {"low": MIN_OPTIONS, "high": MAX_OPTIONS, "n": len(options)}
+            )
+        correct = [o for o in options if o.correct]
+        if len(correct) != 1:
+            raise PydanticCustomError("deck", "exactly one option must be correct, found {n}", {"n": len(correct)})
+        keys = [o.key for o in options]
+        duplicates = sorted({k for k in keys if keys.count(k) > 1})
+        if duplicates:
+            raise PydanticCustomError("deck", "option keys must be unique, repeated: {keys}", {"keys": ", ".join(duplicates)})
+        for index, option in enumerate(options):
+            if option.correct and option.misses:
+                raise PydanticCustomError("deck", "[{i}] the correct option must not have `misses`", {"i": index})
+            if not option.correct and not option.misses:
+                raise PydanticCustomError(
+                    "deck", "[{i}] ({key}) a wrong option needs `misses`: what it leaves out", {"i": index, "key": option.key}
+                )
+        return options
+
+    @property
+    def correct_option(self) -> Option:
+        return next(o for o in self.options if o.correct)
+
+    def option(self, key: str) -> Option | None:
+        return next((o for o in self.options if o.key == key), None)
+
+
+class Tip(_Frozen):
+    """One 'how to structure your answer' tip shown on the score card."""
+
+    title: Annotated[_Text, Field(max_length=120)]
+    text: Annotated[_Text, Field(max_length=500)]
+
+
+class Deck(_Frozen):
+    """A quiz deck: one YAML file under the content folder."""
+
+    id: DeckId
+    version: Annotated[int, Field(ge=1)] = 1
+    title: Annotated[_Text, Field(max_length=120)]
+    description: Annotated[_Text, Field(max_length=500)]
+    tips: tuple[Tip, ...] = ()
+    questions: tuple[Question, ...]
+
+    @field_validator("questions")
+    @classmethod
+    def _questions_are_unique(cls, questions: tuple[Question, ...]) -> tuple[Question, ...]:
+        if not questions:
+            raise PydanticCustomError("deck", "a deck needs at least one question")
+        ids = [q.id for q in questions]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise PydanticCustomError("deck", "question ids must be unique, repeated: {ids}", {"ids": ", ".join(duplicates)})
+        return questions
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+class ContentError(Exception):
+    """Decks that failed to load; each message names the file and the field."""
+
+    def __init__(self, messages: list[str]) -> None:
+        super().__init__("\n".join(messages))
+        self.messages = messages
+
+
+class DeckLibrary:
+    """The loaded decks, by id, in file-name order (the first is the default)."""
+
+    def __init__(self, decks: list[Deck]) -> None:
+        if not decks:
+            raise ContentError(["no decks found"])
+        self._decks = {deck.id: deck for deck in decks}
+
+    def __iter__(self) -> Iterator[Deck]:
+        return iter(self._decks.values())
+
+    def __len__(self) -> int:
+        return len(self._decks)
+
+    @property
+    def default(self) -> Deck:
+        return next(iter(self._decks.values()))
+
+    def get(self, deck_id: str | None) -> Deck | None:
+        return self.default if deck_id is None else self._decks.get(deck_id)
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for item in loc:
+        text += f"[{item}]" if isinstance(item, int) else (f".{item}" if text else str(item))
+    return text or "(top level)"
+
+
+def load_deck_file(path: Path) -> Deck:
+    """Load one deck, raising ContentError with `file: field: problem` messages."""
+    name = _display(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ContentError([f"{name}: cannot read: {error.strerror}"]) from None
+    except UnicodeDecodeError:
+        raise ContentError([f"{name}: not UTF-8 text"]) from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ContentError([f"{name}: {where}malformed YAML: {problem}"]) from None
+    if not isinstance(raw, dict):
+        raise ContentError([f"{name}: a deck must be a YAML mapping with id, title, description, tips and questions"])
+    try:
+        return Deck.model_validate(raw)
+    except ValidationError as error:
+        raise ContentError([f"{name}: {_field_path(e['loc'])}: {e['msg']}" for e in error.errors()]) from None
+
+
+def deck_files(directory: Path) -> list[Path]:
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])
+
+
+def load_decks(directory: Path) -> DeckLibrary:
+    """Load every deck in a folder; all problems of all files are reported together."""
+    if not directory.is_dir():
+        raise ContentError([f"{_display(directory)}: not a folder of deck YAML files"])
+    decks: list[Deck] = []
+    messages: list[str] = []
+    seen: dict[str, Path] = {}
+    files = deck_files(directory)
+    if not files:
+        messages.append(f"{_display(directory)}: no .yaml deck files found")
+    for path in files:
+        try:
+            deck = load_deck_file(path)
+        except ContentError as error:
+            messages.extend(error.messages)
+            continue
+        if deck.id in seen:
+            messages.append(f"{_display(path)}: id: deck id '{deck.id}' is already used by {_display(seen[deck.id])}")
+            continue
+        seen[deck.id] = path
+        decks.append(deck)
+    if messages:
+        raise ContentError(messages)
+    return DeckLibrary(decks)
+
+
+def default_content_dir() -> Path:
+    """The folder of decks shipped with the package."""
+    import content
+
+    return Path(content.__file__).parent

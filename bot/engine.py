@@ -1,0 +1,355 @@
+"""The quiz engine: platform-neutral use cases (start, answer, next, tips, help, boards, stats) that return views."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.actions import Action, ActionIdError, AnswerAction, NextAction, StartAction, TipsAction, decode
+from bot.content import Deck, DeckLibrary, Question
+from bot.origin import Origin
+from bot.store import Answer, PlanStep, Run, SQLiteStore
+from bot.views import (
+    AnswerFeedback,
+    Button,
+    CommandHelp,
+    DeckLine,
+    DeckProgress,
+    HelpView,
+    LeaderboardRow,
+    LeaderboardView,
+    OptionLine,
+    QuestionCard,
+    Reply,
+    ScoreCard,
+    StatsView,
+    TipLine,
+    TipsView,
+    TopicAccuracy,
+    TopicResult,
+    notice,
+)
+
+log = logging.getLogger(__name__)
+
+LETTERS = "ABCDE"
+SCORING_RULE = (
+    "A correct answer scores 1 point the first time you ever answer that question. "
+    "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points."
+)
+RANKING_RULE = "Ranked by points; equal points share a rank (1, 2, 2, 4)."
+BOARD_PAGE_SIZE = 10
+
+ActionHandler = Callable[[Origin, Any], Awaitable[Reply]]
+
+
+def _letter(index: int) -> str:
+    return LETTERS[index]
+
+
+class QuizEngine:
+    """Holds the store and the decks; every method takes an Origin and returns a Reply."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        decks: DeckLibrary,
+        *,
+        clock: Callable[[], float] = time.time,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.store = store
+        self.decks = decks
+        self._clock = clock
+        self._rng = rng or random.SystemRandom()
+        self._handlers: dict[type[Action], ActionHandler] = {
+            AnswerAction: self._answer,
+            NextAction: self._next,
+            StartAction: lambda origin, action: self.start(origin, action.deck_id),
+            TipsAction: lambda origin, action: self.tips(action.deck_id),
+        }
+
+    def on(self, action_type: type[Action], handler: ActionHandler) -> None:
+        """Route another action type (added by a later feature) to its handler."""
+        self._handlers[action_type] = handler
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    # Entry points -------------------------------------------------------------------------------
+
+    async def handle(self, origin: Origin, action_id: object) -> Reply:
+        """Carry out the action a button carries; a bad id gets a clear notice, never an exception."""
+        try:
+            action = decode(action_id)
+        except ActionIdError as error:
+            return notice(
+                "That button doesn't work",
+                f"It does not carry a valid recsys-quiz action ({error}), so nothing was recorded. "
+                f"{self._start_hint(origin)} to get a fresh question.",
+                tone="warning",
+            )
+        handler = self._handlers.get(type(action))
+        if handler is None:
+            return notice("That button isn't available", "This action is not supported here. Nothing was recorded.", tone="warning")
+        return await handler(origin, action)
+
+    async def start(self, origin: Origin, deck_id: str | None = None) -> Reply:
+        """Start a personal run of a deck, or resume the open one at its first unanswered question."""
+        deck = self.decks.get(deck_id)
+        if deck is None:
+            return self._unknown_deck(deck_id)
+        person_id = await self.store.ensure_person(origin, self._now())
+        run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+        if not created and not self._plan_fits(run, deck):
+            # The deck was edited since this run began (a question or option went away): close it, start afresh.
+            log.info("closing run %s: deck %s changed since it started", run.run_id, deck.id)
+            await self.store.finish_run(run.run_id, self._now())
+            run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+        answers = await self.store.run_answers(run.run_id)
+        position = len(answers)
+        note = None if created else f"Resumed where you left off: question {position + 1} of {len(run.plan)}."
+        return Reply(view=self._question_card(deck, run, position, note), ephemeral=True)
+
+    async def tips(self, deck_id: str | None = None) -> Reply:
+        deck = self.decks.get(deck_id)
+        if deck is None:
+            return self._unknown_deck(deck_id)
+        return Reply(view=TipsView(deck_title=deck.title, tips=self._tip_lines(deck)), ephemeral=True)
+
+    def help(self) -> Reply:
+        commands = (
+            CommandHelp(usage="start [deck]", description="Start a private quiz run, or resume the one you left."),
+            CommandHelp(usage="tips [deck]", description="How to structure a strong answer."),
+            CommandHelp(usage="leaderboard", description="Who has the most points here."),
+            CommandHelp(usage="stats", description="Your progress, accuracy per topic and weakest topic."),
+            CommandHelp(usage="help", description="This help."),
+        )
+        decks = tuple(DeckLine(id=d.id, title=d.title, questions=len(d.questions)) for d in self.decks)
+        view = HelpView(
+            intro=(
+                "recsys-quiz asks real RecSys Platform Engineer interview questions. Pick the best-structured "
+                "answer with the buttons; every answer gets feedback on what the others miss."
+            ),
+            commands=commands,
+            decks=decks,
+            scoring_rule=SCORING_RULE,
+            buttons=(Button(label="Start", action_id=StartAction(deck_id=self.decks.default.id).encode(), style="primary"),),
+        )
+        return Reply(view=view, ephemeral=True)
+
+    async def leaderboard(self, origin: Origin) -> Reply:
+        """People of the asker's space by all-time points."""
+        rows = await self.store.people_board(origin.platform, origin.space_id, BOARD_PAGE_SIZE)
+        view = LeaderboardView(
+            title="Leaderboard: people",
+            window="All time",
+            timezone="UTC",
+            ranking_rule=f"{RANKING_RULE} {SCORING_RULE}",
+            rows=tuple(
+                LeaderboardRow(rank=r.rank, name=r.display_name, points=r.points, is_asker=r.user_id == origin.user_id)
+                for r in rows
+            ),
+        )
+        return Reply(view=view, ephemeral=True)
+
+    async def stats(self, origin: Origin) -> Reply:
+        """The asker's progress per deck, accuracy per topic and weakest topic."""
+        person_id = await self.store.person_id(origin)
+        tallies = await self.store.question_tallies(person_id) if person_id is not None else []
+        finished = await self.store.finished_runs(person_id) if person_id is not None else {}
+        points, answers = await self.store.person_totals(person_id) if person_id is not None else (0, 0)
+        decks: list[DeckProgress] = []
+        topics: dict[str, list[int]] = {}
+        for deck in self.decks:
+            answered_ids = {t.question_id for t in tallies if t.deck_id == deck.id}
+            known = [q for q in deck.questions if q.id in answered_ids]
+            if not known and not finished.get(deck.id):
+                continue
+            decks.append(
+                DeckProgress(
+                    deck_title=deck.title, answered=len(known), total=len(deck.questions), runs_finished=finished.get(deck.id, 0)
+                )
+            )
+            for tally in (t for t in tallies if t.deck_id == deck.id):
+                question = deck.question(tally.question_id)
+                if question is not None:
+                    counts = topics.setdefault(question.topic, [0, 0])
+                    counts[0] += tally.correct
+                    counts[1] += tally.answered
+        topic_views = tuple(TopicAccuracy(topic=t, correct=c, answered=n) for t, (c, n) in sorted(topics.items()))
+        weakest = min(topic_views, key=lambda t: (t.correct / t.answered, t.topic)).topic if topic_views else None
+        view = StatsView(name=origin.name, decks=tuple(decks), topics=topic_views, weakest_topic=weakest, points=points, answers=answers)
+        return Reply(view=view, ephemeral=True)
+
+    # Buttons ------------------------------------------------------------------------------------
+
+    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
+        run = await self.store.run(run_id)
+        if run is None:
+            return notice("That quiz run doesn't exist", f"Nothing was recorded. {self._start_hint(origin)} to begin one.", "warning")
+        if await self.store.person_id(origin) != run.person_id:
+            return notice(
+                "This quiz belongs to someone else",
+                f"Only the person who started a run can answer in it, so nothing was recorded. {self._start_hint(origin)} for your own.",
+                "warning",
+            )
+        deck = self.decks.get(run.deck_id)
+        if deck is None or not self._plan_fits(run, deck):
+            return notice(
+                "This run's deck has changed",
+                f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
+                "warning",
+            )
+        return run, deck
+
+    async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
+        owned = await self._owned_run(origin, action.run_id)
+        if isinstance(owned, Reply):
+            return owned
+        run, deck = owned
+        if action.position >= len(run.plan) or action.option_key not in run.plan[action.position].order:
+            return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
+        step = run.plan[action.position]
+        question = self._question(deck, step)
+        option = question.option(action.option_key)
+        assert option is not None  # _plan_fits checked every key of the plan against the deck
+        outcome = await self.store.record_answer(run, action.position, option.key, option.correct, self._now())
+        continue_button = (Button(label="Continue", action_id=NextAction(run_id=run.run_id).encode(), style="primary"),)
+        if outcome.status == "already_answered" and outcome.answer is not None:
+            chosen = step.order.index(outcome.answer.option_key)
+            return notice(
+                "Already answered",
+                f"You answered question {action.position + 1} with {_letter(chosen)}; an answer counts once, so nothing changed.",
+                buttons=continue_button,
+            )
+        if outcome.status == "not_current" or outcome.answer is None:
+            return notice("Not this question yet", "Answer the questions in order; nothing was recorded.", "warning", continue_button)
+        return Reply(view=self._feedback(deck, run, action.position, outcome.answer), ephemeral=True, replace=True)
+
+    async def _next(self, origin: Origin, action: NextAction) -> Reply:
+        owned = await self._owned_run(origin, action.run_id)
+        if isinstance(owned, Reply):
+            return owned
+        run, deck = owned
+        answers = await self.store.run_answers(run.run_id)
+        if len(answers) < len(run.plan):
+            return Reply(view=self._question_card(deck, run, len(answers)), ephemeral=True, replace=True)
+        return Reply(view=self._score_card(deck, run, answers), ephemeral=True, replace=True)
+
+    # Views --------------------------------------------------------------------------------------
+
+    def _question_card(self, deck: Deck, run: Run, position: int, note: str | None = None) -> QuestionCard:
+        step = run.plan[position]
+        question = self._question(deck, step)
+        options = [question.option(key) for key in step.order]
+        return QuestionCard(
+            deck_title=deck.title,
+            topic=question.topic,
+            position=position + 1,
+            total=len(run.plan),
+            prompt=question.prompt,
+            options=tuple(OptionLine(letter=_letter(i), text=o.text) for i, o in enumerate(options) if o),
+            buttons=tuple(
+                Button(
+                    label=_letter(i),
+                    action_id=AnswerAction(run_id=run.run_id, position=position, option_key=key).encode(),
+                    style="primary",
+                )
+                for i, key in enumerate(step.order)
+            ),
+            note=note,
+        )
+
+    def _feedback(self, deck: Deck, run: Run, position: int, answer: Answer) -> AnswerFeedback:
+        step = run.plan[position]
+        question = self._question(deck, step)
+        chosen = question.option(answer.option_key)
+        best = question.correct_option
+        assert chosen is not None
+        last = position == len(run.plan) - 1
+        if answer.points:
+            scoring_note = f"+{answer.points} point: your first answer to this question, and it was the best one."
+        elif answer.correct:
+            scoring_note = "Practice: you answered this question in an earlier run, so it scores no points this time."
+        else:
+            scoring_note = "No points: only your first answer to a question can score; replays are practice."
+        return AnswerFeedback(
+            deck_title=deck.title,
+            topic=question.topic,
+            position=position + 1,
+            total=len(run.plan),
+            prompt=question.prompt,
+            correct=answer.correct,
+            chosen=OptionLine(letter=_letter(step.order.index(chosen.key)), text=chosen.text),
+            best=OptionLine(letter=_letter(step.order.index(best.key)), text=best.text),
+            explanation=question.explanation,
+            missed=chosen.misses,
+            points=answer.points,
+            scoring_note=scoring_note,
+            buttons=(
+                Button(
+                    label="See score" if last else "Next question",
+                    action_id=NextAction(run_id=run.run_id).encode(),
+                    style="primary",
+                ),
+            ),
+        )
+
+    def _score_card(self, deck: Deck, run: Run, answers: list[Answer]) -> ScoreCard:
+        by_topic: dict[str, list[int]] = {}
+        for answer in answers:
+            question = self._question(deck, run.plan[answer.position])
+            counts = by_topic.setdefault(question.topic, [0, 0])
+            counts[0] += int(answer.correct)
+            counts[1] += 1
+        return ScoreCard(
+            deck_title=deck.title,
+            score=sum(a.correct for a in answers),
+            total=len(run.plan),
+            points=sum(a.points for a in answers),
+            topics=tuple(TopicResult(topic=t, correct=c, total=n) for t, (c, n) in by_topic.items()),
+            tips=self._tip_lines(deck),
+            scoring_note=SCORING_RULE,
+            buttons=(Button(label="Play again", action_id=StartAction(deck_id=deck.id).encode(), style="primary"),),
+        )
+
+    # Helpers ------------------------------------------------------------------------------------
+
+    def _new_plan(self, deck: Deck) -> list[PlanStep]:
+        """The deck's questions in order, each with its options in a fresh random order for this run."""
+        plan = []
+        for question in deck.questions:
+            keys = [o.key for o in question.options]
+            self._rng.shuffle(keys)
+            plan.append(PlanStep(question=question.id, order=tuple(keys)))
+        return plan
+
+    @staticmethod
+    def _plan_fits(run: Run, deck: Deck) -> bool:
+        for step in run.plan:
+            question = deck.question(step.question)
+            if question is None or sorted(step.order) != sorted(o.key for o in question.options):
+                return False
+        return True
+
+    @staticmethod
+    def _question(deck: Deck, step: PlanStep) -> Question:
+        question = deck.question(step.question)
+        assert question is not None  # callers checked _plan_fits
+        return question
+
+    @staticmethod
+    def _tip_lines(deck: Deck) -> tuple[TipLine, ...]:
+        return tuple(TipLine(title=t.title, text=t.text) for t in deck.tips)
+
+    def _unknown_deck(self, deck_id: str | None) -> Reply:
+        known = ", ".join(f"{d.id} ({d.title})" for d in self.decks)
+        return notice("Unknown deck", f"There is no deck called '{deck_id}'. Decks: {known}.", "warning")
+
+    @staticmethod
+    def _start_hint(origin: Origin) -> str:
+        return "Run `recsys-quiz play`" if origin.platform == "console" else "Use `/recsys-quiz start`"

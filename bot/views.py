@@ -1,0 +1,205 @@
+"""Platform-neutral cards the engine returns; each adapter renders every one of them its own way."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ButtonStyle = Literal["primary", "secondary", "success", "danger"]
+Tone = Literal["info", "success", "warning", "error"]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Button(_View):
+    """A button: its label and the action id it carries."""
+
+    label: str
+    action_id: str
+    style: ButtonStyle = "secondary"
+    disabled: bool = False
+
+
+class OptionLine(_View):
+    """An option as shown in this run: its letter and text."""
+
+    letter: str
+    text: str
+
+
+class QuestionCard(_View):
+    """A question with its options lettered in this run's order, and one button per option."""
+
+    kind: Literal["question"] = "question"
+    deck_title: str
+    topic: str
+    position: int  # 1-based, for "Question 2 / 5"
+    total: int
+    prompt: str
+    options: tuple[OptionLine, ...]
+    buttons: tuple[Button, ...]
+    note: str | None = None  # e.g. "Resumed where you left off."
+
+
+class AnswerFeedback(_View):
+    """The verdict on one answer, the best answer, why, and what the chosen answer missed."""
+
+    kind: Literal["feedback"] = "feedback"
+    deck_title: str
+    topic: str
+    position: int
+    total: int
+    prompt: str
+    correct: bool
+    chosen: OptionLine
+    best: OptionLine
+    explanation: str
+    missed: str | None  # what the chosen answer left out; None when it was the best one
+    points: int  # points this answer earned
+    scoring_note: str  # why it earned them (or why it was practice)
+    buttons: tuple[Button, ...]
+
+
+class TopicResult(_View):
+    topic: str
+    correct: int
+    total: int
+
+
+class TipLine(_View):
+    title: str
+    text: str
+
+
+class ScoreCard(_View):
+    """The end of a run: the score, the result per topic, the deck's tips."""
+
+    kind: Literal["score"] = "score"
+    deck_title: str
+    score: int
+    total: int
+    points: int
+    topics: tuple[TopicResult, ...]
+    tips: tuple[TipLine, ...]
+    scoring_note: str
+    buttons: tuple[Button, ...]
+
+
+class TipsView(_View):
+    """How to structure an answer: the deck's tips."""
+
+    kind: Literal["tips"] = "tips"
+    deck_title: str
+    tips: tuple[TipLine, ...]
+    buttons: tuple[Button, ...] = ()
+
+
+class CommandHelp(_View):
+    usage: str  # without the platform's prefix: "start [deck]"
+    description: str
+
+
+class DeckLine(_View):
+    id: str
+    title: str
+    questions: int
+
+
+class HelpView(_View):
+    """What the bot does, its commands, its decks and the scoring rule."""
+
+    kind: Literal["help"] = "help"
+    intro: str
+    commands: tuple[CommandHelp, ...]
+    decks: tuple[DeckLine, ...]
+    scoring_rule: str
+    buttons: tuple[Button, ...] = ()
+
+
+class LeaderboardRow(_View):
+    rank: int
+    name: str  # user-supplied text: adapters escape it
+    points: int
+    detail: str = ""
+    is_asker: bool = False
+
+
+class LeaderboardView(_View):
+    """A ranked board: the window, its timezone and how ranks are counted are always stated."""
+
+    kind: Literal["leaderboard"] = "leaderboard"
+    title: str
+    window: str  # "All time", "This week (from Mon 24 Nov)", ...
+    timezone: str
+    ranking_rule: str
+    rows: tuple[LeaderboardRow, ...]
+    empty_text: str = "No points yet: answer a question to get on the board."
+    footer: str | None = None
+    page: int = 1
+    pages: int = 1
+    buttons: tuple[Button, ...] = ()
+
+
+class DeckProgress(_View):
+    deck_title: str
+    answered: int  # distinct questions answered at least once
+    total: int
+    runs_finished: int
+
+
+class TopicAccuracy(_View):
+    topic: str
+    correct: int
+    answered: int
+
+
+class StatsView(_View):
+    """A person's own progress: per deck, per topic, the weakest topic and points."""
+
+    kind: Literal["stats"] = "stats"
+    name: str
+    decks: tuple[DeckProgress, ...]
+    topics: tuple[TopicAccuracy, ...]
+    weakest_topic: str | None
+    points: int
+    answers: int
+    lines: tuple[str, ...] = ()  # further figures later features add (streaks, windows)
+
+
+class Notice(_View):
+    """A short message: information, a refusal or an error, with optional buttons to go on."""
+
+    kind: Literal["notice"] = "notice"
+    tone: Tone = "info"
+    title: str
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+View = QuestionCard | AnswerFeedback | ScoreCard | TipsView | HelpView | LeaderboardView | StatsView | Notice
+VIEW_TYPES: tuple[type[_View], ...] = (
+    QuestionCard,
+    AnswerFeedback,
+    ScoreCard,
+    TipsView,
+    HelpView,
+    LeaderboardView,
+    StatsView,
+    Notice,
+)
+
+
+class Reply(_View):
+    """A view and how to deliver it."""
+
+    view: View
+    ephemeral: bool = True  # visible only to the person who acted
+    replace: bool = False  # update the clicked message instead of sending a new one
+
+
+def notice(title: str, text: str, tone: Tone = "info", buttons: tuple[Button, ...] = ()) -> Reply:
+    """A private notice, as a reply."""
+    return Reply(view=Notice(tone=tone, title=title, text=text, buttons=buttons), ephemeral=True)

@@ -1,0 +1,1 @@
+"""The shipped quiz decks, as YAML data files (one deck per file)."""
