@@ -347,13 +347,13 @@ class SQLiteStore:
     # Boards and stats ---------------------------------------------------------------------------
 
     async def people_board(self, platform: str, space_id: str, limit: int, offset: int = 0) -> list[BoardRow]:
-        """People of one space by all-time points; ties share a rank (1, 2, 2, 4)."""
+        """People of one space who have answered, by all-time points; ties share a rank (1, 2, 2, 4)."""
         async with self._reader.execute(
             """SELECT RANK() OVER (ORDER BY SUM(a.points) DESC) AS rank, p.person_id, p.user_id, p.display_name,
                       SUM(a.points) AS points
                FROM answers AS a JOIN people AS p ON p.person_id = a.person_id
                WHERE p.platform = ? AND p.space_id = ?
-               GROUP BY p.person_id HAVING SUM(a.points) > 0
+               GROUP BY p.person_id
                ORDER BY points DESC, p.display_name COLLATE NOCASE, p.person_id
                LIMIT ? OFFSET ?""",
             (platform, space_id, limit, offset),

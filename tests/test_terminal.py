@@ -1,0 +1,94 @@
+"""Terminal play as a user runs it: `recsys-quiz play` as a subprocess with piped input, then the board."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ANSWER_AND_GO_ON = "a\n\n"
+# The console script pip installed beside this interpreter: the command a user types.
+SCRIPT = Path(sys.executable).parent / "recsys-quiz"
+COMMAND = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "adapters.cli"]
+
+
+def recsys_quiz(*args: str, stdin: str = "", env_db: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
+    if env_db is not None:
+        env["RECSYS_QUIZ_DB"] = str(env_db)
+    return subprocess.run(
+        [*COMMAND, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_play_with_piped_input_goes_through_five_questions_then_the_board_shows_the_player(tmp_path: Path) -> None:
+    db = tmp_path / "play.db"
+    result = recsys_quiz("play", "--db", str(db), "--user", "ada", stdin=ANSWER_AND_GO_ON * 5)
+    assert result.returncode == 0, result.stderr
+    for position in range(1, 6):
+        assert f"Question {position} / 5" in result.stdout
+    assert "Score: " in result.stdout and " / 5" in result.stdout
+    assert "Structure for RecSys interview answers" in result.stdout
+    board = recsys_quiz("leaderboard", "--db", str(db))
+    assert board.returncode == 0, board.stderr
+    assert "ada" in board.stdout and "All time" in board.stdout
+
+
+def test_bad_letters_and_empty_lines_are_refused_with_a_hint_and_change_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "bad.db"
+    result = recsys_quiz("play", "--db", str(db), "--user", "bo", stdin="z\n\n42\nab\n")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("Type one letter A-D") == 4
+    assert "Your answers so far are saved" in result.stdout
+    stats = recsys_quiz("stats", "--db", str(db), "--user", "bo")
+    assert "Answers: 0" in stats.stdout
+
+
+def test_eof_mid_run_exits_cleanly_and_the_next_play_resumes(tmp_path: Path) -> None:
+    db = tmp_path / "resume.db"
+    first = recsys_quiz("play", "--db", str(db), "--user", "cy", stdin=ANSWER_AND_GO_ON * 2)
+    assert first.returncode == 0, first.stderr
+    assert "Your answers so far are saved" in first.stdout
+    second = recsys_quiz("play", "--db", str(db), "--user", "cy", stdin=ANSWER_AND_GO_ON * 3)
+    assert second.returncode == 0, second.stderr
+    assert "Resumed where you left off: question 3 of 5" in second.stdout
+    assert "Question 1 / 5" not in second.stdout and "Score: " in second.stdout
+    stats = recsys_quiz("stats", "--db", str(db), "--user", "cy")
+    assert "Answers: 5" in stats.stdout and "5 / 5 completed" in stats.stdout
+
+
+def test_numbers_work_as_answers_and_db_comes_from_the_environment(tmp_path: Path) -> None:
+    db = tmp_path / "env.db"
+    result = recsys_quiz("play", "--user", "di", stdin="4\n\n", env_db=db)
+    assert result.returncode == 0, result.stderr
+    assert "You chose D" in result.stdout
+    assert db.exists()
+
+
+def test_unknown_deck_says_which_decks_exist(tmp_path: Path) -> None:
+    result = recsys_quiz("play", "--db", str(tmp_path / "x.db"), "--deck", "nope", stdin="")
+    assert result.returncode == 1
+    assert "no deck called 'nope'" in result.stdout and "recsys-platform-engineer" in result.stdout
+
+
+@pytest.mark.parametrize("entry", ["import bot, bot.engine, bot.store, bot.runtime, bot.config, bot.views", "import adapters.console.play, adapters.cli"])
+def test_core_and_terminal_never_load_discord_or_slack(entry: str) -> None:
+    code = f"{entry}\nimport sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk')))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def test_play_run_does_not_import_discord_or_slack(tmp_path: Path) -> None:
+    code = (
+        "import sys, runpy\n"
+        "sys.argv = ['recsys-quiz', 'play', '--db', sys.argv[1], '--user', 'ed']\n"
+        "try:\n    runpy.run_module('adapters.cli', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "i.db")], input="a\n\n", capture_output=True, text=True, timeout=60)
+    assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
