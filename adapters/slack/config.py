@@ -1,0 +1,89 @@
+"""Settings of the Slack surface (environment / `.env`), with errors that name the missing variable."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EVENTS_PATH = "/slack/events"
+DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class SlackSettingsError(ValueError):
+    """A Slack setting is missing or malformed; the message names the environment variable."""
+
+
+def _alias(name: str, field: str) -> AliasChoices:
+    return AliasChoices(name, field)
+
+
+class SlackSettings(BaseSettings):
+    """Tokens, the mode (Socket Mode when SLACK_APP_TOKEN is set, else HTTP) and where the Web API is."""
+
+    # env_ignore_empty: a line like `SLACK_APP_TOKEN=` copied from .env.example means "not set".
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True
+    )
+
+    bot_token: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_BOT_TOKEN", "bot_token"))] = None
+    signing_secret: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_SIGNING_SECRET", "signing_secret"))] = None
+    app_token: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_APP_TOKEN", "app_token"))] = None
+    port: Annotated[int, Field(ge=1, le=65535, validation_alias=_alias("PORT", "port"))] = 3000
+    api_url: Annotated[str, Field(validation_alias=_alias("SLACK_API_URL", "api_url"))] = DEFAULT_API_URL
+
+    @field_validator("api_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"  # slack_sdk joins method names onto it
+
+    @property
+    def mode(self) -> Literal["socket", "http"]:
+        return "socket" if self.app_token is not None else "http"
+
+
+_NAMES = {
+    "bot_token": "SLACK_BOT_TOKEN",
+    "signing_secret": "SLACK_SIGNING_SECRET",
+    "app_token": "SLACK_APP_TOKEN",
+    "port": "PORT",
+    "api_url": "SLACK_API_URL",
+}
+
+
+def check(settings: SlackSettings) -> SlackSettings:
+    """The settings if they are enough to run; otherwise SlackSettingsError naming every missing variable."""
+    problems: list[str] = []
+    bot = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    if not bot:
+        problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page")
+    elif not bot.startswith("xoxb-"):
+        problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
+    if settings.app_token is not None:
+        if not settings.app_token.get_secret_value().startswith("xapp-"):
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)")
+    elif settings.signing_secret is None:
+        problems.append(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information > Signing Secret); "
+            "or set SLACK_APP_TOKEN to use Socket Mode"
+        )
+    if problems:
+        raise SlackSettingsError("; ".join(problems))
+    return settings
+
+
+def load_settings(**overrides: object) -> SlackSettings:
+    """Read and check the settings; SlackSettingsError names what is missing or wrong."""
+    try:
+        settings = SlackSettings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for e in error.errors():
+            field = str(e["loc"][0]) if e["loc"] else ""
+            problems.append(f"{_NAMES.get(field, field)}: {e['msg']}")
+        raise SlackSettingsError("; ".join(problems)) from None
+    return check(settings)

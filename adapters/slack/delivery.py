@@ -1,0 +1,84 @@
+"""Sending a rendered Reply back to Slack: through the response_url when there is one, else the Web API."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.render import SlackMessage
+from bot.views import Reply
+
+log = logging.getLogger(__name__)
+
+
+class Target:
+    """Where a reply goes: the response_url of the request and, as a fallback, the channel and user."""
+
+    def __init__(
+        self,
+        *,
+        respond: AsyncRespond | None,
+        client: AsyncWebClient,
+        user_id: str,
+        channel_id: str | None,
+        from_click: bool,
+        message_ts: str | None = None,
+        message_is_ephemeral: bool = True,
+    ) -> None:
+        self.respond = respond
+        self.client = client
+        self.user_id = user_id
+        self.channel_id = channel_id
+        self.from_click = from_click
+        self.message_ts = message_ts
+        self.message_is_ephemeral = message_is_ephemeral
+
+
+async def deliver(reply: Reply, rendered: SlackMessage, target: Target) -> bool:
+    """Send the message as the reply asks (ephemeral or not, replacing the clicked card or not); True if Slack took it."""
+    replace = reply.replace and target.from_click
+    if target.respond is not None and target.respond.response_url:
+        if await _via_response_url(reply, rendered, target.respond, replace=replace, from_click=target.from_click):
+            return True
+    return await _via_web_api(reply, rendered, target, replace)
+
+
+async def _via_response_url(reply: Reply, rendered: SlackMessage, respond: AsyncRespond, *, replace: bool, from_click: bool) -> bool:
+    kwargs: dict[str, Any] = {"text": rendered.text, "blocks": list(rendered.blocks)}
+    if replace:
+        # Updating in place is the only way to change an ephemeral card; response_type is ignored then.
+        kwargs["replace_original"] = True
+    else:
+        kwargs["response_type"] = "ephemeral" if reply.ephemeral else "in_channel"
+        if from_click:  # a click's response_url replaces the clicked message unless told otherwise
+            kwargs["replace_original"] = False
+    try:
+        response = await respond(**kwargs)
+    except Exception:  # noqa: BLE001 - network trouble: the Web API may still get through
+        log.exception("posting to the response_url failed")
+        return False
+    if response.status_code != 200:
+        log.warning("response_url answered %s: %s", response.status_code, response.body)
+        return False
+    return True
+
+
+async def _via_web_api(reply: Reply, rendered: SlackMessage, target: Target, replace: bool) -> bool:
+    if target.channel_id is None:
+        log.warning("cannot deliver a reply: no response_url and no channel")
+        return False
+    payload = rendered.payload()
+    try:
+        if replace and target.message_ts and not target.message_is_ephemeral:
+            await target.client.chat_update(channel=target.channel_id, ts=target.message_ts, **payload)
+        elif reply.ephemeral:
+            await target.client.chat_postEphemeral(channel=target.channel_id, user=target.user_id, **payload)
+        else:
+            await target.client.chat_postMessage(channel=target.channel_id, **payload)
+    except Exception:  # noqa: BLE001 - logged; the person can click again
+        log.exception("delivering a reply through the Web API failed")
+        return False
+    return True

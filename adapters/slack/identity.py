@@ -1,0 +1,98 @@
+"""Who acted: turns a Slack user into the core's Origin, with names and admin flags from users.info (cached)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from pydantic import BaseModel, ConfigDict
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.origin import Origin
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "slack"
+NAME_LIMIT = 200  # Origin.display_name
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    display_name: str
+    is_admin: bool
+
+
+class Directory:
+    """users.info lookups, cached per (team, user) so a click costs at most one call every `ttl` seconds.
+
+    A failed lookup (no users:read scope, rate limit, timeout) falls back to the name in the payload:
+    a name is nice to have, never a reason to drop a click.
+    """
+
+    def __init__(
+        self,
+        *,
+        ttl: float = 600.0,
+        max_entries: int = 10_000,
+        timeout: float = 1.5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._ttl = ttl
+        self._max = max_entries
+        self._timeout = timeout
+        self._clock = clock
+        self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
+
+    async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile | None:
+        key = (team_id, user_id)
+        hit = self._cache.get(key)
+        now = self._clock()
+        if hit is not None and now - hit[0] < self._ttl:
+            self._cache.move_to_end(key)
+            return hit[1]
+        profile = await self._fetch(client, user_id)
+        self._cache[key] = (now, profile)
+        self._cache.move_to_end(key)
+        while len(self._cache) > self._max:
+            self._cache.popitem(last=False)
+        return profile
+
+    async def _fetch(self, client: AsyncWebClient, user_id: str) -> Profile | None:
+        try:
+            response = await asyncio.wait_for(client.users_info(user=user_id), self._timeout)
+        except Exception as error:  # noqa: BLE001 - any failure means "use the payload's name"
+            log.info("users.info for %s failed (%s); using the name from the payload", user_id, error)
+            return None
+        user = response.get("user") or {}
+        profile = user.get("profile") or {}
+        name = next(
+            (str(n).strip() for n in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")) if n and str(n).strip()),
+            "",
+        )
+        is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+        return Profile(display_name=name, is_admin=is_admin)
+
+    async def origin(
+        self,
+        client: AsyncWebClient,
+        *,
+        team_id: str,
+        user_id: str,
+        fallback_name: str = "",
+        channel_id: str | None = None,
+    ) -> Origin:
+        """The Origin of a Slack user in a workspace."""
+        profile = await self.profile(client, team_id, user_id)
+        name = (profile.display_name if profile and profile.display_name else fallback_name).strip()
+        return Origin(
+            platform=PLATFORM,
+            space_id=team_id,
+            user_id=user_id,
+            display_name=name[:NAME_LIMIT],
+            is_admin=profile.is_admin if profile else False,
+            channel_id=channel_id,
+        )

@@ -1,0 +1,115 @@
+"""The parts of Slack's slash-command and block_actions payloads the adapter relies on, validated."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+# Slack ids (T…, U…, C…, E…) are short; the core allows 64 characters.
+SlackId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class MalformedPayload(ValueError):
+    """A request whose payload lacks what Slack always sends (who, where, which button)."""
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class SlashCommand(_Payload):
+    """A slash command invocation (form-encoded fields)."""
+
+    command: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    text: Annotated[str, Field(max_length=4000)] = ""
+    team_id: SlackId
+    user_id: SlackId
+    user_name: str = ""
+    channel_id: SlackId | None = None
+    response_url: str | None = None
+    enterprise_id: str | None = None
+
+
+class _Ref(_Payload):
+    id: SlackId
+
+
+class ActionUser(_Payload):
+    id: SlackId
+    username: str = ""
+    name: str = ""
+    team_id: SlackId | None = None
+
+
+class ClickedAction(_Payload):
+    action_id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    type: str = "button"
+
+
+class BlockActions(_Payload):
+    """A button click (`block_actions`): who clicked, in which workspace and channel, and which action id."""
+
+    type: Literal["block_actions"]
+    user: ActionUser
+    team: _Ref | None = None
+    channel: _Ref | None = None
+    actions: Annotated[list[ClickedAction], Field(min_length=1)]
+    response_url: str | None = None
+    container: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _has_a_workspace(self) -> BlockActions:
+        if self.space_id is None:
+            raise ValueError("no team id: neither team.id nor user.team_id is present")
+        return self
+
+    @property
+    def space_id(self) -> str | None:
+        # Org-wide (Enterprise Grid) installs can send team: null; the user's own team id is then the workspace.
+        return self.team.id if self.team is not None else self.user.team_id
+
+    @property
+    def action_id(self) -> str:
+        return self.actions[0].action_id
+
+    @property
+    def channel_id(self) -> str | None:
+        if self.channel is not None:
+            return self.channel.id
+        channel = self.container.get("channel_id")
+        return channel if isinstance(channel, str) and channel else None
+
+
+def _problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "payload"
+    return f"{where}: {first['msg']}"
+
+
+def parse_command(body: dict[str, Any]) -> SlashCommand:
+    try:
+        return SlashCommand.model_validate(body)
+    except ValidationError as error:
+        raise MalformedPayload(_problem(error)) from None
+
+
+def parse_block_actions(body: dict[str, Any]) -> BlockActions:
+    try:
+        return BlockActions.model_validate(body)
+    except ValidationError as error:
+        raise MalformedPayload(_problem(error)) from None
+
+
+def check(body: object) -> str | None:
+    """Why a parsed request body is not something this app can act on, or None when it is fine (or not ours)."""
+    if not isinstance(body, dict):
+        return "the payload is not a JSON object"
+    try:
+        if "command" in body:
+            parse_command(body)
+        elif body.get("type") == "block_actions":
+            parse_block_actions(body)
+    except MalformedPayload as error:
+        return str(error)
+    return None

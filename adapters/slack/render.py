@@ -1,0 +1,298 @@
+"""Block Kit for every view type, built with slack_sdk.models.blocks so Slack's limits are validated."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from functools import singledispatch
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from adapters.slack.text import clip, clip_escaped, escape, nonempty
+from bot.views import (
+    AnswerFeedback,
+    Button,
+    HelpView,
+    LeaderboardView,
+    Notice,
+    QuestionCard,
+    ScoreCard,
+    StatsView,
+    TipLine,
+    TipsView,
+)
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/recsys-quiz"
+# Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
+MAX_BLOCKS = 50
+SECTION_TEXT_LIMIT = 3000
+HEADER_TEXT_LIMIT = 150
+BUTTON_TEXT_LIMIT = 75
+ACTION_ID_LIMIT = 255
+ACTIONS_PER_BLOCK = 25
+CONTEXT_ELEMENTS = 10
+# The top-level `text` is what notifications and screen readers get; Slack truncates it at 40,000,
+# but a fallback is a summary, so it stays short.
+FALLBACK_TEXT_LIMIT = 3000
+
+_TONE_EMOJI = {"info": ":information_source:", "success": ":white_check_mark:", "warning": ":warning:", "error": ":x:"}
+# Slack buttons know only "primary" (green) and "danger" (red); anything else is the default look.
+_BUTTON_STYLE = {"primary": "primary", "success": "primary", "danger": "danger"}
+
+
+class SlackMessage(BaseModel):
+    """A rendered view: Block Kit blocks (as dicts, already validated) and the plain-text fallback."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    blocks: tuple[dict[str, Any], ...]
+
+    def payload(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": [dict(block) for block in self.blocks]}
+
+
+# Block helpers: every dynamic string goes through escape(); mrkdwn is verbatim so Slack never
+# auto-links names or channels inside it.
+
+
+def _mrkdwn(text: str) -> MarkdownTextObject:
+    return MarkdownTextObject(text=nonempty(clip_escaped(text, SECTION_TEXT_LIMIT)), verbatim=True)
+
+
+def header(text: str) -> HeaderBlock:
+    # plain_text is never parsed for mentions or links, so it is clipped, not escaped.
+    return HeaderBlock(text=PlainTextObject(text=nonempty(clip(text.replace("\n", " "), HEADER_TEXT_LIMIT)), emoji=True))
+
+
+def section(text: str) -> SectionBlock:
+    """A section of mrkdwn that is already escaped."""
+    return SectionBlock(text=_mrkdwn(text))
+
+
+def context(*texts: str) -> ContextBlock:
+    """A small-print line of escaped mrkdwn parts."""
+    parts = [t for t in texts if t.strip()][:CONTEXT_ELEMENTS] or ["—"]
+    return ContextBlock(elements=[_mrkdwn(t) for t in parts])
+
+
+def actions(buttons: Iterable[Button]) -> list[ActionsBlock]:
+    """Buttons in actions blocks of at most 25; disabled ones are left out (Slack buttons cannot be disabled)."""
+    elements: list[ButtonElement] = []
+    seen: set[str] = set()
+    for button in buttons:
+        if button.disabled:
+            continue
+        if len(button.action_id) > ACTION_ID_LIMIT or button.action_id in seen:
+            # Slack rejects the whole message for a duplicate or over-long action_id.
+            log.warning("dropping button %r: action id duplicate or over %d characters", button.label, ACTION_ID_LIMIT)
+            continue
+        seen.add(button.action_id)
+        elements.append(
+            ButtonElement(
+                text=PlainTextObject(text=nonempty(clip(button.label, BUTTON_TEXT_LIMIT)), emoji=True),
+                action_id=button.action_id,
+                style=_BUTTON_STYLE.get(button.style),
+            )
+        )
+    return [ActionsBlock(elements=elements[i : i + ACTIONS_PER_BLOCK]) for i in range(0, len(elements), ACTIONS_PER_BLOCK)]
+
+
+def _buttons_of(view: object) -> tuple[Button, ...]:
+    return tuple(getattr(view, "buttons", ()) or ())
+
+
+def _tip_sections(tips: Sequence[TipLine]) -> list[Block]:
+    return [section(f"*{escape(tip.title)}*\n{escape(tip.text)}") for tip in tips]
+
+
+def _fit(blocks: list[Block]) -> list[Block]:
+    """At most 50 blocks (Slack's limit): the middle is cut visibly, the closing buttons are kept."""
+    if len(blocks) <= MAX_BLOCKS:
+        return blocks
+    tail = [b for b in blocks[-2:] if isinstance(b, ActionsBlock)]
+    keep = MAX_BLOCKS - 1 - len(tail)
+    hidden = len(blocks) - keep - len(tail)
+    return [*blocks[:keep], context(f"… {hidden} more not shown"), *tail]
+
+
+def message(fallback: str, blocks: list[Block]) -> SlackMessage:
+    """Validate the blocks (slack_sdk raises on a broken limit) and pair them with the fallback text."""
+    dicts = tuple(block.to_dict() for block in _fit(blocks))
+    return SlackMessage(text=nonempty(clip_escaped(fallback, FALLBACK_TEXT_LIMIT)), blocks=dicts)
+
+
+# Renderers -------------------------------------------------------------------------------------
+
+
+@singledispatch
+def _render(view: object) -> SlackMessage:
+    # A view type added to the core before this adapter learnt it: show its title and text, keep its buttons.
+    log.warning("no Slack renderer for %s; using the generic one", type(view).__name__)
+    title = str(getattr(view, "title", "") or type(view).__name__)
+    body = str(getattr(view, "text", "") or "")
+    blocks: list[Block] = [section(f"*{escape(title)}*" + (f"\n{escape(body)}" if body else "")), *actions(_buttons_of(view))]
+    return message(f"{escape(title)}" + (f": {escape(body)}" if body else ""), blocks)
+
+
+def render(view: object) -> SlackMessage:
+    """The Slack message of one view."""
+    return _render(view)
+
+
+def renderer_for(view_type: type) -> Callable[..., SlackMessage]:
+    """The renderer registered for a view type (the generic fallback when there is none)."""
+    return _render.dispatch(view_type)
+
+
+def has_renderer(view_type: type) -> bool:
+    return _render.dispatch(view_type) is not _render.dispatch(object)
+
+
+def _progress(position: int, total: int) -> str:
+    return f"Question {position} of {total}"
+
+
+@_render.register
+def _question(card: QuestionCard) -> SlackMessage:
+    blocks: list[Block] = [header(f"{_progress(card.position, card.total)}: {card.topic}")]
+    if card.note:
+        blocks.append(context(f"_{escape(card.note)}_"))
+    blocks.append(section(f"*{escape(card.prompt)}*"))
+    blocks.extend(section(f"*{escape(o.letter)}.*  {escape(o.text)}") for o in card.options)
+    blocks.append(context(f"{escape(card.deck_title)} · {escape(card.topic)} · {_progress(card.position, card.total)}"))
+    blocks.extend(actions(card.buttons))
+    options = "\n".join(f"{escape(o.letter)}) {escape(o.text)}" for o in card.options)
+    return message(f"{_progress(card.position, card.total)}: {escape(card.prompt)}\n{options}", blocks)
+
+
+@_render.register
+def _feedback(view: AnswerFeedback) -> SlackMessage:
+    verdict = "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
+    blocks: list[Block] = [
+        header(f"{':white_check_mark:' if view.correct else ':x:'} {verdict}"),
+        context(f"{_progress(view.position, view.total)} · {escape(view.topic)} · {escape(view.deck_title)}"),
+        section(f"_{escape(view.prompt)}_"),
+        section(f"*You chose {escape(view.chosen.letter)}:* {escape(view.chosen.text)}"),
+    ]
+    if view.missed:
+        blocks.append(section(f"*What it misses:* {escape(view.missed)}"))
+    if not view.correct:
+        blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
+    blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
+    points = f"+{view.points} point" + ("" if view.points == 1 else "s")
+    blocks.append(context(f"*{points}*", escape(view.scoring_note)))
+    blocks.extend(actions(view.buttons))
+    return message(f"{verdict}. {escape(view.scoring_note)}", blocks)
+
+
+@_render.register
+def _score(card: ScoreCard) -> SlackMessage:
+    topics = "\n".join(f"• {escape(t.topic)}: {t.correct} / {t.total}" for t in card.topics)
+    blocks: list[Block] = [
+        header(f"Your score: {card.score} / {card.total}"),
+        context(escape(card.deck_title)),
+        section(f"*Points earned this run:* {card.points}" + (f"\n\n*Per topic*\n{topics}" if topics else "")),
+    ]
+    if card.tips:
+        blocks.extend([DividerBlock(), section("*How to structure a strong answer*"), *_tip_sections(card.tips)])
+    blocks.append(context(escape(card.scoring_note)))
+    blocks.extend(actions(card.buttons))
+    return message(f"Your score: {card.score} / {card.total}, {card.points} point(s) earned. {escape(card.deck_title)}", blocks)
+
+
+@_render.register
+def _tips(view: TipsView) -> SlackMessage:
+    blocks: list[Block] = [header("How to structure a strong answer"), context(escape(view.deck_title)), *_tip_sections(view.tips)]
+    blocks.extend(actions(view.buttons))
+    titles = ", ".join(escape(t.title) for t in view.tips)
+    return message(f"How to structure a strong answer ({escape(view.deck_title)}): {titles}", blocks)
+
+
+@_render.register
+def _help(view: HelpView) -> SlackMessage:
+    commands = "\n".join(f"`{COMMAND} {escape(c.usage)}`  {escape(c.description)}" for c in view.commands)
+    decks = "\n".join(f"• `{escape(d.id)}`  {escape(d.title)} ({d.questions} questions)" for d in view.decks)
+    blocks: list[Block] = [header("recsys-quiz"), section(escape(view.intro)), section(f"*Commands*\n{commands}")]
+    if decks:
+        blocks.append(section(f"*Decks*\n{decks}"))
+    blocks.append(context(f"*Scoring:* {escape(view.scoring_rule)}"))
+    blocks.extend(actions(view.buttons))
+    return message(f"recsys-quiz help: {escape(view.intro)} Commands: " + ", ".join(f"{COMMAND} {escape(c.usage)}" for c in view.commands), blocks)
+
+
+@_render.register
+def _leaderboard(view: LeaderboardView) -> SlackMessage:
+    lines = []
+    for row in view.rows:
+        you = " _(you)_" if row.is_asker else ""
+        detail = f" · {escape(row.detail)}" if row.detail else ""
+        lines.append(f"*{row.rank}.* {escape(row.name)}{you}: {row.points} point{'' if row.points == 1 else 's'}{detail}")
+    blocks: list[Block] = [
+        header(view.title),
+        context(f"*{escape(view.window)}* · times in {escape(view.timezone)}", escape(view.ranking_rule)),
+        section("\n".join(lines) if lines else escape(view.empty_text)),
+    ]
+    small = [escape(view.footer)] if view.footer else []
+    if view.pages > 1:
+        small.append(f"Page {view.page} of {view.pages}")
+    if small:
+        blocks.append(context(*small))
+    blocks.extend(actions(view.buttons))
+    summary = "; ".join(f"{r.rank}. {escape(r.name)} {r.points}" for r in view.rows[:10]) or escape(view.empty_text)
+    return message(f"{escape(view.title)} ({escape(view.window)}): {summary}", blocks)
+
+
+@_render.register
+def _stats(view: StatsView) -> SlackMessage:
+    blocks: list[Block] = [
+        header("Your progress"),
+        section(f"*{escape(view.name)}*\n*Points:* {view.points}   *Answers:* {view.answers}"),
+    ]
+    if view.decks:
+        decks = "\n".join(
+            f"• {escape(d.deck_title)}: {d.answered} / {d.total} questions answered, {d.runs_finished} run(s) finished" for d in view.decks
+        )
+        blocks.append(section(f"*Decks*\n{decks}"))
+    if view.topics:
+        topics = "\n".join(f"• {escape(t.topic)}: {t.correct} / {t.answered} correct" for t in view.topics)
+        blocks.append(section(f"*Accuracy per topic*\n{topics}"))
+    if view.weakest_topic:
+        blocks.append(section(f"*Weakest topic:* {escape(view.weakest_topic)}"))
+    if not view.decks and not view.topics:
+        blocks.append(section(f"No answers yet. Try `{COMMAND} start`."))
+    if view.lines:
+        blocks.append(section("\n".join(escape(line) for line in view.lines)))
+    blocks.extend(actions(_buttons_of(view)))
+    weakest = f", weakest topic: {escape(view.weakest_topic)}" if view.weakest_topic else ""
+    return message(f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}", blocks)
+
+
+@_render.register
+def _notice(view: Notice) -> SlackMessage:
+    emoji = _TONE_EMOJI.get(view.tone, _TONE_EMOJI["info"])
+    blocks: list[Block] = [section(f"{emoji} *{escape(view.title)}*\n{escape(view.text)}"), *actions(view.buttons)]
+    return message(f"{escape(view.title)}: {escape(view.text)}", blocks)
+
+
+def with_preface(rendered: SlackMessage, text: str) -> SlackMessage:
+    """The message with a small line of escaped mrkdwn above it (e.g. "I don't know that command")."""
+    line = context(text).to_dict()
+    blocks = (line, *rendered.blocks)
+    if len(blocks) > MAX_BLOCKS:  # drop from the middle, keep the closing buttons
+        blocks = (*blocks[: MAX_BLOCKS - 1], blocks[-1])
+    return SlackMessage(text=clip_escaped(f"{text} {rendered.text}", FALLBACK_TEXT_LIMIT), blocks=blocks)

@@ -1,0 +1,1 @@
+"""Tests of the Slack surface: the real slack-bolt app against a local fake of Slack."""

@@ -1,0 +1,151 @@
+"""Fixtures: a fake Slack, the real bolt app over a real SQLite file, served on 127.0.0.1, and a Slack-like signer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.main import build_app
+from adapters.slack.web import build_web_app
+from bot.config import CoreSettings
+from bot.engine import QuizEngine
+from bot.runtime import open_engine
+from tests.slack.fake_slack import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+TEAM = FakeSlack.TEAM
+DEADLINE = 3.0  # Slack's: the HTTP answer must arrive within 3 s
+
+
+def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+    """`X-Slack-Signature` exactly as Slack computes it."""
+    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return f"v0={digest}"
+
+
+@dataclass
+class Answer:
+    status: int
+    text: str
+    elapsed: float
+
+
+class SlackSender:
+    """Sends requests to the bot as Slack does: form-encoded, signed, timestamped."""
+
+    def __init__(self, url: str, session: aiohttp.ClientSession, fake: FakeSlack) -> None:
+        self.url = url
+        self.session = session
+        self.fake = fake
+
+    async def post(
+        self,
+        body: str,
+        *,
+        signed: bool = True,
+        secret: str = SIGNING_SECRET,
+        timestamp: int | None = None,
+        headers: dict[str, str] | None = None,
+        content_type: str = "application/x-www-form-urlencoded",
+    ) -> Answer:
+        ts = int(time.time()) if timestamp is None else timestamp
+        sent = {"Content-Type": content_type, **(headers or {})}
+        if signed:
+            sent["X-Slack-Request-Timestamp"] = str(ts)
+            sent["X-Slack-Signature"] = sign(body, ts, secret)
+        started = time.monotonic()
+        async with self.session.post(self.url, data=body.encode(), headers=sent) as response:
+            text = await response.text()
+        return Answer(status=response.status, text=text, elapsed=time.monotonic() - started)
+
+    def slash_body(self, text: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None) -> str:
+        return urlencode(
+            {
+                "token": "legacy-verification-token",
+                "team_id": team,
+                "team_domain": "fake",
+                "channel_id": "C1",
+                "channel_name": "study",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/recsys-quiz",
+                "text": text,
+                "api_app_id": "A1",
+                "is_enterprise_install": "false",
+                "response_url": response_url or self.fake.new_response_url(),
+                "trigger_id": "1.2.3",
+            }
+        )
+
+    def click_payload(self, action_id: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None) -> dict[str, Any]:
+        return {
+            "type": "block_actions",
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C1", "is_ephemeral": True},
+            "trigger_id": "1.2.3",
+            "team": {"id": team, "domain": "fake"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "channel": {"id": "C1", "name": "study"},
+            "response_url": response_url or self.fake.new_response_url(),
+            "actions": [
+                {"action_id": action_id, "block_id": "b1", "text": {"type": "plain_text", "text": "A"}, "type": "button", "action_ts": "1700000001.0"}
+            ],
+        }
+
+    @staticmethod
+    def form(payload: dict[str, Any] | str) -> str:
+        return urlencode({"payload": payload if isinstance(payload, str) else json.dumps(payload)})
+
+    async def slash(self, text: str, user: str = "U1", **kwargs: Any) -> Answer:
+        return await self.post(self.slash_body(text, user), **kwargs)
+
+    async def click(self, action_id: str, user: str = "U1", **kwargs: Any) -> Answer:
+        return await self.post(self.form(self.click_payload(action_id, user)), **kwargs)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    slack = FakeSlack()
+    slack.add_user("U1", "Ada")
+    slack.add_user("U2", "Grace")
+    await slack.start()
+    yield slack
+    await slack.close()
+
+
+@pytest.fixture
+async def quiz_engine(tmp_path: Path) -> AsyncIterator[QuizEngine]:
+    async with open_engine(CoreSettings(db_path=tmp_path / "slack-quiz.db")) as engine:
+        yield engine
+
+
+@pytest.fixture
+def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack) -> AsyncApp:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET)
+
+
+@pytest.fixture
+async def slack(bolt_app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
+    server = TestServer(build_web_app(bolt_app, SIGNING_SECRET), host="127.0.0.1", port=0)
+    await server.start_server()
+    async with aiohttp.ClientSession() as session:
+        yield SlackSender(str(server.make_url("/slack/events")), session, fake)
+    await server.close()

@@ -1,0 +1,278 @@
+"""A fake of the Slack Web API, response_url endpoints and the Socket Mode websocket, on 127.0.0.1 (aiohttp, port 0)."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestServer
+
+# Slack's Block Kit limits, enforced on everything the bot sends.
+MAX_BLOCKS = 50
+SECTION_TEXT = 3000
+HEADER_TEXT = 150
+BUTTON_TEXT = 75
+ACTION_ID = 255
+BUTTON_VALUE = 2000
+ACTIONS_ELEMENTS = 25
+CONTEXT_ELEMENTS = 10
+SECTION_FIELDS = 10
+
+
+def block_kit_problems(message: dict[str, Any]) -> list[str]:
+    """Every way a message breaks Slack's rules (empty when Slack would accept it)."""
+    problems: list[str] = []
+    text = message.get("text")
+    blocks = message.get("blocks")
+    if not (isinstance(text, str) and text.strip()):
+        problems.append("no plain-text `text` fallback")
+    if blocks is None:
+        return problems
+    if not isinstance(blocks, list):
+        return [*problems, "blocks is not a list"]
+    if len(blocks) > MAX_BLOCKS:
+        problems.append(f"{len(blocks)} blocks (max {MAX_BLOCKS})")
+    action_ids: list[str] = []
+
+    def text_object(obj: Any, where: str, limit: int, kinds: tuple[str, ...] = ("plain_text", "mrkdwn")) -> None:
+        if not isinstance(obj, dict) or obj.get("type") not in kinds:
+            problems.append(f"{where}: not a {'/'.join(kinds)} text object")
+            return
+        value = obj.get("text")
+        if not isinstance(value, str) or not value:
+            problems.append(f"{where}: empty text")
+        elif len(value) > limit:
+            problems.append(f"{where}: {len(value)} characters (max {limit})")
+
+    for i, block in enumerate(blocks):
+        kind = block.get("type") if isinstance(block, dict) else None
+        where = f"blocks[{i}] ({kind})"
+        if kind == "section":
+            if "text" in block:
+                text_object(block["text"], where, SECTION_TEXT)
+            fields = block.get("fields") or []
+            if len(fields) > SECTION_FIELDS:
+                problems.append(f"{where}: {len(fields)} fields")
+            if "text" not in block and not fields:
+                problems.append(f"{where}: neither text nor fields")
+        elif kind == "header":
+            text_object(block.get("text"), where, HEADER_TEXT, ("plain_text",))
+        elif kind == "context":
+            elements = block.get("elements") or []
+            if not elements or len(elements) > CONTEXT_ELEMENTS:
+                problems.append(f"{where}: {len(elements)} elements")
+            for element in elements:
+                text_object(element, where, SECTION_TEXT)
+        elif kind == "actions":
+            elements = block.get("elements") or []
+            if not elements or len(elements) > ACTIONS_ELEMENTS:
+                problems.append(f"{where}: {len(elements)} elements (1 to {ACTIONS_ELEMENTS})")
+            for element in elements:
+                if element.get("type") == "button":
+                    text_object(element.get("text"), f"{where} button", BUTTON_TEXT, ("plain_text",))
+                    if len(str(element.get("value", ""))) > BUTTON_VALUE:
+                        problems.append(f"{where}: button value too long")
+                    if element.get("style") not in (None, "primary", "danger"):
+                        problems.append(f"{where}: button style {element.get('style')!r}")
+                action_id = element.get("action_id")
+                if not isinstance(action_id, str) or not action_id or len(action_id) > ACTION_ID:
+                    problems.append(f"{where}: bad action_id {action_id!r}")
+                else:
+                    action_ids.append(action_id)
+        elif kind != "divider":
+            problems.append(f"{where}: unexpected block type")
+    if len(action_ids) != len(set(action_ids)):
+        problems.append("duplicate action_id in one message")
+    return problems
+
+
+@dataclass
+class ApiCall:
+    method: str
+    token: str | None
+    args: dict[str, Any]
+
+
+@dataclass
+class Posted:
+    """A message the bot sent to a response_url or through chat.*: what Slack would have shown."""
+
+    via: str  # "response_url" or the Web API method
+    key: str  # the response_url's key, or the channel
+    body: dict[str, Any]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def blocks(self) -> list[dict[str, Any]]:
+        return list(self.body.get("blocks") or [])
+
+    @property
+    def buttons(self) -> list[dict[str, Any]]:
+        return [e for b in self.blocks if b.get("type") == "actions" for e in b["elements"] if e.get("type") == "button"]
+
+    @property
+    def action_ids(self) -> list[str]:
+        return [b["action_id"] for b in self.buttons]
+
+    @property
+    def all_text(self) -> str:
+        return json.dumps(self.body, ensure_ascii=False)
+
+
+class FakeSlack:
+    """Records every Web API call and every message, answering like Slack (ok/error JSON)."""
+
+    BOT_USER = "UBOT"
+    TEAM = "T1"
+
+    def __init__(self) -> None:
+        self.calls: list[ApiCall] = []
+        self.posted: list[Posted] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.socket_acks: list[dict[str, Any]] = []
+        self.socket_outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self._changed = asyncio.Condition()
+        self._keys = itertools.count(1)
+        self._server: TestServer | None = None
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_get("/socket", self._socket)
+        self._app = app
+
+    # Lifecycle ---------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._server = TestServer(self._app, host="127.0.0.1", port=0)
+        await self._server.start_server()
+
+    async def close(self) -> None:
+        if self._server is not None:
+            await self._server.close()
+
+    @property
+    def base(self) -> str:
+        assert self._server is not None
+        return str(self._server.make_url("")).rstrip("/")
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def new_response_url(self) -> str:
+        return f"{self.base}/response/{next(self._keys)}"
+
+    def add_user(self, user_id: str, display_name: str, *, is_admin: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.TEAM,
+            "name": user_id.lower(),
+            "real_name": display_name,
+            "is_admin": is_admin,
+            "profile": {"display_name": display_name, "real_name": display_name},
+        }
+
+    # Waiting -------------------------------------------------------------------------------------
+
+    async def _record(self, posted: Posted) -> None:
+        async with self._changed:
+            self.posted.append(posted)
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[list[Posted]], bool], timeout: float = 5.0) -> list[Posted]:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: predicate(self.posted))
+
+        await asyncio.wait_for(until(), timeout)
+        return list(self.posted)
+
+    async def next_message(self, after: int, timeout: float = 5.0) -> Posted:
+        """The first message posted once `after` messages have been (await the bot's answer to one request)."""
+        posted = await self.wait_for(lambda p: len(p) > after, timeout)
+        return posted[after]
+
+    # Handlers -----------------------------------------------------------------------------------
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        args: dict[str, Any] = dict(request.query)
+        if request.can_read_body:
+            if request.content_type == "application/json":
+                args.update(await request.json())
+            else:
+                args.update(dict(await request.post()))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None
+        self.calls.append(ApiCall(method=method, token=token, args=args))
+        if not token:
+            return _slack_json({"ok": False, "error": "not_authed"})
+        if method == "apps.connections.open":
+            if not token.startswith("xapp-"):
+                return _slack_json({"ok": False, "error": "invalid_auth"})
+            ws = self.base.replace("http://", "ws://") + "/socket"
+            return _slack_json({"ok": True, "url": ws})
+        if not token.startswith("xoxb-"):
+            return _slack_json({"ok": False, "error": "invalid_auth"})
+        if method == "auth.test":
+            return _slack_json(
+                {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "recsys-quiz", "team_id": self.TEAM,
+                 "user_id": self.BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}
+            )
+        if method == "users.info":
+            user = self.users.get(str(args.get("user")))
+            return _slack_json({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
+        if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
+            problems = block_kit_problems(args)
+            await self._record(Posted(via=method, key=str(args.get("channel")), body=args, problems=problems))
+            if problems:
+                return _slack_json({"ok": False, "error": "invalid_blocks", "errors": problems})
+            return _slack_json({"ok": True, "channel": args.get("channel"), "ts": "1700000000.000100", "message_ts": "1700000000.000100"})
+        return _slack_json({"ok": False, "error": "unknown_method"})
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        problems = block_kit_problems(body)
+        await self._record(Posted(via="response_url", key=request.match_info["key"], body=body, problems=problems))
+        if problems:
+            return web.Response(status=400, text="invalid_blocks")
+        return web.Response(status=200, text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode as Slack runs it: `hello`, then envelopes; the app acks each by envelope_id."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
+
+        async def pump() -> None:
+            while True:
+                await ws.send_json(await self.socket_outbox.get())
+
+        sender = asyncio.ensure_future(pump())
+        try:
+            async for msg in ws:
+                if msg.type == WSMsgType.TEXT:
+                    ack = json.loads(msg.data)
+                    async with self._changed:
+                        self.socket_acks.append(ack)
+                        self._changed.notify_all()
+        finally:
+            sender.cancel()
+        return ws
+
+    async def wait_for_socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: any(a.get("envelope_id") == envelope_id for a in self.socket_acks))
+
+        await asyncio.wait_for(until(), timeout)
+        return next(a for a in self.socket_acks if a.get("envelope_id") == envelope_id)
+
+
+def _slack_json(body: dict[str, Any]) -> web.Response:
+    return web.json_response(body)
