@@ -1,0 +1,129 @@
+"""The discord.py client: endpoints, sharding, command sync, and the routing of every interaction to the engine."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import discord
+import yarl
+from discord import app_commands
+
+from adapters.discord.commands import OriginWork, build_group
+from adapters.discord.config import DiscordSettings
+from adapters.discord.origin import origin_of
+from adapters.discord.render import NO_MENTIONS
+from adapters.discord.respond import DEFER_AFTER, Responder
+from adapters.discord.routing import ActionButton, routed_by_dynamic_item
+from bot.engine import QuizEngine
+from bot.views import Reply, notice
+
+log = logging.getLogger(__name__)
+
+
+def configure_endpoints(settings: DiscordSettings) -> None:
+    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL when set (process-wide, as discord.py keeps them)."""
+    if settings.api_base:
+        discord.http.Route.BASE = settings.api_base
+    if settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
+
+
+class QuizTree(app_commands.CommandTree):
+    """The command tree; a command Discord knows but this process does not still gets an answer."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        client: QuizClient = interaction.client  # type: ignore[assignment]
+        if isinstance(error, app_commands.CommandInvokeError):
+            log.error("interaction %s: command failed", interaction.id, exc_info=error.original)
+            reply = notice("Something went wrong", "Something went wrong; nothing was recorded.", "error")
+        else:
+            log.warning("interaction %s: %s", interaction.id, error)
+            reply = notice(
+                "Unknown command",
+                "This command or option is not known here any more; your Discord app may show an old version "
+                "(press Ctrl+R to reload). Nothing was recorded.",
+                "warning",
+            )
+        if interaction.response.is_done():
+            return
+
+        async def work() -> Reply:
+            return reply
+
+        await client.responder.answer(interaction, work)
+
+
+class QuizClient(discord.AutoShardedClient):
+    """One client for every shard this process runs; holds the engine and nothing else of the quiz."""
+
+    def __init__(self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any) -> None:
+        configure_endpoints(settings)
+        options.setdefault("intents", discord.Intents.none())  # interactions need no gateway intents
+        options.setdefault("allowed_mentions", NO_MENTIONS)
+        options.setdefault("shard_count", settings.shard_count)
+        if settings.shard_ids is not None:
+            options.setdefault("shard_ids", list(settings.shard_ids))
+        super().__init__(**options)
+        self.engine = engine
+        self.settings = settings
+        self.responder = Responder(defer_after)
+        self.tree = QuizTree(self)
+        if settings.gateway_url:
+            self._use_gateway_url(settings.gateway_url)
+
+    def _use_gateway_url(self, url: str) -> None:
+        # With no fixed shard count, AutoShardedClient connects to the URL `GET /gateway/bot` returns;
+        # a gateway proxy must win over it, while the recommended shard count is still Discord's.
+        ask_discord = self.http.get_bot_gateway
+
+        async def get_bot_gateway() -> tuple[int, str, Any]:
+            shards, _, limits = await ask_discord()
+            return shards, url, limits
+
+        self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
+
+    async def setup_hook(self) -> None:
+        self.add_dynamic_items(ActionButton)
+        self.tree.add_command(build_group(self, self.engine.decks))
+        await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        """Sync to DISCORD_GUILD_ID when set (instant, for development), else globally (can take an hour to show)."""
+        if self.settings.guild_id is not None:
+            guild = discord.Object(id=self.settings.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d command(s) to guild %s only (DISCORD_GUILD_ID is set)", len(synced), self.settings.guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d command(s) globally (may take up to an hour to show in Discord)", len(synced))
+        return synced
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s (%s) with %s shard(s)", self.user, getattr(self.user, "id", "?"), self.shard_count)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        # Clicks that discord.py's DynamicItem routing would drop silently (another prefix, a tampered id,
+        # a message without the component) are answered here, so a click never meets "This interaction failed".
+        if interaction.type is not discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not routed_by_dynamic_item(interaction, custom_id):
+            await self.click(interaction, custom_id)
+
+    async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
+        """A button: the core decodes the custom_id and does the rest."""
+
+        async def work() -> Reply:
+            return await self.engine.handle(origin_of(interaction), custom_id)
+
+        await self.responder.answer(interaction, work)
+
+    async def command(self, interaction: discord.Interaction, work: OriginWork) -> None:
+        """A slash command: run its work for the person who typed it."""
+
+        async def run() -> Reply:
+            return await work(origin_of(interaction))
+
+        await self.responder.answer(interaction, run)

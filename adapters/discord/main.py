@@ -1,0 +1,55 @@
+"""Entry point of `recsys-quiz discord`: the one place where settings, engine and client are wired together."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import discord
+
+from adapters.discord.client import QuizClient
+from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
+from adapters.discord.invite import invite_url
+from bot.config import CoreSettings
+from bot.runtime import open_engine
+
+log = logging.getLogger(__name__)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run the bot until stopped, or with `--invite` print the invite URL; returns the exit code."""
+    try:
+        settings = load_settings()
+        if getattr(args, "invite", False):
+            print(invite_url(settings.application_id()))
+            return 0
+        token = settings.require_token()
+    except DiscordSettingsError as error:
+        print(f"recsys-quiz: {error}", file=sys.stderr)
+        return 2
+
+    from adapters.cli import _run_async, _settings
+
+    core = _settings(args)
+    core.configure_logging()
+    try:
+        return _run_async(serve(core, settings, token))
+    except KeyboardInterrupt:
+        return 0
+    except discord.LoginFailure:
+        print("recsys-quiz: Discord refused DISCORD_TOKEN; reset it in the Developer Portal > Bot > Reset Token", file=sys.stderr)
+        return 2
+    except discord.PrivilegedIntentsRequired as error:
+        print(f"recsys-quiz: {error}", file=sys.stderr)
+        return 2
+
+
+async def serve(core: CoreSettings, settings: DiscordSettings, token: str) -> int:
+    """Open the engine and run the client on it until the connection ends."""
+    async with open_engine(core) as engine:
+        client = QuizClient(engine, settings)
+        async with client:
+            await client.start(token)
+    return 0

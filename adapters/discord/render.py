@@ -1,0 +1,261 @@
+"""Native Discord rendering of every core view: one embed plus rows of buttons, within Discord's limits."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from functools import singledispatch
+
+import discord
+
+from adapters.discord.limits import (
+    AUTHOR_NAME,
+    BUTTON_LABEL,
+    BUTTONS_PER_ROW,
+    CUSTOM_ID,
+    EMBED_DESCRIPTION,
+    EMBED_FIELDS,
+    EMBED_TITLE,
+    FIELD_NAME,
+    FIELD_VALUE,
+    FOOTER_TEXT,
+    ROWS,
+    clip,
+    fit_embed,
+)
+from bot.views import (
+    AnswerFeedback,
+    Button,
+    HelpView,
+    LeaderboardView,
+    Notice,
+    QuestionCard,
+    ScoreCard,
+    StatsView,
+    TipLine,
+    TipsView,
+)
+
+log = logging.getLogger(__name__)
+
+# Nothing the bot sends may ping anyone; used on the client and on every send.
+NO_MENTIONS = discord.AllowedMentions.none()
+
+COLOUR_QUESTION = discord.Colour.blurple()
+COLOUR_CORRECT = discord.Colour.green()
+COLOUR_WRONG = discord.Colour.red()
+TONE_COLOUR = {
+    "info": discord.Colour.blurple(),
+    "success": discord.Colour.green(),
+    "warning": discord.Colour.gold(),
+    "error": discord.Colour.red(),
+}
+STYLE = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+@dataclass
+class Rendered:
+    """What one view looks like on Discord: an embed and its buttons (rows already assigned)."""
+
+    embed: discord.Embed
+    buttons: list[discord.ui.Button[discord.ui.View]] = field(default_factory=list)
+
+    def to_view(self) -> discord.ui.View:
+        """A discord.ui.View holding the buttons, already stopped.
+
+        Stopped on purpose: discord.py then keeps no copy of it in memory (clicks are routed by the
+        registered DynamicItem), and its 15-minute timeout for ephemeral views cannot unregister that
+        DynamicItem's pattern. Needs a running event loop, like every discord.ui.View.
+        """
+        view = discord.ui.View(timeout=None)
+        for button in self.buttons:
+            view.add_item(button)
+        view.stop()
+        return view
+
+
+def user_text(text: str) -> str:
+    """Text a user supplied (display names): shown literally, never as markdown, never as a ping."""
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(text))
+
+
+def buttons(specs: tuple[Button, ...]) -> list[discord.ui.Button[discord.ui.View]]:
+    """Discord buttons for the core's buttons, five to a row; labels over 80 characters are shortened."""
+    out: list[discord.ui.Button[discord.ui.View]] = []
+    for spec in specs:
+        if len(spec.action_id) > CUSTOM_ID:
+            # Discord would reject the whole message; the core promises <= 100, so this is a bug upstream.
+            log.error("dropping button %r: custom_id over %d characters", spec.label, CUSTOM_ID)
+            continue
+        if len(out) == BUTTONS_PER_ROW * ROWS:
+            log.error("dropping buttons after the %dth: Discord allows %d rows of %d", len(out), ROWS, BUTTONS_PER_ROW)
+            break
+        out.append(
+            discord.ui.Button(
+                label=clip(spec.label, BUTTON_LABEL),
+                custom_id=spec.action_id,
+                style=STYLE.get(spec.style, discord.ButtonStyle.secondary),
+                disabled=spec.disabled,
+                row=len(out) // BUTTONS_PER_ROW,
+            )
+        )
+    return out
+
+
+def _embed(title: str, description: str | None, colour: discord.Colour) -> discord.Embed:
+    return discord.Embed(
+        title=clip(title, EMBED_TITLE),
+        description=clip(description, EMBED_DESCRIPTION) if description else None,
+        colour=colour,
+    )
+
+
+def _field(embed: discord.Embed, name: str, value: str, *, inline: bool = False) -> None:
+    if len(embed.fields) >= EMBED_FIELDS:
+        return
+    embed.add_field(name=clip(name, FIELD_NAME), value=clip(value, FIELD_VALUE), inline=inline)
+
+
+def _footer(embed: discord.Embed, text: str) -> None:
+    embed.set_footer(text=clip(text, FOOTER_TEXT))
+
+
+def _tips(embed: discord.Embed, tips: tuple[TipLine, ...], room: int = EMBED_FIELDS) -> None:
+    shown = tips[: max(room, 0)]
+    for tip in shown:
+        _field(embed, tip.title, tip.text)
+    if len(tips) > len(shown) and len(embed.fields) < EMBED_FIELDS:
+        embed.add_field(name="…", value=f"{len(tips) - len(shown)} more tips not shown", inline=False)
+
+
+def _done(embed: discord.Embed, specs: tuple[Button, ...] = ()) -> Rendered:
+    return Rendered(embed=fit_embed(embed), buttons=buttons(specs))
+
+
+@singledispatch
+def render(view: object) -> Rendered:
+    """The Discord form of one core view; a view type this adapter does not know yet still shows something."""
+    title = str(getattr(view, "title", "") or type(view).__name__)
+    text = getattr(view, "text", None) or getattr(view, "intro", None)
+    lines = getattr(view, "lines", None)
+    description = str(text) if text else None
+    if lines and isinstance(lines, tuple):
+        description = "\n".join([description or "", *map(str, lines)]).strip()
+    log.warning("no Discord renderer for %s: showing a generic card", type(view).__name__)
+    embed = _embed(title, description, TONE_COLOUR["info"])
+    specs = getattr(view, "buttons", ())
+    return _done(embed, specs if isinstance(specs, tuple) else ())
+
+
+@render.register
+def _question(card: QuestionCard) -> Rendered:
+    description = f"*{card.note}*\n\n{card.prompt}" if card.note else card.prompt
+    embed = _embed(f"Question {card.position} / {card.total} · {card.topic}", description, COLOUR_QUESTION)
+    for option in card.options:
+        _field(embed, option.letter, option.text)
+    _footer(embed, card.deck_title)
+    # All answers in one row: the core caps options at 5, Discord's buttons per row.
+    return _done(embed, card.buttons)
+
+
+@render.register
+def _feedback(feedback: AnswerFeedback) -> Rendered:
+    if feedback.correct:
+        verdict, colour = f"Correct: {feedback.chosen.letter} is the best answer", COLOUR_CORRECT
+    else:
+        verdict, colour = f"Not the best answer: the best was {feedback.best.letter}", COLOUR_WRONG
+    embed = _embed(verdict, f"**Question {feedback.position} / {feedback.total}** · {feedback.topic}\n{feedback.prompt}", colour)
+    _field(embed, f"You chose {feedback.chosen.letter}", feedback.chosen.text)
+    if feedback.missed:
+        _field(embed, f"What {feedback.chosen.letter} missed", feedback.missed)
+    if not feedback.correct:
+        _field(embed, f"Best answer: {feedback.best.letter}", feedback.best.text)
+    _field(embed, "Why the best answer is best", feedback.explanation)
+    _field(embed, f"Points: +{feedback.points}", feedback.scoring_note)
+    _footer(embed, feedback.deck_title)
+    return _done(embed, feedback.buttons)
+
+
+@render.register
+def _score(card: ScoreCard) -> Rendered:
+    description = f"Points earned in this run: **{card.points}**\n{card.scoring_note}"
+    embed = _embed(f"Score: {card.score} / {card.total}", description, COLOUR_CORRECT if card.score == card.total else COLOUR_QUESTION)
+    topics = card.topics[: EMBED_FIELDS // 2]
+    for topic in topics:
+        _field(embed, topic.topic, f"{topic.correct} / {topic.total} correct", inline=True)
+    if card.tips:
+        _field(embed, "How to structure your answers", "The deck's tips:")
+        _tips(embed, card.tips, EMBED_FIELDS - len(embed.fields) - 1)
+    _footer(embed, card.deck_title)
+    return _done(embed, card.buttons)
+
+
+@render.register
+def _tips_view(view: TipsView) -> Rendered:
+    embed = _embed("How to structure your answer", view.deck_title, COLOUR_QUESTION)
+    if view.tips:
+        _tips(embed, view.tips, EMBED_FIELDS - 1)
+    else:
+        embed.description = clip(f"{view.deck_title}\n\nThis deck has no tips yet.", EMBED_DESCRIPTION)
+    return _done(embed, view.buttons)
+
+
+@render.register
+def _help(view: HelpView) -> Rendered:
+    embed = _embed("recsys-quiz", view.intro, COLOUR_QUESTION)
+    commands = "\n".join(f"`/recsys-quiz {c.usage}`: {c.description}" for c in view.commands)
+    _field(embed, "Commands", commands or "-")
+    decks = "\n".join(f"**{d.title}** (`{d.id}`): {d.questions} questions" for d in view.decks)
+    _field(embed, "Decks", decks or "-")
+    _field(embed, "Scoring", view.scoring_rule)
+    return _done(embed, view.buttons)
+
+
+@render.register
+def _leaderboard(view: LeaderboardView) -> Rendered:
+    lines = []
+    for row in view.rows:
+        name = user_text(row.name)
+        line = f"**{row.rank}.** {name}: {row.points} point{'s' if row.points != 1 else ''}"
+        if row.detail:
+            line += f" ({user_text(row.detail)})"
+        lines.append(f"{line} ← you" if row.is_asker else line)
+    description = "\n".join(lines) if lines else view.empty_text
+    embed = _embed(view.title, description, COLOUR_QUESTION)
+    _field(embed, "Window", f"{view.window} ({view.timezone})", inline=True)
+    if view.pages > 1:
+        _field(embed, "Page", f"{view.page} / {view.pages}", inline=True)
+    _field(embed, "How ranks are counted", view.ranking_rule)
+    if view.footer:
+        _footer(embed, view.footer)
+    return _done(embed, view.buttons)
+
+
+@render.register
+def _stats(view: StatsView) -> Rendered:
+    head = [f"Points: **{view.points}** · answers: **{view.answers}**", *view.lines]
+    embed = _embed("Your stats", "\n".join(head), COLOUR_QUESTION)
+    embed.set_author(name=clip(view.name, AUTHOR_NAME))  # author names are plain text on Discord: no markdown, no pings
+    for deck in view.decks[:10]:
+        _field(embed, deck.deck_title, f"{deck.answered} / {deck.total} questions answered · {deck.runs_finished} runs finished")
+    if view.topics:
+        topics = "\n".join(
+            f"{t.topic}: {t.correct} / {t.answered} ({round(100 * t.correct / t.answered) if t.answered else 0}%)" for t in view.topics
+        )
+        _field(embed, "Accuracy per topic", topics)
+    if view.weakest_topic:
+        _field(embed, "Weakest topic", view.weakest_topic)
+    if not view.decks and not view.topics:
+        _field(embed, "Nothing yet", "Answer a question with `/recsys-quiz start` to see your progress here.")
+    return _done(embed, getattr(view, "buttons", ()))
+
+
+@render.register
+def _notice(view: Notice) -> Rendered:
+    embed = _embed(view.title, view.text, TONE_COLOUR.get(view.tone, TONE_COLOUR["info"]))
+    return _done(embed, view.buttons)

@@ -1,0 +1,100 @@
+"""Answering one interaction with a core Reply within Discord's 3 s: directly when the engine is quick, deferred when not."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from adapters.discord.render import NO_MENTIONS, render
+from bot.views import Reply, notice
+
+log = logging.getLogger(__name__)
+
+# Discord drops an interaction not acknowledged within 3 s of its creation, and the gateway and our
+# reply each spend some of that on the wire. The engine usually answers in milliseconds, so we wait for
+# it up to DEFER_AFTER and answer directly (one request, no "thinking..." flicker); past that we defer
+# (type 5 for commands, 6 for buttons) and deliver the result by editing the response or a followup,
+# which Discord accepts for 15 minutes.
+DEFER_AFTER = 1.5
+
+ERROR_REPLY = notice(
+    "Something went wrong",
+    "Something went wrong; nothing was recorded. Please try again in a moment.",
+    "error",
+)
+
+Work = Callable[[], Awaitable[Reply]]
+
+
+class Responder:
+    """Runs the work behind one interaction and delivers its Reply the way Discord needs."""
+
+    def __init__(self, defer_after: float = DEFER_AFTER) -> None:
+        self.defer_after = defer_after
+
+    async def answer(self, interaction: discord.Interaction, work: Work) -> None:
+        """Run `work` and answer with its Reply; an exception becomes a logged error and an ephemeral notice."""
+        task = asyncio.ensure_future(self._safely(interaction, work))
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        deferred = False
+        if not done:
+            deferred = await self._defer(interaction)
+        reply = await task
+        try:
+            await self._deliver(interaction, reply, deferred)
+        except discord.HTTPException as error:
+            log.error("interaction %s: Discord refused the reply: %s", interaction.id, error)
+            if reply is not ERROR_REPLY:
+                await self._deliver_error(interaction, deferred)
+
+    @staticmethod
+    async def _safely(interaction: discord.Interaction, work: Work) -> Reply:
+        try:
+            return await work()
+        except Exception:
+            log.exception("interaction %s: the handler failed; answering with an error notice", interaction.id)
+            return ERROR_REPLY
+
+    @staticmethod
+    async def _defer(interaction: discord.Interaction) -> bool:
+        try:
+            if interaction.type is discord.InteractionType.component:
+                await interaction.response.defer()  # type 6: we may edit the clicked message later
+            else:
+                # type 5; personal replies are ephemeral, so the "thinking..." message is too
+                await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as error:
+            log.error("interaction %s: could not defer: %s", interaction.id, error)
+        return interaction.response.is_done()
+
+    @staticmethod
+    async def _deliver(interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
+        rendered = render(reply.view)
+        embed, view = rendered.embed, rendered.to_view()
+        is_click = interaction.type is discord.InteractionType.component
+        replace = reply.replace and is_click  # a slash command has no message to replace
+        if not deferred:
+            if replace:
+                await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+            else:
+                await interaction.response.send_message(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+        elif replace or (not is_click and reply.ephemeral):
+            # After type 6 the original is the clicked message; after type 5 it is our "thinking..." message.
+            await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+        else:
+            if not is_click:
+                await interaction.delete_original_response()  # the ephemeral "thinking..." message
+            await interaction.followup.send(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+
+    async def _deliver_error(self, interaction: discord.Interaction, deferred: bool) -> None:
+        try:
+            if interaction.response.is_done():
+                rendered = render(ERROR_REPLY.view)
+                await interaction.followup.send(embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
+            else:
+                await self._deliver(interaction, ERROR_REPLY, deferred)
+        except discord.HTTPException as error:
+            log.error("interaction %s: could not send the error notice either: %s", interaction.id, error)

@@ -1,0 +1,79 @@
+"""Fixtures: a fake Discord on 127.0.0.1, and the real QuizClient connected to it over a SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+
+from adapters.discord.client import QuizClient
+from adapters.discord.config import DiscordSettings
+from adapters.discord.respond import DEFER_AFTER
+from bot.config import CoreSettings
+from bot.engine import QuizEngine
+from bot.runtime import open_engine
+from tests.discord.fake_discord import GUILD_ID, FakeDiscord
+
+
+@pytest.fixture(autouse=True)
+def _restore_discord_endpoints() -> Any:
+    """discord.py keeps its endpoints on classes: put them back after each test."""
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    yield
+    discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord; a test fails if the bot answered late or twice, broke a limit or could mention."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.stop()
+    assert server.violations == [], "the bot broke Discord's rules"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "quiz.db"
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    fake: FakeDiscord,
+    db_path: Path,
+    *,
+    guild_id: str | None = GUILD_ID,
+    defer_after: float = DEFER_AFTER,
+    wrap: Callable[[QuizEngine], Any] | None = None,
+) -> AsyncIterator[QuizClient]:
+    """Start the real client against the fake (as `recsys-quiz discord` would, via the endpoint settings) and stop it after."""
+    settings = DiscordSettings(
+        token=fake.token,
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url,
+        guild_id=int(guild_id) if guild_id else None,
+    )
+    async with open_engine(CoreSettings(db_path=db_path)) as engine:
+        client = QuizClient(wrap(engine) if wrap else engine, settings, defer_after=defer_after, guild_ready_timeout=0.05)
+        runner = asyncio.create_task(client.start(fake.token))
+        ready = asyncio.create_task(client.wait_until_ready())
+        done, _ = await asyncio.wait({runner, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+        if runner in done:
+            ready.cancel()
+            runner.result()  # raises what ended client.start()
+            raise AssertionError("the client stopped before it was ready")
+        assert ready in done, "the client did not become ready"
+        try:
+            yield client
+        finally:
+            await client.close()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(runner, 5)
+            if runner.done() and not runner.cancelled() and runner.exception() is not None:
+                raise AssertionError("client.start() failed") from runner.exception()

@@ -1,0 +1,512 @@
+"""A small fake of Discord's REST API and gateway on 127.0.0.1, strict about deadlines, double answers and limits."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+API = "/api/v10"
+DEADLINE = 3.0  # seconds Discord waits for the first response to an interaction
+FOLLOWUP_WINDOW = 15 * 60.0
+BOT_ID = "1100000000000000001"
+APP_ID = BOT_ID  # modern applications: the bot user's id is the application id
+GUILD_ID = "1200000000000000001"
+CHANNEL_ID = "1300000000000000001"
+EPHEMERAL = 64
+
+# Discord's message limits (DESIGN.md "Platform facts").
+LIMITS = {
+    "content": 2000,
+    "embeds": 10,
+    "title": 256,
+    "description": 4096,
+    "fields": 25,
+    "field_name": 256,
+    "field_value": 1024,
+    "footer": 2048,
+    "author": 256,
+    "embed_total": 6000,
+    "rows": 5,
+    "buttons_per_row": 5,
+    "label": 80,
+    "custom_id": 100,
+}
+
+_snowflakes = itertools.count(1_400_000_000_000_000_001)
+
+
+def snowflake() -> str:
+    return str(next(_snowflakes))
+
+
+def user_payload(user_id: str, name: str, *, global_name: str | None = None, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": user_id,
+        "username": name,
+        "global_name": global_name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+BOT_USER = user_payload(BOT_ID, "recsys-quiz", bot=True)
+
+
+@dataclass
+class Call:
+    """One request the bot made to the fake."""
+
+    method: str
+    path: str
+    json: Any
+    at: float  # monotonic
+
+
+@dataclass
+class Pending:
+    """An interaction the fake dispatched, and what the bot did about it."""
+
+    id: str
+    token: str
+    payload: dict[str, Any]
+    sent_at: float
+    responses: list[Call] = field(default_factory=list)  # callbacks (first response)
+    followups: list[Call] = field(default_factory=list)  # webhook posts and edits after it
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+    delivered: asyncio.Event = field(default_factory=asyncio.Event)  # a message was sent or edited
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # Exactly "application/json": discord.py does not parse "application/json; charset=utf-8".
+    return web.Response(status=status, body=json.dumps(data).encode(), headers={"Content-Type": "application/json"})
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
+
+
+def limit_problems(data: dict[str, Any]) -> list[str]:
+    """Every way a message payload breaks Discord's limits or could mention someone."""
+    problems: list[str] = []
+    if data.get("allowed_mentions") != {"parse": []} and data.get("allowed_mentions", {}).get("parse") != []:
+        problems.append(f"allowed_mentions is not none: {data.get('allowed_mentions')!r}")
+    if len(data.get("content") or "") > LIMITS["content"]:
+        problems.append("content over 2000")
+    embeds = data.get("embeds") or []
+    if len(embeds) > LIMITS["embeds"]:
+        problems.append("more than 10 embeds")
+    for embed in embeds:
+        total = 0
+        for key, limit in (("title", "title"), ("description", "description")):
+            text = embed.get(key) or ""
+            total += len(text)
+            if len(text) > LIMITS[limit]:
+                problems.append(f"embed {key} over {LIMITS[limit]}")
+        fields = embed.get("fields") or []
+        if len(fields) > LIMITS["fields"]:
+            problems.append("more than 25 fields")
+        for f in fields:
+            total += len(f.get("name", "")) + len(f.get("value", ""))
+            if not f.get("name") or not f.get("value"):
+                problems.append("empty field name or value")
+            if len(f.get("name", "")) > LIMITS["field_name"]:
+                problems.append("field name over 256")
+            if len(f.get("value", "")) > LIMITS["field_value"]:
+                problems.append("field value over 1024")
+        footer = (embed.get("footer") or {}).get("text") or ""
+        author = (embed.get("author") or {}).get("name") or ""
+        total += len(footer) + len(author)
+        if len(footer) > LIMITS["footer"]:
+            problems.append("footer over 2048")
+        if len(author) > LIMITS["author"]:
+            problems.append("author name over 256")
+        if total > LIMITS["embed_total"]:
+            problems.append(f"embed total {total} over 6000")
+    rows = data.get("components") or []
+    if len(rows) > LIMITS["rows"]:
+        problems.append("more than 5 rows")
+    seen: set[str] = set()
+    for row in rows:
+        children = row.get("components") or []
+        if row.get("type") != 1 or not children:
+            problems.append("a row that is not a non-empty action row")
+        if len(children) > LIMITS["buttons_per_row"]:
+            problems.append("more than 5 buttons in a row")
+        for button in children:
+            if len(button.get("label") or "") > LIMITS["label"]:
+                problems.append("button label over 80")
+            custom_id = button.get("custom_id") or ""
+            if not custom_id or len(custom_id) > LIMITS["custom_id"]:
+                problems.append(f"bad custom_id length: {custom_id!r}")
+            if custom_id in seen:
+                problems.append(f"duplicate custom_id {custom_id!r}")
+            seen.add(custom_id)
+    return problems
+
+
+class FakeDiscord:
+    """Serves what discord.py needs to log in, connect, sync commands and answer interactions; records it all."""
+
+    def __init__(self, *, deadline: float = DEADLINE) -> None:
+        self.deadline = deadline
+        self.token = "fake-bot-token"
+        self.calls: list[Call] = []
+        self.violations: list[str] = []
+        self.synced: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> command tree as PUT
+        self.interactions: dict[str, Pending] = {}
+        self.messages: dict[str, dict[str, Any]] = {}
+        self.identifies: list[dict[str, Any]] = []
+        self.bot_gateway_calls = 0
+        self._sockets: list[web.WebSocketResponse] = []
+        self._seq = 0
+        self._ready = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # Server -------------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record])
+        app.router.add_get(f"{API}/users/@me", self._me)
+        app.router.add_get(f"{API}/oauth2/applications/@me", self._application)
+        app.router.add_get(f"{API}/gateway/bot", self._gateway_bot)
+        app.router.add_get(f"{API}/gateway", self._gateway_plain)
+        app.router.add_put(f"{API}/applications/{{app}}/commands", self._sync)
+        app.router.add_put(f"{API}/applications/{{app}}/guilds/{{guild}}/commands", self._sync)
+        app.router.add_post(f"{API}/interactions/{{id}}/{{token}}/callback", self._callback)
+        app.router.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
+        app.router.add_patch(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._edit)
+        app.router.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete)
+        app.router.add_get("/gateway", self._gateway)
+        app.router.add_route("*", "/{tail:.*}", self._unexpected)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def stop(self) -> None:
+        for ws in self._sockets:
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    @web.middleware
+    async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        body: Any = None
+        if request.can_read_body:
+            text = await request.text()
+            try:
+                body = json.loads(text) if text else None
+            except json.JSONDecodeError:
+                body = text
+        if request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path:
+            if request.headers.get("Authorization") != f"Bot {self.token}":
+                self.violations.append(f"{request.method} {request.path} without the bot token")
+        request["json"] = body
+        self.calls.append(Call(request.method, request.path, body, time.monotonic()))
+        return await handler(request)
+
+    async def _unexpected(self, request: web.Request) -> web.Response:
+        self.violations.append(f"unexpected request {request.method} {request.path}")
+        return _error(404, 0, "404: Not Found")
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return _json(BOT_USER)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return _json(
+            {
+                "id": APP_ID,
+                "name": "recsys-quiz",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": user_payload("1000000000000000009", "owner"),
+                "verify_key": "0" * 64,
+                "flags": 0,
+            }
+        )
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        self.bot_gateway_calls += 1
+        # Deliberately a dead URL: the bot must use DISCORD_GATEWAY_URL, as it would with a gateway proxy.
+        return _json(
+            {
+                "url": "ws://127.0.0.1:9/not-this-one",
+                "shards": 1,
+                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
+            }
+        )
+
+    async def _gateway_plain(self, request: web.Request) -> web.Response:
+        return _json({"url": self.gateway_url})
+
+    async def _sync(self, request: web.Request) -> web.Response:
+        if request.match_info["app"] != APP_ID:
+            self.violations.append(f"command sync for another application {request.match_info['app']}")
+        scope = request.match_info.get("guild", "global")
+        commands = request["json"] or []
+        self.synced[scope] = commands
+        echoed = []
+        for command in commands:
+            item = {"id": snowflake(), "application_id": APP_ID, "version": snowflake(), "type": 1, "description": "", **command}
+            if scope != "global":
+                item["guild_id"] = scope
+            echoed.append(item)
+        return _json(echoed)
+
+    # Gateway ------------------------------------------------------------------------------------
+
+    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self._sockets.append(ws)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
+        async for message in ws:
+            if message.type is not WSMsgType.TEXT:
+                continue
+            frame = json.loads(message.data)
+            if frame["op"] == 1:
+                await ws.send_str(json.dumps({"op": 11, "d": None, "s": None, "t": None}))
+            elif frame["op"] == 2:
+                self.identifies.append(frame["d"])
+                shard = frame["d"].get("shard") or [0, 1]
+                self._seq += 1
+                ready = {
+                    "v": 10,
+                    "user": BOT_USER,
+                    "guilds": [],
+                    "session_id": f"session-{len(self.identifies)}",
+                    "resume_gateway_url": self.gateway_url,
+                    "application": {"id": APP_ID, "flags": 0},
+                    "shard": shard,
+                }
+                await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
+                self._ready.set()
+        if ws in self._sockets:
+            self._sockets.remove(ws)
+        return ws
+
+    async def _dispatch(self, payload: dict[str, Any]) -> None:
+        live = [ws for ws in self._sockets if not ws.closed]
+        assert live, "no bot is connected to the fake gateway"
+        self._seq += 1
+        await live[-1].send_str(json.dumps({"op": 0, "t": "INTERACTION_CREATE", "s": self._seq, "d": payload}))
+
+    # Interactions the tests send ----------------------------------------------------------------
+
+    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: str = "0") -> dict[str, Any]:
+        interaction_id = snowflake()
+        payload: dict[str, Any] = {
+            "id": interaction_id,
+            "application_id": APP_ID,
+            "type": kind,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "locale": "en-US",
+            "app_permissions": "0",
+            "entitlements": [],
+            "channel_id": CHANNEL_ID,
+        }
+        if guild:
+            payload |= {
+                "guild_id": GUILD_ID,
+                "guild_locale": "en-US",
+                "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
+                "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "study", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+                "member": {
+                    "user": user,
+                    "roles": [],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": permissions,
+                    "nick": None,
+                    "avatar": None,
+                },
+                "authorizing_integration_owners": {"0": GUILD_ID},
+                "context": 0,
+            }
+        else:
+            payload |= {
+                "user": user,
+                "channel": {"id": CHANNEL_ID, "type": 1, "recipients": [user]},
+                "authorizing_integration_owners": {"1": user["id"]},
+                "context": 1,
+            }
+        return payload
+
+    async def send(self, payload: dict[str, Any], *, age: float = 0.0) -> Pending:
+        """Dispatch an INTERACTION_CREATE; `age` pretends it reached us that many seconds late."""
+        pending = Pending(id=payload["id"], token=payload["token"], payload=payload, sent_at=time.monotonic() - age)
+        self.interactions[pending.id] = pending
+        await self._dispatch(payload)
+        return pending
+
+    async def slash(
+        self, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, *, guild: bool = True, age: float = 0.0
+    ) -> Pending:
+        """`/recsys-quiz <sub> [options]` typed by `user`."""
+        payload = self._base(2, user, guild=guild)
+        sub_options = [{"type": 3, "name": k, "value": v} for k, v in (options or {}).items()]
+        payload["data"] = {
+            "id": "1500000000000000001",
+            "name": "recsys-quiz",
+            "type": 1,
+            "options": [{"type": 1, "name": sub, "options": sub_options}],
+        }
+        return await self.send(payload, age=age)
+
+    async def click(self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0) -> Pending:
+        """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components)."""
+        payload = self._base(3, user)
+        payload["message"] = message
+        payload["data"] = {"custom_id": custom_id, "component_type": 2}
+        return await self.send(payload, age=age)
+
+    async def answered(self, pending: Pending, timeout: float = 5.0) -> Call:
+        """The bot's first response to an interaction (fails the test if none comes)."""
+        await asyncio.wait_for(pending.answered.wait(), timeout)
+        return pending.responses[0]
+
+    async def delivered(self, pending: Pending, timeout: float = 5.0) -> dict[str, Any]:
+        """The message the bot finally showed for an interaction (after a defer: the edit or followup)."""
+        await asyncio.wait_for(pending.delivered.wait(), timeout)
+        return pending.last_message  # type: ignore[attr-defined,no-any-return]
+
+    # REST the bot calls to answer ---------------------------------------------------------------
+
+    def _message(self, data: dict[str, Any], *, message_id: str | None = None, flags: int = 0) -> dict[str, Any]:
+        message = {
+            "id": message_id or snowflake(),
+            "channel_id": CHANNEL_ID,
+            "author": BOT_USER,
+            "content": data.get("content") or "",
+            "timestamp": "2026-11-27T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": data.get("embeds") or [],
+            "components": data.get("components") or [],
+            "pinned": False,
+            "type": 20,
+            "flags": flags | (data.get("flags") or 0),
+            "application_id": APP_ID,
+        }
+        self.messages[message["id"]] = message
+        return message
+
+    def _check_message(self, where: str, data: dict[str, Any]) -> None:
+        for problem in limit_problems(data):
+            self.violations.append(f"{where}: {problem}")
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        now = time.monotonic()
+        pending = self.interactions.get(request.match_info["id"])
+        body = request["json"] or {}
+        if pending is None or pending.token != request.match_info["token"]:
+            self.violations.append(f"callback for an unknown interaction {request.match_info['id']}")
+            return _error(404, 10062, "Unknown interaction")
+        call = Call("POST", request.path, body, now)
+        if pending.responses:
+            self.violations.append(f"interaction {pending.id} answered twice")
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        if now - pending.sent_at > self.deadline:
+            self.violations.append(f"interaction {pending.id} answered late: {now - pending.sent_at:.2f} s")
+            return _error(404, 10062, "Unknown interaction")
+        pending.responses.append(call)
+        pending.answered.set()
+        kind = body.get("type")
+        data = body.get("data") or {}
+        is_click = pending.payload["type"] == 3
+        if kind not in (4, 5, 6, 7) or (kind in (6, 7) and not is_click):
+            self.violations.append(f"interaction {pending.id}: response type {kind} is not valid here")
+            return _error(400, 50035, "Invalid Form Body")
+        info: dict[str, Any] = {"id": pending.id, "type": pending.payload["type"]}
+        result: dict[str, Any] = {"interaction": info}
+        if kind in (4, 7):
+            self._check_message(f"interaction {pending.id}", data)
+            if kind == 4:
+                message = self._message(data)
+            else:
+                clicked = pending.payload["message"]
+                message = self._message({**clicked, **data}, message_id=clicked["id"], flags=clicked.get("flags", 0))
+            pending.last_message = message  # type: ignore[attr-defined]
+            pending.delivered.set()
+            info |= {"response_message_id": message["id"], "response_message_ephemeral": bool(message["flags"] & EPHEMERAL)}
+            result["resource"] = {"type": kind, "message": message}
+        elif kind == 5:
+            info |= {"response_message_loading": True, "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
+            pending.deferred_flags = data.get("flags", 0)  # type: ignore[attr-defined]
+            result["resource"] = {"type": kind}
+        return _json(result)
+
+    def _followup_target(self, request: web.Request) -> Pending | None:
+        pending = next((p for p in self.interactions.values() if p.token == request.match_info["token"]), None)
+        if pending is None or request.match_info["app"] != APP_ID:
+            self.violations.append(f"{request.method} {request.path}: unknown interaction token")
+            return None
+        if not pending.responses:
+            self.violations.append(f"{request.method} {request.path}: followup before the interaction was answered")
+            return None
+        if time.monotonic() - pending.sent_at > FOLLOWUP_WINDOW:
+            self.violations.append(f"{request.method} {request.path}: followup after 15 minutes")
+            return None
+        return pending
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        pending = self._followup_target(request)
+        if pending is None:
+            return _error(404, 10015, "Unknown Webhook")
+        data = request["json"] or {}
+        self._check_message(f"followup {pending.id}", data)
+        pending.followups.append(Call("POST", request.path, data, time.monotonic()))
+        message = self._message(data)
+        pending.last_message = message  # type: ignore[attr-defined]
+        pending.delivered.set()
+        return _json(message)
+
+    async def _edit(self, request: web.Request) -> web.Response:
+        pending = self._followup_target(request)
+        if pending is None:
+            return _error(404, 10015, "Unknown Webhook")
+        data = request["json"] or {}
+        self._check_message(f"edit {pending.id}", data)
+        pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
+        if request.match_info["message"] == "@original" and pending.payload["type"] == 3:
+            original = pending.payload["message"]  # after type 6 the original is the clicked message
+            message = self._message({**original, **data}, message_id=original["id"], flags=original.get("flags", 0))
+        else:
+            message = self._message(data, flags=getattr(pending, "deferred_flags", 0))
+        pending.last_message = message  # type: ignore[attr-defined]
+        pending.delivered.set()
+        return _json(message)
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        pending = self._followup_target(request)
+        if pending is not None:
+            pending.followups.append(Call("DELETE", request.path, None, time.monotonic()))
+        return web.Response(status=204)
