@@ -19,6 +19,7 @@ APP_ID = BOT_ID  # modern applications: the bot user's id is the application id
 GUILD_ID = "1200000000000000001"
 CHANNEL_ID = "1300000000000000001"
 EPHEMERAL = 64
+JSON_BODY = web.RequestKey("json_body", object)
 
 # Discord's message limits (DESIGN.md "Platform facts").
 LIMITS = {
@@ -219,7 +220,7 @@ class FakeDiscord:
         if request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path:
             if request.headers.get("Authorization") != f"Bot {self.token}":
                 self.violations.append(f"{request.method} {request.path} without the bot token")
-        request["json"] = body
+        request[JSON_BODY] = body
         self.calls.append(Call(request.method, request.path, body, time.monotonic()))
         return await handler(request)
 
@@ -263,7 +264,7 @@ class FakeDiscord:
         if request.match_info["app"] != APP_ID:
             self.violations.append(f"command sync for another application {request.match_info['app']}")
         scope = request.match_info.get("guild", "global")
-        commands = request["json"] or []
+        commands = request[JSON_BODY] or []
         self.synced[scope] = commands
         echoed = []
         for command in commands:
@@ -426,7 +427,7 @@ class FakeDiscord:
     async def _callback(self, request: web.Request) -> web.Response:
         now = time.monotonic()
         pending = self.interactions.get(request.match_info["id"])
-        body = request["json"] or {}
+        body = request[JSON_BODY] or {}
         if pending is None or pending.token != request.match_info["token"]:
             self.violations.append(f"callback for an unknown interaction {request.match_info['id']}")
             return _error(404, 10062, "Unknown interaction")
@@ -481,7 +482,7 @@ class FakeDiscord:
         pending = self._followup_target(request)
         if pending is None:
             return _error(404, 10015, "Unknown Webhook")
-        data = request["json"] or {}
+        data = request[JSON_BODY] or {}
         self._check_message(f"followup {pending.id}", data)
         pending.followups.append(Call("POST", request.path, data, time.monotonic()))
         message = self._message(data)
@@ -493,7 +494,7 @@ class FakeDiscord:
         pending = self._followup_target(request)
         if pending is None:
             return _error(404, 10015, "Unknown Webhook")
-        data = request["json"] or {}
+        data = request[JSON_BODY] or {}
         self._check_message(f"edit {pending.id}", data)
         pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
         if request.match_info["message"] == "@original" and pending.payload["type"] == 3:

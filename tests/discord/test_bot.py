@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.store import SQLiteStore
 from tests.discord.conftest import running_bot
-from tests.discord.fake_discord import EPHEMERAL, FakeDiscord, user_payload
+from tests.discord.fake_discord import EPHEMERAL, GUILD_ID, FakeDiscord, user_payload
 
 ALICE = user_payload("1600000000000000001", "alice", global_name="Alice")
 BOB = user_payload("1600000000000000002", "bob", global_name="Bob")
@@ -41,3 +41,240 @@ async def test_start_gets_a_private_question_card_with_four_buttons_within_3_sec
     assert len(data["components"]) == 1
     assert labels(data) == ["A", "B", "C", "D"]
     assert all(cid.startswith("rq1:a:") for cid in custom_ids(data))
+
+
+def run_id_of(message: dict[str, Any]) -> int:
+    return int(custom_ids(message)[0].split(":")[2])
+
+
+async def start_card(fake: FakeDiscord, user: dict[str, Any] = ALICE) -> dict[str, Any]:
+    pending = await fake.slash(user, "start")
+    return await fake.delivered(pending)
+
+
+async def click(fake: FakeDiscord, user: dict[str, Any], message: dict[str, Any], custom_id: str) -> tuple[int, dict[str, Any]]:
+    """Click and return (response type, the message shown)."""
+    pending = await fake.click(user, message, custom_id)
+    response = await fake.answered(pending)
+    return response.json["type"], await fake.delivered(pending)
+
+
+async def test_a_click_replaces_the_card_with_feedback_in_words_and_colour(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        card = await start_card(fake)
+        kind, feedback = await click(fake, ALICE, card, custom_ids(card)[0])
+    assert kind == 7  # the clicked card is updated in place
+    assert feedback["id"] == card["id"]
+    shown = embed(feedback)
+    names = [f["name"] for f in shown["fields"]]
+    if shown["title"].startswith("Correct"):
+        assert shown["color"] == 0x2ECC71
+    else:
+        assert shown["title"].startswith("Not the best answer: the best was ")
+        assert shown["color"] == 0xE74C3C
+        assert any(n.startswith("Best answer: ") for n in names)
+        assert any(n.startswith("What A missed") for n in names)
+    assert "Why the best answer is best" in names
+    assert labels(feedback) == ["Next question"]
+
+
+async def test_five_questions_end_in_a_score_card_and_old_buttons_then_change_nothing(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        first = card = await start_card(fake)
+        for number in range(1, 6):
+            assert embed(card)["title"].startswith(f"Question {number} / 5")
+            kind, feedback = await click(fake, ALICE, card, custom_ids(card)[number % 4])
+            assert kind == 7
+            assert labels(feedback) == (["See score"] if number == 5 else ["Next question"])
+            kind, card = await click(fake, ALICE, feedback, custom_ids(feedback)[0])
+            assert kind == 7
+        score = embed(card)
+        assert score["title"].startswith("Score: ") and score["title"].endswith(" / 5")
+        assert labels(card) == ["Play again"]
+        # A button of the finished run: a private notice, nothing new recorded.
+        kind, late = await click(fake, ALICE, first, custom_ids(first)[0])
+        assert kind == 4 and late["flags"] & EPHEMERAL
+        assert embed(late)["title"] == "Already answered"
+        assert len(await client.engine.store.run_answers(run_id_of(first))) == 5
+
+
+async def test_a_double_click_counts_once(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        card = await start_card(fake)
+        button = custom_ids(card)[1]
+        first = await fake.click(ALICE, card, button)
+        second = await fake.click(ALICE, card, button)  # before the first is answered
+        responses = [await fake.answered(first), await fake.answered(second)]
+        kinds = sorted(r.json["type"] for r in responses)
+        answers = await client.engine.store.run_answers(run_id_of(card))
+    assert kinds == [4, 7]  # one feedback in place, one private notice
+    notice = next(r.json["data"] for r in responses if r.json["type"] == 4)
+    assert notice["flags"] & EPHEMERAL and embed(notice)["title"] == "Already answered"
+    assert len(answers) == 1
+
+
+async def test_another_persons_click_is_refused_and_records_nothing(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        card = await start_card(fake, ALICE)
+        kind, shown = await click(fake, BOB, card, custom_ids(card)[0])
+        answers = await client.engine.store.run_answers(run_id_of(card))
+    assert kind == 4 and shown["flags"] & EPHEMERAL
+    assert embed(shown)["title"] == "This quiz belongs to someone else"
+    assert answers == []
+
+
+def with_button(message: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """The message as if its first button carried `custom_id` (what a tampering client would send)."""
+    rows = [dict(row, components=[dict(b) for b in row["components"]]) for row in message["components"]]
+    rows[0]["components"][0]["custom_id"] = custom_id
+    return dict(message, components=rows)
+
+
+async def test_a_tampered_custom_id_gets_a_private_notice_and_records_nothing(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        card = await start_card(fake)
+        run_id = run_id_of(card)
+        tampered = [
+            f"rq1:a:{run_id}:0:no-such-option",  # decodes, but matches no option of the run
+            f"rq1:a:{run_id}:00:x",  # not canonical
+            "rq1:zz:1",  # unknown verb
+            "rq2:a:1:0:x",  # another prefix: discord.py would drop it silently
+            "not-ours",
+        ]
+        titles = []
+        for custom_id in tampered:
+            kind, shown = await click(fake, ALICE, with_button(card, custom_id), custom_id)
+            assert kind == 4 and shown["flags"] & EPHEMERAL, custom_id
+            titles.append(embed(shown)["title"])
+        # A click whose id is not on the message at all (discord.py drops these silently too).
+        kind, shown = await click(fake, ALICE, card, f"rq1:n:{run_id}")
+        assert kind in (4, 7)
+        answers = await client.engine.store.run_answers(run_id)
+    assert all(title.startswith("That button") for title in titles), titles
+    assert answers == []
+
+
+async def test_a_button_sent_before_a_restart_still_works(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        card = await start_card(fake)
+    async with running_bot(fake, db_path) as client:  # a new process: nothing of the first one is left
+        kind, feedback = await click(fake, ALICE, card, custom_ids(card)[2])
+        answers = await client.engine.store.run_answers(run_id_of(card))
+    assert kind == 7
+    assert embed(feedback)["title"].startswith(("Correct", "Not the best answer"))
+    assert len(answers) == 1
+    assert len(fake.identifies) == 2
+
+
+EXPECTED_TREE = {
+    "name": "recsys-quiz",
+    "subcommands": {"start": ["deck"], "tips": ["deck"], "help": [], "leaderboard": [], "stats": []},
+}
+
+
+def tree_of(commands: list[dict[str, Any]]) -> dict[str, Any]:
+    assert len(commands) == 1
+    group = commands[0]
+    return {
+        "name": group["name"],
+        "subcommands": {sub["name"]: [o["name"] for o in sub.get("options", [])] for sub in group["options"] if sub["type"] == 1},
+    }
+
+
+async def test_commands_sync_to_the_dev_guild_with_the_expected_tree(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        decks = [d.id for d in client.engine.decks]
+    assert list(fake.synced) == [GUILD_ID]
+    commands = fake.synced[GUILD_ID]
+    assert tree_of(commands) == EXPECTED_TREE
+    start = next(sub for sub in commands[0]["options"] if sub["name"] == "start")
+    deck = start["options"][0]
+    assert deck["required"] is False
+    assert [c["value"] for c in deck["choices"]] == decks
+    # Connected through DISCORD_GATEWAY_URL, although Discord's /gateway/bot named another URL.
+    assert fake.bot_gateway_calls == 1 and fake.identifies[0]["shard"] == [0, 1]
+
+
+async def test_without_a_dev_guild_commands_sync_globally(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, guild_id=None):
+        pass
+    assert list(fake.synced) == ["global"]
+    assert tree_of(fake.synced["global"]) == EXPECTED_TREE
+
+
+async def test_an_unknown_deck_gets_a_notice_and_starts_nothing(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        pending = await fake.slash(ALICE, "start", {"deck": "no-such-deck"})
+        shown = await fake.delivered(pending)
+        person = await client.engine.store.person_id(alice_origin())
+    assert shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Unknown deck"
+    assert person is None
+
+
+async def test_an_unknown_subcommand_or_option_gets_a_notice_and_starts_nothing(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        stale_sub = await fake.slash(ALICE, "daily-old")
+        stale_option = await fake.slash(ALICE, "start", {"level": "hard"})
+        sub_shown = await fake.delivered(stale_sub)
+        option_shown = await fake.delivered(stale_option)
+        person = await client.engine.store.person_id(alice_origin())
+    assert sub_shown["flags"] & EPHEMERAL and embed(sub_shown)["title"] == "Unknown command"
+    assert option_shown["flags"] & EPHEMERAL and embed(option_shown)["title"] == "Unknown option"
+    assert "'level'" in embed(option_shown)["description"]
+    assert person is None
+
+
+def alice_origin() -> Any:
+    from bot.origin import Origin
+
+    return Origin(platform="discord", space_id=GUILD_ID, user_id=ALICE["id"])
+
+
+async def test_tips_help_leaderboard_and_stats_answer_privately(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        card = await start_card(fake)
+        await click(fake, ALICE, card, custom_ids(card)[0])
+        shown = {}
+        for sub in ("tips", "help", "leaderboard", "stats"):
+            pending = await fake.slash(ALICE, sub)
+            response = await fake.answered(pending)
+            assert response.json["type"] == 4
+            shown[sub] = await fake.delivered(pending)
+    assert all(message["flags"] & EPHEMERAL for message in shown.values())
+    assert embed(shown["tips"])["title"] == "How to structure your answer" and embed(shown["tips"])["fields"]
+    assert [f["name"] for f in embed(shown["help"])["fields"]][:2] == ["Commands", "Decks"]
+    assert labels(shown["help"]) == ["Start"]
+    board = embed(shown["leaderboard"])
+    assert "Alice" in board["description"] and "← you" in board["description"]
+    assert any(f["name"] == "Window" and "UTC" in f["value"] for f in board["fields"])
+    stats = embed(shown["stats"])
+    assert stats["author"]["name"] == "Alice" and "answers: **1**" in stats["description"]
+
+
+HOSTILE = user_payload("1600000000000000666", "mallory", global_name="@everyone <@&130000000000000000> **boss** @here <@1600000000000000001>")
+
+
+async def test_a_hostile_display_name_is_shown_as_text_and_never_mentions(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        card = await start_card(fake, HOSTILE)
+        await click(fake, HOSTILE, card, custom_ids(card)[0])
+        pending = await fake.slash(ALICE, "leaderboard")
+        board = await fake.delivered(pending)
+    description = embed(board)["description"]
+    for ping in ("@everyone", "@here", "<@&130000000000000000>", "<@1600000000000000001>"):
+        assert ping not in description
+    assert "@\u200beveryone" in description and "\\*\\*boss\\*\\*" in description
+    # Every payload the bot sent said allowed_mentions none (the fake checks each one; here, explicitly too).
+    payloads = [c.json.get("data") if c.path.endswith("/callback") else c.json for c in fake.calls if "/callback" in c.path or "/webhooks/" in c.path]
+    messages = [p for p in payloads if isinstance(p, dict) and "embeds" in p]
+    assert messages and all(m["allowed_mentions"] == {"parse": []} for m in messages)
+
+
+async def test_a_personal_run_works_in_direct_messages(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path) as client:
+        pending = await fake.slash(ALICE, "start", guild=False)
+        card = await fake.delivered(pending)
+        run = await client.engine.store.run(run_id_of(card))
+        person = await client.engine.store.person_id(alice_origin().model_copy(update={"space_id": "dm"}))
+    assert card["flags"] & EPHEMERAL and embed(card)["title"].startswith("Question 1 / 5")
+    assert run is not None and run.person_id == person
