@@ -169,7 +169,8 @@ def _progress(position: int, total: int) -> str:
 
 @_render.register
 def _question(card: QuestionCard) -> SlackMessage:
-    blocks: list[Block] = [header(f"{_progress(card.position, card.total)}: {card.topic}")]
+    # Headers are plain_text (never parsed, so never a mention); deck text still stays in escaped mrkdwn.
+    blocks: list[Block] = [header(_progress(card.position, card.total))]
     if card.note:
         blocks.append(context(f"_{escape(card.note)}_"))
     blocks.append(section(f"*{escape(card.prompt)}*"))

@@ -136,6 +136,7 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self.socket_outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.response_url_status = 200  # set to e.g. 404 to play an expired response_url
         self._changed = asyncio.Condition()
         self._keys = itertools.count(1)
         self._server: TestServer | None = None
@@ -237,6 +238,8 @@ class FakeSlack:
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()
+        if self.response_url_status != 200:
+            return web.Response(status=self.response_url_status, text="expired_url")
         problems = block_kit_problems(body)
         await self._record(Posted(via="response_url", key=request.match_info["key"], body=body, problems=problems))
         if problems:

@@ -1,0 +1,207 @@
+"""Block Kit rendering: every view type, Slack's limits, the plain-text fallback, and hostile text."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from adapters.slack.render import has_renderer, render, with_preface
+from adapters.slack.text import ELLIPSIS, clip_escaped, escape
+from bot.views import (
+    VIEW_TYPES,
+    AnswerFeedback,
+    Button,
+    CommandHelp,
+    DeckLine,
+    DeckProgress,
+    HelpView,
+    LeaderboardRow,
+    LeaderboardView,
+    Notice,
+    OptionLine,
+    QuestionCard,
+    ScoreCard,
+    StatsView,
+    TipLine,
+    TipsView,
+    TopicAccuracy,
+    TopicResult,
+)
+from tests.slack.fake_slack import block_kit_problems
+
+HOSTILE = "<!channel> <!here> <@U123> <#C1> <https://evil.example|free points> & @everyone *bold* `code`"
+
+
+def _button(label: str = "Go", action_id: str = "rq1:s:deck") -> Button:
+    return Button(label=label, action_id=action_id, style="primary")
+
+
+def samples(text: str = "text") -> dict[type, Any]:
+    """One instance of every view type, with `text` in every user-visible string."""
+    options = tuple(OptionLine(letter=letter, text=f"{text} {letter}") for letter in "ABCD")
+    tips = (TipLine(title=text, text=text), TipLine(title="Second", text=text))
+    return {
+        QuestionCard: QuestionCard(
+            deck_title=text, topic=text, position=2, total=5, prompt=text, options=options,
+            buttons=tuple(_button(o.letter, f"rq1:a:1:1:{o.letter.lower()}") for o in options), note=text,
+        ),
+        AnswerFeedback: AnswerFeedback(
+            deck_title=text, topic=text, position=2, total=5, prompt=text, correct=False, chosen=options[0], best=options[1],
+            explanation=text, missed=text, points=0, scoring_note=text, buttons=(_button("Next question", "rq1:n:1"),),
+        ),
+        ScoreCard: ScoreCard(
+            deck_title=text, score=3, total=5, points=2, topics=(TopicResult(topic=text, correct=1, total=2),), tips=tips,
+            scoring_note=text, buttons=(_button("Play again"),),
+        ),
+        TipsView: TipsView(deck_title=text, tips=tips),
+        HelpView: HelpView(
+            intro=text, commands=(CommandHelp(usage="start [deck]", description=text),),
+            decks=(DeckLine(id="deck", title=text, questions=5),), scoring_rule=text, buttons=(_button("Start"),),
+        ),
+        LeaderboardView: LeaderboardView(
+            title="Leaderboard: people", window=text, timezone="UTC", ranking_rule=text,
+            rows=(LeaderboardRow(rank=1, name=text, points=3, is_asker=True), LeaderboardRow(rank=1, name="Bo", points=3, detail=text)),
+            footer=text, page=1, pages=2,
+        ),
+        StatsView: StatsView(
+            name=text, decks=(DeckProgress(deck_title=text, answered=3, total=5, runs_finished=1),),
+            topics=(TopicAccuracy(topic=text, correct=1, answered=2),), weakest_topic=text, points=2, answers=5, lines=(text,),
+        ),
+        Notice: Notice(tone="warning", title=text, text=text, buttons=(_button("Continue", "rq1:n:1"),)),
+    }
+
+
+def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "mrkdwn":
+                found.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(blocks)
+    return found
+
+
+def test_the_samples_cover_every_view_type_and_each_has_its_own_renderer() -> None:
+    assert set(samples()) == set(VIEW_TYPES)
+    assert all(has_renderer(view_type) for view_type in VIEW_TYPES)
+
+
+@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
+def test_every_view_type_renders_valid_block_kit_with_a_fallback(view_type: type) -> None:
+    message = render(samples("Ranking at scale")[view_type])
+    payload = message.payload()
+    assert block_kit_problems(payload) == []
+    assert "Ranking at scale" in message.text or view_type is HelpView
+    assert message.text.strip() and "\n\n\n" not in message.text
+    for block in payload["blocks"]:
+        for text in _mrkdwn_texts([block]):
+            assert text.strip()
+    mrkdwn = [b["text"] for b in payload["blocks"] if b["type"] == "section"]
+    assert all(t.get("verbatim") is True for t in mrkdwn)  # no auto-linking of names or channels
+
+
+@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
+def test_hostile_text_never_becomes_a_mention_or_link(view_type: type) -> None:
+    payload = render(samples(HOSTILE)[view_type]).payload()
+    assert block_kit_problems(payload) == []
+    everything = json.dumps(payload, ensure_ascii=False)
+    for raw in ("<!channel>", "<!here>", "<@U123>", "<#C1>", "<https://", "@everyone"):
+        assert raw not in everything, raw
+    for text in [payload["text"], *_mrkdwn_texts(payload["blocks"])]:
+        assert "<" not in text and ">" not in text
+        assert not re.search(r"&(?!amp;|lt;|gt;)", text), text  # every & is an escape
+
+
+def test_the_question_card_has_header_prompt_options_progress_and_four_buttons() -> None:
+    card = samples("Design a feature store")[QuestionCard]
+    payload = render(card).payload()
+    kinds = [b["type"] for b in payload["blocks"]]
+    assert kinds == ["header", "context", "section", "section", "section", "section", "section", "context", "actions"]
+    assert payload["blocks"][0]["text"]["text"].startswith("Question 2 of 5")
+    buttons = payload["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["A", "B", "C", "D"]
+    assert [b["action_id"] for b in buttons] == [b.action_id for b in card.buttons]
+    assert "Question 2 of 5" in payload["blocks"][-2]["elements"][0]["text"]
+    assert payload["text"].startswith("Question 2 of 5: Design a feature store\nA) Design a feature store A")
+
+
+@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
+def test_over_long_text_is_shortened_visibly_not_rejected(view_type: type) -> None:
+    long = "&<>x" * 2000  # 8000 characters, 14000 once escaped
+    payload = render(samples(long)[view_type]).payload()
+    assert block_kit_problems(payload) == []
+    assert ELLIPSIS in json.dumps(payload, ensure_ascii=False)
+
+
+def test_too_many_rows_or_buttons_stay_within_slack_limits_and_keep_the_buttons() -> None:
+    rows = tuple(LeaderboardRow(rank=i, name=f"person {i} " + "x" * 100, points=100 - i) for i in range(1, 101))
+    buttons = tuple(_button(f"Page {i}" + "y" * 80, f"rq1:p:{i}") for i in range(30))
+    view = LeaderboardView(title="Leaderboard", window="All time", timezone="UTC", ranking_rule="r", rows=rows, buttons=buttons)
+    payload = render(view).payload()
+    assert block_kit_problems(payload) == []
+    actions = [b for b in payload["blocks"] if b["type"] == "actions"]
+    assert [len(a["elements"]) for a in actions] == [25, 5]
+    assert all(len(e["text"]["text"]) <= 75 and e["text"]["text"].endswith(ELLIPSIS) for a in actions for e in a["elements"])
+    many_tips = TipsView(deck_title="d", tips=tuple(TipLine(title=f"t{i}", text="x") for i in range(80)), buttons=(_button(),))
+    payload = render(many_tips).payload()
+    assert block_kit_problems(payload) == []
+    assert len(payload["blocks"]) == 50 and payload["blocks"][-1]["type"] == "actions"
+    assert "more not shown" in json.dumps(payload["blocks"][-2])
+
+
+def test_duplicate_and_disabled_buttons_are_left_out() -> None:
+    buttons = (_button("A", "rq1:n:1"), _button("again", "rq1:n:1"), Button(label="off", action_id="rq1:n:2", disabled=True))
+    payload = render(Notice(title="t", text="x", buttons=buttons)).payload()
+    assert block_kit_problems(payload) == []
+    assert [e["text"]["text"] for e in payload["blocks"][-1]["elements"]] == ["A"]
+
+
+def test_a_view_type_the_adapter_does_not_know_still_renders() -> None:
+    class Poll(Notice):  # stands in for a view type a later feature adds to the core
+        pass
+
+    from pydantic import BaseModel
+
+    class Unknown(BaseModel):
+        title: str = "New <thing>"
+        text: str = "body"
+        buttons: tuple[Button, ...] = (_button(),)
+
+    payload = render(Unknown()).payload()
+    assert block_kit_problems(payload) == []
+    assert "New &lt;thing&gt;" in payload["text"]
+    assert render(Poll(title="p", text="q")).payload()["text"] == "p: q"
+
+
+def test_a_preface_line_goes_above_the_card_escaped() -> None:
+    prefaced = with_preface(render(samples()[HelpView]), f"I don't know `{escape('<@U1>')}`")
+    assert prefaced.blocks[0]["type"] == "context"
+    assert "&lt;@U1&gt;" in prefaced.blocks[0]["elements"][0]["text"]
+    assert block_kit_problems(prefaced.payload()) == []
+
+
+@pytest.mark.parametrize(("text", "limit", "expected"), [("a&amp;b", 4, "a…"), ("a&amp;b", 7, "a&amp;b"), ("abc&lt;", 6, "abc…"), ("abcdef", 4, "abc…")])
+def test_clipping_never_splits_an_escape(text: str, limit: int, expected: str) -> None:
+    assert clip_escaped(text, limit) == expected
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(min_size=1, max_size=3500))
+def test_any_text_in_any_view_renders_within_limits(text: str) -> None:
+    for view in samples(text).values():
+        payload = render(view).payload()
+        assert block_kit_problems(payload) == []
+        for mrkdwn in [payload["text"], *_mrkdwn_texts(payload["blocks"])]:
+            assert "<" not in mrkdwn and ">" not in mrkdwn

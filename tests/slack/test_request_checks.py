@@ -1,0 +1,100 @@
+"""Forged, stale and malformed requests: 401 or 400 before any listener runs, and nothing recorded."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+
+import pytest
+
+from bot.engine import QuizEngine
+from tests.slack.conftest import SlackSender
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import is_known
+
+STALE = 301  # Slack's window is 5 minutes either way
+
+
+async def _nothing_happened(fake: FakeSlack, engine: QuizEngine) -> None:
+    await asyncio.sleep(0.2)  # a listener would have answered by now; none may
+    assert fake.posted == []
+    assert not await is_known(engine, "U1")
+
+
+async def test_an_unsigned_slash_command_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    answer = await slack.slash("start", signed=False)
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    answer = await slack.slash("start", secret="someone-elses-secret")
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+@pytest.mark.parametrize("age", [STALE, -STALE])
+async def test_a_stale_request_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, age: int) -> None:
+    answer = await slack.slash("start", timestamp=int(time.time()) - age)
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_a_signature_over_a_different_body_gets_401(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    ts = int(time.time())
+    from tests.slack.conftest import sign
+
+    body = slack.slash_body("start")
+    headers = {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sign(body.replace("U1", "U2"), ts)}
+    answer = await slack.post(body, signed=False, headers=headers)
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    answer = await slack.post(slack.slash_body("start"), signed=False, headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"})
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_an_unsigned_click_gets_401(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    answer = await slack.click("rq1:s:recsys-platform-engineer", signed=False)
+    assert answer.status == 401
+    await _nothing_happened(fake, quiz_engine)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "payload=%7Bnot-json",
+        "payload=%5B1%2C2%5D",
+        SlackSender.form({"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "actions": []}),
+        SlackSender.form({"type": "block_actions", "team": {"id": "T1"}, "actions": [{"action_id": "rq1:s:x"}]}),
+        SlackSender.form({"type": "block_actions", "user": {"id": "U1"}, "actions": [{"action_id": "rq1:s:x"}]}),
+        SlackSender.form({"type": "block_actions", "user": {"id": ["U1"]}, "team": {"id": "T1"}, "actions": [{"action_id": 5}]}),
+        "command=%2Frecsys-quiz&text=start&team_id=T1",
+        "command=%2Frecsys-quiz&text=start&user_id=U1",
+        '{"command": "/recsys-quiz", "text": "start", "user_id": "U1"',
+    ],
+    ids=["payload-not-json", "payload-a-list", "no-actions", "no-user", "no-team", "wrong-types", "command-without-user", "command-without-team", "broken-json-body"],
+)
+async def test_a_signed_but_malformed_request_gets_400_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, body: str
+) -> None:
+    answer = await slack.post(body)
+    assert answer.status == 400, answer.text
+    assert json.loads(answer.text)["error"] == "malformed request"
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_a_signed_request_for_something_else_is_not_handled(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
+    answer = await slack.post(body)
+    assert 400 <= answer.status < 500
+    await _nothing_happened(fake, quiz_engine)
+
+
+async def test_a_get_to_the_events_path_is_not_allowed(slack: SlackSender) -> None:
+    async with slack.session.get(slack.url) as response:
+        assert response.status == 405
