@@ -45,6 +45,9 @@ class Responder:
         reply = await task
         try:
             await self._deliver(interaction, reply, deferred)
+        except discord.NotFound as error:
+            # 10062 Unknown interaction: it expired (answered after 3 s) or was never ours; nothing more can be sent.
+            log.error("interaction %s: Discord no longer knows it (%s); the reply was not shown", interaction.id, error)
         except discord.HTTPException as error:
             log.error("interaction %s: Discord refused the reply: %s", interaction.id, error)
             if reply is not ERROR_REPLY:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
+
+import aiohttp
+import pytest
 
 from bot.store import SQLiteStore
 from tests.discord.conftest import running_bot
@@ -278,3 +283,103 @@ async def test_a_personal_run_works_in_direct_messages(fake: FakeDiscord, db_pat
         person = await client.engine.store.person_id(alice_origin().model_copy(update={"space_id": "dm"}))
     assert card["flags"] & EPHEMERAL and embed(card)["title"].startswith("Question 1 / 5")
     assert run is not None and run.person_id == person
+
+
+class SlowEngine:
+    """The real engine, answering only after `delay` seconds (a busy database, say)."""
+
+    def __init__(self, engine: Any, delay: float) -> None:
+        self._engine, self._delay = engine, delay
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    async def start(self, origin: Any, deck_id: str | None = None) -> Any:
+        await asyncio.sleep(self._delay)
+        return await self._engine.start(origin, deck_id)
+
+    async def handle(self, origin: Any, action_id: str) -> Any:
+        await asyncio.sleep(self._delay)
+        return await self._engine.handle(origin, action_id)
+
+
+async def test_slow_work_is_deferred_first_and_delivered_after(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, defer_after=0.05, wrap=lambda engine: SlowEngine(engine, 0.3)):
+        start = await fake.slash(ALICE, "start")
+        card = await fake.delivered(start)
+        answer = await fake.click(ALICE, card, custom_ids(card)[0])
+        feedback = await fake.delivered(answer)
+        again = await fake.click(ALICE, card, custom_ids(card)[0])  # a double click: a new private notice
+        notice = await fake.delivered(again)
+    # The command: "thinking" (type 5, ephemeral), then the card by editing that response.
+    assert start.responses[0].json == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in start.followups] == [("PATCH", "@original")]
+    assert embed(card)["title"].startswith("Question 1 / 5") and card["flags"] & EPHEMERAL
+    # The click: a deferred update (type 6), then the clicked card edited into feedback.
+    assert answer.responses[0].json["type"] == 6
+    assert answer.followups[0].method == "PATCH" and feedback["id"] == card["id"]
+    assert labels(feedback) == ["Next question"]
+    # A reply that is not a replacement arrives as an ephemeral followup.
+    assert again.responses[0].json["type"] == 6 and again.followups[0].method == "POST"
+    assert notice["flags"] & EPHEMERAL and embed(notice)["title"] == "Already answered"
+
+
+class BrokenEngine(SlowEngine):
+    """The real engine whose every call fails, as with a corrupt database."""
+
+    async def start(self, origin: Any, deck_id: str | None = None) -> Any:
+        raise RuntimeError("database disk image is malformed")
+
+    async def handle(self, origin: Any, action_id: str) -> Any:
+        raise RuntimeError("database disk image is malformed")
+
+
+async def test_an_error_in_a_handler_is_logged_with_the_interaction_id_and_answered_privately(
+    fake: FakeDiscord, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(fake, db_path) as first:
+        card = await start_card(fake)
+    assert first.is_closed()
+    async with running_bot(fake, db_path, wrap=lambda engine: BrokenEngine(engine, 0)):
+        command = await fake.slash(ALICE, "start")
+        command_shown = await fake.delivered(command)
+        button = await fake.click(ALICE, card, custom_ids(card)[0])
+        button_shown = await fake.delivered(button)
+    for pending, shown in ((command, command_shown), (button, button_shown)):
+        assert shown["flags"] & EPHEMERAL
+        assert embed(shown)["title"] == "Something went wrong"
+        assert "nothing was recorded" in embed(shown)["description"]
+        assert any(pending.id in r.getMessage() and r.exc_info for r in caplog.records), pending.id
+
+
+async def test_the_fake_fails_a_late_answer(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        pending = await fake.slash(ALICE, "help", age=3.5)  # reached the bot 3.5 s after Discord created it
+        await asyncio.wait_for(_until(lambda: any(c.path.endswith("/callback") for c in fake.calls)), 5)
+    assert not pending.responses
+    assert any("answered late" in v for v in fake.violations)
+    fake.violations.clear()
+
+
+async def test_the_fake_fails_a_second_answer_and_a_broken_limit(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path):
+        pending = await fake.slash(ALICE, "help")
+        await fake.answered(pending)
+    url = f"{fake.api_base}/interactions/{pending.id}/{pending.token}/callback"
+    too_long = {"type": 4, "data": {"embeds": [{"title": "x" * 300, "description": "y"}], "allowed_mentions": {"parse": []}}}
+    async with aiohttp.ClientSession() as session:
+        async with session.post(url, json={"type": 4, "data": {"content": "again"}}) as twice:
+            assert twice.status == 400
+        other = fake.interactions[pending.id] = fake.interactions[pending.id].__class__(
+            id=pending.id, token=pending.token, payload=pending.payload, sent_at=time.monotonic()
+        )
+        async with session.post(url, json=too_long) as response:
+            assert response.status == 200 and other.responses
+    assert any("answered twice" in v for v in fake.violations)
+    assert any("title over 256" in v for v in fake.violations)
+    fake.violations.clear()
+
+
+async def _until(condition: Any) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
