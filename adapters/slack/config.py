@@ -31,6 +31,8 @@ class SlackSettings(BaseSettings):
     signing_secret: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_SIGNING_SECRET", "signing_secret"))] = None
     app_token: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_APP_TOKEN", "app_token"))] = None
     port: Annotated[int, Field(ge=1, le=65535, validation_alias=_alias("PORT", "port"))] = 3000
+    # HTTP mode listens on every interface by default: Slack (or the tunnel in front) must reach it.
+    host: Annotated[str, Field(min_length=1, validation_alias=_alias("HOST", "host"))] = "0.0.0.0"
     api_url: Annotated[str, Field(validation_alias=_alias("SLACK_API_URL", "api_url"))] = DEFAULT_API_URL
 
     @field_validator("api_url")
@@ -51,6 +53,7 @@ _NAMES = {
     "signing_secret": "SLACK_SIGNING_SECRET",
     "app_token": "SLACK_APP_TOKEN",
     "port": "PORT",
+    "host": "HOST",
     "api_url": "SLACK_API_URL",
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from aiohttp import web
 from pydantic import ValidationError
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
@@ -25,8 +27,6 @@ from bot.runtime import open_engine
 from bot.store import SchemaTooNewError
 
 log = logging.getLogger(__name__)
-
-HOST = "0.0.0.0"  # HTTP mode: Slack must reach the port (usually through a tunnel or a reverse proxy)
 
 
 def build_app(
@@ -52,29 +52,65 @@ def socket_mode_handler(app: AsyncApp, app_token: str, client: AsyncWebClient) -
     return AsyncSocketModeHandler(app, app_token=app_token, web_client=client)
 
 
-async def serve(core: CoreSettings, settings: SlackSettings) -> None:
-    """Run until cancelled: Socket Mode when SLACK_APP_TOKEN is set, else HTTP on PORT at /slack/events."""
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM, so a container stop or Ctrl-C closes the database cleanly."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # not on this platform / not the main thread
+            pass
+    return stop
+
+
+class SlackStartupError(RuntimeError):
+    """Slack refused a token at startup; the message names the setting to fix."""
+
+
+async def preflight(client: AsyncWebClient, settings: SlackSettings) -> None:
+    """Fail fast with the setting's name when Slack refuses a token (bolt would only log it on the first request)."""
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        raise SlackStartupError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}); copy it again from OAuth & Permissions") from None
+    if settings.app_token is not None:
+        try:
+            await client.apps_connections_open(app_token=settings.app_token.get_secret_value())
+        except SlackApiError as error:
+            raise SlackStartupError(
+                f"Slack refused SLACK_APP_TOKEN ({error.response.get('error')}); it needs the connections:write scope "
+                "(Basic Information > App-Level Tokens) and Socket Mode turned on"
+            ) from None
+
+
+async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event | None = None) -> None:
+    """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+    stop = stop or _stop_on_signals()
     async with open_engine(core) as engine:
         client = web_client(settings)
+        await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         app = build_app(engine, client=client, signing_secret=signing_secret)
         if settings.mode == "socket":
             assert settings.app_token is not None
             handler = socket_mode_handler(app, settings.app_token.get_secret_value(), client)
+            await handler.connect_async()
             log.info("recsys-quiz on Slack: Socket Mode, Web API at %s", settings.api_url)
             try:
-                await handler.start_async()
+                await stop.wait()
             finally:
                 await handler.close_async()
             return
         runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH))
         await runner.setup()
         try:
-            await web.TCPSite(runner, HOST, settings.port).start()
-            log.info("recsys-quiz on Slack: HTTP mode on port %s, requests at %s", settings.port, EVENTS_PATH)
-            await asyncio.Event().wait()
+            await web.TCPSite(runner, settings.host, settings.port).start()
+            log.info("recsys-quiz on Slack: HTTP mode on %s:%s, requests at %s", settings.host, settings.port, EVENTS_PATH)
+            await stop.wait()
         finally:
             await runner.cleanup()
+    log.info("recsys-quiz on Slack: stopped")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,4 +138,10 @@ def run(args: argparse.Namespace) -> int:
     except SchemaTooNewError as error:
         print(f"recsys-quiz slack: {error}", file=sys.stderr)
         return 2
+    except SlackStartupError as error:
+        print(f"recsys-quiz slack: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # the port is taken, or Slack cannot be reached
+        print(f"recsys-quiz slack: {error}", file=sys.stderr)
+        return 1
     return 0

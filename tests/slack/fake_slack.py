@@ -136,6 +136,8 @@ class FakeSlack:
         self.users: dict[str, dict[str, Any]] = {}
         self.socket_acks: list[dict[str, Any]] = []
         self.socket_outbox: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.revoked: set[str] = set()  # tokens Slack answers with invalid_auth
+        self.socket_connections = 0
         self.response_url_status = 200  # set to e.g. 404 to play an expired response_url
         self._changed = asyncio.Condition()
         self._keys = itertools.count(1)
@@ -214,11 +216,11 @@ class FakeSlack:
         if not token:
             return _slack_json({"ok": False, "error": "not_authed"})
         if method == "apps.connections.open":
-            if not token.startswith("xapp-"):
+            if not token.startswith("xapp-") or token in self.revoked:
                 return _slack_json({"ok": False, "error": "invalid_auth"})
             ws = self.base.replace("http://", "ws://") + "/socket"
             return _slack_json({"ok": True, "url": ws})
-        if not token.startswith("xoxb-"):
+        if not token.startswith("xoxb-") or token in self.revoked:
             return _slack_json({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
             return _slack_json(
@@ -250,6 +252,9 @@ class FakeSlack:
         """Socket Mode as Slack runs it: `hello`, then envelopes; the app acks each by envelope_id."""
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
+        async with self._changed:
+            self.socket_connections += 1
+            self._changed.notify_all()
         await ws.send_json({"type": "hello", "num_connections": 1, "connection_info": {"app_id": "A1"}})
 
         async def pump() -> None:
@@ -267,6 +272,13 @@ class FakeSlack:
         finally:
             sender.cancel()
         return ws
+
+    async def wait_for_socket_connection(self, timeout: float = 10.0) -> None:
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(lambda: self.socket_connections > 0)
+
+        await asyncio.wait_for(until(), timeout)
 
     async def wait_for_socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict[str, Any]:
         async def until() -> None:
