@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 from typing import Any
@@ -383,3 +384,32 @@ async def test_the_fake_fails_a_second_answer_and_a_broken_limit(fake: FakeDisco
 async def _until(condition: Any) -> None:
     while not condition():
         await asyncio.sleep(0.01)
+
+
+async def test_the_entry_point_serves_with_settings_from_the_environment(
+    fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from adapters.discord.config import load_settings
+    from adapters.discord.main import serve
+    from bot.config import CoreSettings
+
+    for name, value in {
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_GUILD_ID": GUILD_ID,
+        "RECSYS_QUIZ_DB": str(db_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    task = asyncio.create_task(serve(CoreSettings(), settings, settings.require_token()))
+    try:
+        await asyncio.wait_for(_until(lambda: bool(fake.identifies) or task.done()), 5)
+        assert not task.done()
+        card = await start_card(fake)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert embed(card)["title"].startswith("Question 1 / 5")
+    assert db_path.exists() and list(fake.synced) == [GUILD_ID]
