@@ -17,7 +17,7 @@ from adapters.slack.delivery import Target, deliver
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
-from adapters.slack.text import escape
+from adapters.slack.text import escape, unescape
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.views import Reply, notice
@@ -83,7 +83,7 @@ class QuizListeners:
             fallback_name=command.user_name,
             channel_id=command.channel_id,
         )
-        sub = parse(command.text)
+        sub = parse(unescape(command.text))
         reply = await _safely(self._run(origin, sub.verb, sub.argument))
         rendered = _render(reply)
         if sub.unknown is not None:

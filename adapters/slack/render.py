@@ -177,8 +177,9 @@ def _question(card: QuestionCard) -> SlackMessage:
     blocks.extend(section(f"*{escape(o.letter)}.*  {escape(o.text)}") for o in card.options)
     blocks.append(context(f"{escape(card.deck_title)} · {escape(card.topic)} · {_progress(card.position, card.total)}"))
     blocks.extend(actions(card.buttons))
-    options = "\n".join(f"{escape(o.letter)}) {escape(o.text)}" for o in card.options)
-    return message(f"{_progress(card.position, card.total)}: {escape(card.prompt)}\n{options}", blocks)
+    # The fallback is what a notification shows: the question, not four long answers.
+    letters = ", ".join(escape(o.letter) for o in card.options)
+    return message(f"{_progress(card.position, card.total)}: {escape(card.prompt)} (answer with {letters})", blocks)
 
 
 @_render.register
@@ -195,7 +196,7 @@ def _feedback(view: AnswerFeedback) -> SlackMessage:
     if not view.correct:
         blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
-    points = f"+{view.points} point" + ("" if view.points == 1 else "s")
+    points = f"+{view.points} point" + ("" if view.points == 1 else "s") if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
     blocks.extend(actions(view.buttons))
     return message(f"{verdict}. {escape(view.scoring_note)}", blocks)

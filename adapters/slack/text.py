@@ -18,6 +18,11 @@ def escape(text: object) -> str:
     return _BROADCASTS.sub(lambda m: f"@{_WORD_JOINER}{m.group(1)}", escaped)
 
 
+def unescape(text: str) -> str:
+    """Slack's escaping undone: slash-command text arrives with `&`, `<`, `>` as entities."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def clip(text: str, limit: int) -> str:
     """Plain text cut to `limit` characters, ending in "…" when it was cut."""
     if limit < 1:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.engine import QuizEngine
 from tests.slack.conftest import DEADLINE, SlackSender
 from tests.slack.fake_slack import FakeSlack, Posted
@@ -127,8 +129,9 @@ async def test_a_click_on_a_finished_run_changes_nothing(slack: SlackSender, fak
     assert await totals(quiz_engine) == (5, 5)
 
 
-async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(slack: SlackSender, fake: FakeSlack) -> None:
-    help_card = await _start(slack, fake, text="frobnicate <!channel>")
+@pytest.mark.parametrize("typed", ["frobnicate &lt;!channel&gt;", "frobnicate <!channel>"], ids=["as-slack-escapes-it", "raw"])
+async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(slack: SlackSender, fake: FakeSlack, typed: str) -> None:
+    help_card = await _start(slack, fake, text=typed)
     assert help_card.problems == []
     assert help_card.body["response_type"] == "ephemeral"
     first = help_card.blocks[0]
