@@ -29,6 +29,17 @@ def configure_endpoints(settings: DiscordSettings) -> None:
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
+class _GuildsIntentWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Guilds intent seems to be disabled")
+
+
+def _quiet_guilds_intent_warning() -> None:
+    state_log = logging.getLogger("discord.state")
+    if not any(isinstance(f, _GuildsIntentWarning) for f in state_log.filters):
+        state_log.addFilter(_GuildsIntentWarning())
+
+
 class QuizTree(app_commands.CommandTree):
     """The command tree; a command Discord knows but this process does not still gets an answer."""
 
@@ -59,7 +70,11 @@ class QuizClient(discord.AutoShardedClient):
 
     def __init__(self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any) -> None:
         configure_endpoints(settings)
-        options.setdefault("intents", discord.Intents.none())  # interactions need no gateway intents
+        # Interactions arrive without any gateway intent; with none, Discord sends no guild, member or
+        # message events for the bot to parse and cache. (discord.py warns about the missing guilds intent
+        # at start-up; nothing here uses its guild cache, so that warning is filtered out.)
+        options.setdefault("intents", discord.Intents.none())
+        _quiet_guilds_intent_warning()
         options.setdefault("allowed_mentions", NO_MENTIONS)
         options.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
@@ -90,14 +105,26 @@ class QuizClient(discord.AutoShardedClient):
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to DISCORD_GUILD_ID when set (instant, for development), else globally (can take an hour to show)."""
-        if self.settings.guild_id is not None:
-            guild = discord.Object(id=self.settings.guild_id)
-            self.tree.copy_global_to(guild=guild)
-            synced = await self.tree.sync(guild=guild)
-            log.info("synced %d command(s) to guild %s only (DISCORD_GUILD_ID is set)", len(synced), self.settings.guild_id)
-        else:
-            synced = await self.tree.sync()
-            log.info("synced %d command(s) globally (may take up to an hour to show in Discord)", len(synced))
+        guild_id = self.settings.guild_id
+        try:
+            if guild_id is not None:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d command(s) to guild %s only (DISCORD_GUILD_ID is set)", len(synced), guild_id)
+            else:
+                synced = await self.tree.sync()
+                log.info("synced %d command(s) globally (may take up to an hour to show in Discord)", len(synced))
+        except discord.Forbidden as error:
+            # Typically DISCORD_GUILD_ID names a server the bot was not invited to (with applications.commands).
+            # Keep running: commands synced earlier and every button still work.
+            log.error(
+                "could not sync commands to %s (%s): invite the bot there with the URL from "
+                "`recsys-quiz discord --invite`, or check DISCORD_GUILD_ID",
+                f"guild {guild_id}" if guild_id is not None else "Discord",
+                error,
+            )
+            return []
         return synced
 
     async def on_ready(self) -> None:

@@ -48,8 +48,9 @@ class Responder:
         except discord.NotFound as error:
             # 10062 Unknown interaction: it expired (answered after 3 s) or was never ours; nothing more can be sent.
             log.error("interaction %s: Discord no longer knows it (%s); the reply was not shown", interaction.id, error)
-        except discord.HTTPException as error:
-            log.error("interaction %s: Discord refused the reply: %s", interaction.id, error)
+        except Exception:
+            # Discord refused it (HTTP 400: a limit we missed) or rendering failed: still answer the person.
+            log.exception("interaction %s: the reply could not be delivered", interaction.id)
             if reply is not ERROR_REPLY:
                 await self._deliver_error(interaction, deferred)
 
@@ -99,5 +100,5 @@ class Responder:
                 await interaction.followup.send(embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:
                 await self._deliver(interaction, ERROR_REPLY, deferred)
-        except discord.HTTPException as error:
-            log.error("interaction %s: could not send the error notice either: %s", interaction.id, error)
+        except Exception:
+            log.exception("interaction %s: could not send the error notice either", interaction.id)

@@ -166,6 +166,7 @@ class FakeDiscord:
         self.messages: dict[str, dict[str, Any]] = {}
         self.identifies: list[dict[str, Any]] = []
         self.bot_gateway_calls = 0
+        self.forbidden_guilds: set[str] = set()  # guilds the bot was not invited to
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._ready = asyncio.Event()
@@ -217,9 +218,9 @@ class FakeDiscord:
                 body = json.loads(text) if text else None
             except json.JSONDecodeError:
                 body = text
-        if request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path:
-            if request.headers.get("Authorization") != f"Bot {self.token}":
-                self.violations.append(f"{request.method} {request.path} without the bot token")
+        needs_token = request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
+        if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
+            self.violations.append(f"{request.method} {request.path} without the bot token")
         request[JSON_BODY] = body
         self.calls.append(Call(request.method, request.path, body, time.monotonic()))
         return await handler(request)
@@ -264,6 +265,8 @@ class FakeDiscord:
         if request.match_info["app"] != APP_ID:
             self.violations.append(f"command sync for another application {request.match_info['app']}")
         scope = request.match_info.get("guild", "global")
+        if scope in self.forbidden_guilds:
+            return _error(403, 50001, "Missing Access")
         commands = request[JSON_BODY] or []
         self.synced[scope] = commands
         echoed = []

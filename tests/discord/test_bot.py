@@ -11,7 +11,6 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.store import SQLiteStore
 from tests.discord.conftest import running_bot
 from tests.discord.fake_discord import EPHEMERAL, GUILD_ID, FakeDiscord, user_payload
 
@@ -413,3 +412,36 @@ async def test_the_entry_point_serves_with_settings_from_the_environment(
             await task
     assert embed(card)["title"].startswith("Question 1 / 5")
     assert db_path.exists() and list(fake.synced) == [GUILD_ID]
+
+
+async def test_a_dev_guild_the_bot_is_not_in_is_logged_and_buttons_still_work(
+    fake: FakeDiscord, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running_bot(fake, db_path):
+        card = await start_card(fake)
+    fake.forbidden_guilds.add(GUILD_ID)
+    async with running_bot(fake, db_path):
+        kind, feedback = await click(fake, ALICE, card, custom_ids(card)[0])
+    assert kind == 7 and labels(feedback) == ["Next question"]
+    assert any("could not sync commands to guild" in r.getMessage() and "--invite" in r.getMessage() for r in caplog.records)
+    assert not any("Guilds intent" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
+    fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.discord import respond
+
+    real_render = respond.render
+
+    def broken_render(view: Any) -> Any:
+        if getattr(view, "title", "") != "Something went wrong":
+            raise ValueError("a renderer bug")
+        return real_render(view)
+
+    monkeypatch.setattr(respond, "render", broken_render)
+    async with running_bot(fake, db_path):
+        pending = await fake.slash(ALICE, "help")
+        shown = await fake.delivered(pending)
+    assert shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Something went wrong"
+    assert any(pending.id in r.getMessage() and r.exc_info for r in caplog.records)
