@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from typing import Any
 
 import pytest
 
@@ -183,3 +185,44 @@ async def test_the_workspace_display_name_from_users_info_is_stored(slack: Slack
     board = await _start(slack, fake, user="U2", text="leaderboard")
     assert "Grace" in board.all_text and "(you)" in board.all_text
     assert any(c.method == "users.info" and c.args.get("user") == "U2" for c in fake.calls)
+
+
+async def test_the_ack_never_waits_for_the_engine(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = asyncio.Event()
+    original_start, original_handle = quiz_engine.start, quiz_engine.handle
+
+    async def held_start(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await original_start(*args, **kwargs)
+
+    async def held_handle(*args: Any, **kwargs: Any) -> Any:
+        await gate.wait()
+        return await original_handle(*args, **kwargs)
+
+    monkeypatch.setattr(quiz_engine, "start", held_start)
+    monkeypatch.setattr(quiz_engine, "handle", held_handle)
+    answer = await slack.slash("start")
+    assert answer.status == 200 and answer.elapsed < DEADLINE
+    assert fake.posted == []  # acknowledged while the engine has not even begun
+    gate.set()
+    card = await fake.next_message(0)
+    gate.clear()
+    best, _ = best_and_wrong(quiz_engine, card)
+    click = await slack.click(best)
+    assert click.status == 200 and click.elapsed < DEADLINE
+    assert len(fake.posted) == 1
+    gate.set()
+    feedback = await fake.next_message(1)
+    assert feedback.body["text"].startswith("Correct")
+
+
+async def test_simultaneous_clicks_on_every_button_record_one_answer(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+    card = await _start(slack, fake)
+    answers = await asyncio.gather(*(slack.click(action_id) for action_id in card.action_ids * 2))
+    assert all(a.status == 200 and a.elapsed < DEADLINE for a in answers)
+    replies = await fake.wait_for(lambda p: len(p) >= 1 + len(answers))
+    kinds = sorted("feedback" if m.body.get("replace_original") else m.body["text"].split(":")[0] for m in replies[1:])
+    assert kinds == ["Already answered"] * (len(answers) - 1) + ["feedback"]
+    assert (await totals(quiz_engine))[1] == 1
