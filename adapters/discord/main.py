@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import logging
+import signal
 import sys
 
 import discord
@@ -49,6 +52,15 @@ async def serve(core: CoreSettings, settings: DiscordSettings, token: str) -> in
     """Open the engine and run the client on it until the connection ends."""
     async with open_engine(core) as engine:
         client = QuizClient(engine, settings)
-        async with client:
-            await client.start(token)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows or off the main thread
+            # SIGTERM (docker stop, systemd) closes the gateway cleanly, so Discord sees the bot leave at once.
+            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(client.close()))
+        try:
+            async with client:
+                await client.start(token)
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signal.SIGTERM)
+    log.info("disconnected from Discord")
     return 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import signal
 import time
 from pathlib import Path
 from typing import Any
@@ -385,7 +387,7 @@ async def _until(condition: Any) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_the_entry_point_serves_with_settings_from_the_environment(
+async def test_the_entry_point_serves_with_settings_from_the_environment_until_sigterm(
     fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from adapters.discord.config import load_settings
@@ -406,12 +408,17 @@ async def test_the_entry_point_serves_with_settings_from_the_environment(
         await asyncio.wait_for(_until(lambda: bool(fake.identifies) or task.done()), 5)
         assert not task.done()
         card = await start_card(fake)
+        # SIGTERM (docker stop) ends it cleanly; only sent once serve() has its handler, or it would end pytest.
+        assert signal.SIGTERM in asyncio.get_running_loop()._signal_handlers  # type: ignore[attr-defined]
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert await asyncio.wait_for(task, 5) == 0
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert embed(card)["title"].startswith("Question 1 / 5")
     assert db_path.exists() and list(fake.synced) == [GUILD_ID]
+    assert signal.SIGTERM not in asyncio.get_running_loop()._signal_handlers  # type: ignore[attr-defined]
 
 
 async def test_a_dev_guild_the_bot_is_not_in_is_logged_and_buttons_still_work(
@@ -445,3 +452,21 @@ async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
         shown = await fake.delivered(pending)
     assert shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Something went wrong"
     assert any(pending.id in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+class SlowPublicBoard(SlowEngine):
+    """A later feature's public reply (a board posted for the channel), arriving slowly."""
+
+    async def leaderboard(self, origin: Any) -> Any:
+        await asyncio.sleep(self._delay)
+        reply = await self._engine.leaderboard(origin)
+        return reply.model_copy(update={"ephemeral": False})
+
+
+async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_public_one(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, defer_after=0.05, wrap=lambda engine: SlowPublicBoard(engine, 0.2)):
+        pending = await fake.slash(ALICE, "leaderboard")
+        shown = await fake.delivered(pending)
+    assert pending.responses[0].json == {"type": 5, "data": {"flags": EPHEMERAL}}
+    assert [c.method for c in pending.followups] == ["DELETE", "POST"]
+    assert not shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Leaderboard: people"
