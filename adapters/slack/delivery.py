@@ -46,7 +46,9 @@ async def deliver(reply: Reply, rendered: SlackMessage, target: Target) -> bool:
     return await _via_web_api(reply, rendered, target, replace)
 
 
-async def _via_response_url(reply: Reply, rendered: SlackMessage, respond: AsyncRespond, *, replace: bool, from_click: bool) -> bool:
+async def _via_response_url(
+    reply: Reply, rendered: SlackMessage, respond: AsyncRespond, *, replace: bool, from_click: bool
+) -> bool:
     kwargs: dict[str, Any] = {"text": rendered.text, "blocks": list(rendered.blocks)}
     if replace:
         # Updating in place is the only way to change an ephemeral card; response_type is ignored then.

@@ -70,7 +70,11 @@ class Directory:
         user = response.get("user") or {}
         profile = user.get("profile") or {}
         name = next(
-            (str(n).strip() for n in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")) if n and str(n).strip()),
+            (
+                str(n).strip()
+                for n in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name"))
+                if n and str(n).strip()
+            ),
             "",
         )
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))

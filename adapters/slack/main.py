@@ -73,7 +73,9 @@ async def preflight(client: AsyncWebClient, settings: SlackSettings) -> None:
     try:
         await client.auth_test()
     except SlackApiError as error:
-        raise SlackStartupError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}); copy it again from OAuth & Permissions") from None
+        raise SlackStartupError(
+            f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')}); copy it again from OAuth & Permissions"
+        ) from None
     if settings.app_token is not None:
         try:
             await client.apps_connections_open(app_token=settings.app_token.get_secret_value())

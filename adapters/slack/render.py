@@ -219,7 +219,11 @@ def _score(card: ScoreCard) -> SlackMessage:
 
 @_render.register
 def _tips(view: TipsView) -> SlackMessage:
-    blocks: list[Block] = [header("How to structure a strong answer"), context(escape(view.deck_title)), *_tip_sections(view.tips)]
+    blocks: list[Block] = [
+        header("How to structure a strong answer"),
+        context(escape(view.deck_title)),
+        *_tip_sections(view.tips),
+    ]
     blocks.extend(actions(view.buttons))
     titles = ", ".join(escape(t.title) for t in view.tips)
     return message(f"How to structure a strong answer ({escape(view.deck_title)}): {titles}", blocks)
@@ -234,7 +238,10 @@ def _help(view: HelpView) -> SlackMessage:
         blocks.append(section(f"*Decks*\n{decks}"))
     blocks.append(context(f"*Scoring:* {escape(view.scoring_rule)}"))
     blocks.extend(actions(view.buttons))
-    return message(f"recsys-quiz help: {escape(view.intro)} Commands: " + ", ".join(f"{COMMAND} {escape(c.usage)}" for c in view.commands), blocks)
+    return message(
+        f"recsys-quiz help: {escape(view.intro)} Commands: " + ", ".join(f"{COMMAND} {escape(c.usage)}" for c in view.commands),
+        blocks,
+    )
 
 
 @_render.register
@@ -267,7 +274,8 @@ def _stats(view: StatsView) -> SlackMessage:
     ]
     if view.decks:
         decks = "\n".join(
-            f"• {escape(d.deck_title)}: {d.answered} / {d.total} questions answered, {d.runs_finished} run(s) finished" for d in view.decks
+            f"• {escape(d.deck_title)}: {d.answered} / {d.total} questions answered, {d.runs_finished} run(s) finished"
+            for d in view.decks
         )
         blocks.append(section(f"*Decks*\n{decks}"))
     if view.topics:

@@ -91,7 +91,9 @@ class SlackSender:
             }
         )
 
-    def click_payload(self, action_id: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None) -> dict[str, Any]:
+    def click_payload(
+        self, action_id: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None
+    ) -> dict[str, Any]:
         return {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
@@ -105,7 +107,13 @@ class SlackSender:
             "channel": {"id": "C1", "name": "study"},
             "response_url": response_url or self.fake.new_response_url(),
             "actions": [
-                {"action_id": action_id, "block_id": "b1", "text": {"type": "plain_text", "text": "A"}, "type": "button", "action_ts": "1700000001.0"}
+                {
+                    "action_id": action_id,
+                    "block_id": "b1",
+                    "text": {"type": "plain_text", "text": "A"},
+                    "type": "button",
+                    "action_ts": "1700000001.0",
+                }
             ],
         }
 

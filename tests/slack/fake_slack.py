@@ -224,8 +224,16 @@ class FakeSlack:
             return _slack_json({"ok": False, "error": "invalid_auth"})
         if method == "auth.test":
             return _slack_json(
-                {"ok": True, "url": "https://fake.slack.com/", "team": "Fake", "user": "recsys-quiz", "team_id": self.TEAM,
-                 "user_id": self.BOT_USER, "bot_id": "BBOT", "is_enterprise_install": False}
+                {
+                    "ok": True,
+                    "url": "https://fake.slack.com/",
+                    "team": "Fake",
+                    "user": "recsys-quiz",
+                    "team_id": self.TEAM,
+                    "user_id": self.BOT_USER,
+                    "bot_id": "BBOT",
+                    "is_enterprise_install": False,
+                }
             )
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
@@ -235,7 +243,9 @@ class FakeSlack:
             await self._record(Posted(via=method, key=str(args.get("channel")), body=args, problems=problems))
             if problems:
                 return _slack_json({"ok": False, "error": "invalid_blocks", "errors": problems})
-            return _slack_json({"ok": True, "channel": args.get("channel"), "ts": "1700000000.000100", "message_ts": "1700000000.000100"})
+            return _slack_json(
+                {"ok": True, "channel": args.get("channel"), "ts": "1700000000.000100", "message_ts": "1700000000.000100"}
+            )
         return _slack_json({"ok": False, "error": "unknown_method"})
 
     async def _response_url(self, request: web.Request) -> web.Response:

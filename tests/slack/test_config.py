@@ -41,7 +41,9 @@ def test_an_app_token_means_socket_mode_without_a_signing_secret(monkeypatch: py
 
 
 def test_empty_lines_copied_from_env_example_count_as_unset(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nSLACK_APP_TOKEN=\nSLACK_API_URL=http://127.0.0.1:9/api\n")
+    (tmp_path / ".env").write_text(
+        "SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nSLACK_APP_TOKEN=\nSLACK_API_URL=http://127.0.0.1:9/api\n"
+    )
     settings = load_settings()
     assert settings.mode == "http"
     assert settings.api_url == "http://127.0.0.1:9/api/"

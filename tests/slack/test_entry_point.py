@@ -41,7 +41,14 @@ def base_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:
 
 async def _spawn(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "adapters.cli", "slack", env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+        sys.executable,
+        "-m",
+        "adapters.cli",
+        "slack",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 
@@ -105,7 +112,9 @@ async def test_socket_mode_connects_through_apps_connections_open_and_answers(
     stopper.append(process)
     await fake.wait_for_socket_connection(STARTUP)
     sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - builds payloads only
-    await fake.socket_outbox.put({"envelope_id": "e1", "type": "slash_commands", "payload": dict(parse_qsl(sender.slash_body("help")))})
+    await fake.socket_outbox.put(
+        {"envelope_id": "e1", "type": "slash_commands", "payload": dict(parse_qsl(sender.slash_body("help")))}
+    )
     await fake.wait_for_socket_ack("e1")
     reply = await fake.next_message(0)
     assert reply.body["text"].startswith("recsys-quiz help")

@@ -30,7 +30,9 @@ async def _click(slack: SlackSender, fake: FakeSlack, action_id: str, user: str 
     return await fake.next_message(before)
 
 
-async def test_slash_start_acks_within_3s_and_sends_an_ephemeral_question_card_with_four_buttons(slack: SlackSender, fake: FakeSlack) -> None:
+async def test_slash_start_acks_within_3s_and_sends_an_ephemeral_question_card_with_four_buttons(
+    slack: SlackSender, fake: FakeSlack
+) -> None:
     card = await _start(slack, fake)
     assert card.via == "response_url"
     assert card.problems == []
@@ -70,7 +72,9 @@ async def test_five_questions_end_in_a_score_card(slack: SlackSender, fake: Fake
     assert await totals(quiz_engine) == (3, 5)
 
 
-async def test_a_double_click_counts_once_and_the_second_gets_a_notice(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_a_double_click_counts_once_and_the_second_gets_a_notice(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     card = await _start(slack, fake)
     best, wrong = best_and_wrong(quiz_engine, card)
     await _click(slack, fake, wrong)
@@ -95,7 +99,9 @@ async def test_a_retried_delivery_counts_once(slack: SlackSender, fake: FakeSlac
     assert await totals(quiz_engine) == (1, 1)
 
 
-async def test_another_persons_click_is_refused_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_another_persons_click_is_refused_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     card = await _start(slack, fake, user="U1")
     best, _ = best_and_wrong(quiz_engine, card)
     refusal = await _click(slack, fake, best, user="U2")
@@ -132,7 +138,9 @@ async def test_a_click_on_a_finished_run_changes_nothing(slack: SlackSender, fak
 
 
 @pytest.mark.parametrize("typed", ["frobnicate &lt;!channel&gt;", "frobnicate <!channel>"], ids=["as-slack-escapes-it", "raw"])
-async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(slack: SlackSender, fake: FakeSlack, typed: str) -> None:
+async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(
+    slack: SlackSender, fake: FakeSlack, typed: str
+) -> None:
     help_card = await _start(slack, fake, text=typed)
     assert help_card.problems == []
     assert help_card.body["response_type"] == "ephemeral"
@@ -143,7 +151,9 @@ async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(sl
     assert "/recsys-quiz start [deck]" in help_card.all_text
 
 
-async def test_an_unknown_deck_gets_a_notice_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_an_unknown_deck_gets_a_notice_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     reply = await _start(slack, fake, text="start no-such-deck")
     assert reply.body["text"].startswith("Unknown deck")
     assert not await is_known(quiz_engine, "U1")
@@ -165,7 +175,9 @@ async def test_the_start_button_on_the_help_card_starts_a_run(slack: SlackSender
     assert card.body["response_type"] == "ephemeral"  # a new card; the help stays readable
 
 
-async def test_a_hostile_display_name_is_shown_as_text_on_the_leaderboard(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_a_hostile_display_name_is_shown_as_text_on_the_leaderboard(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     fake.add_user("U3", "<!channel> & <@U1> <https://evil.example|click> @here")
     card = await _start(slack, fake, user="U3")
     best, _ = best_and_wrong(quiz_engine, card)
@@ -178,7 +190,9 @@ async def test_a_hostile_display_name_is_shown_as_text_on_the_leaderboard(slack:
     assert "1 point" in json.dumps(board.blocks)
 
 
-async def test_the_workspace_display_name_from_users_info_is_stored(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_the_workspace_display_name_from_users_info_is_stored(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     card = await _start(slack, fake, user="U2")
     best, _ = best_and_wrong(quiz_engine, card)
     await _click(slack, fake, best, user="U2")
@@ -218,7 +232,9 @@ async def test_the_ack_never_waits_for_the_engine(
     assert feedback.body["text"].startswith("Correct")
 
 
-async def test_simultaneous_clicks_on_every_button_record_one_answer(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_simultaneous_clicks_on_every_button_record_one_answer(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     card = await _start(slack, fake)
     answers = await asyncio.gather(*(slack.click(action_id) for action_id in card.action_ids * 2))
     assert all(a.status == 200 and a.elapsed < DEADLINE for a in answers)

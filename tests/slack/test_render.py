@@ -47,30 +47,69 @@ def samples(text: str = "text") -> dict[type, Any]:
     tips = (TipLine(title=text, text=text), TipLine(title="Second", text=text))
     return {
         QuestionCard: QuestionCard(
-            deck_title=text, topic=text, position=2, total=5, prompt=text, options=options,
-            buttons=tuple(_button(o.letter, f"rq1:a:1:1:{o.letter.lower()}") for o in options), note=text,
+            deck_title=text,
+            topic=text,
+            position=2,
+            total=5,
+            prompt=text,
+            options=options,
+            buttons=tuple(_button(o.letter, f"rq1:a:1:1:{o.letter.lower()}") for o in options),
+            note=text,
         ),
         AnswerFeedback: AnswerFeedback(
-            deck_title=text, topic=text, position=2, total=5, prompt=text, correct=False, chosen=options[0], best=options[1],
-            explanation=text, missed=text, points=0, scoring_note=text, buttons=(_button("Next question", "rq1:n:1"),),
+            deck_title=text,
+            topic=text,
+            position=2,
+            total=5,
+            prompt=text,
+            correct=False,
+            chosen=options[0],
+            best=options[1],
+            explanation=text,
+            missed=text,
+            points=0,
+            scoring_note=text,
+            buttons=(_button("Next question", "rq1:n:1"),),
         ),
         ScoreCard: ScoreCard(
-            deck_title=text, score=3, total=5, points=2, topics=(TopicResult(topic=text, correct=1, total=2),), tips=tips,
-            scoring_note=text, buttons=(_button("Play again"),),
+            deck_title=text,
+            score=3,
+            total=5,
+            points=2,
+            topics=(TopicResult(topic=text, correct=1, total=2),),
+            tips=tips,
+            scoring_note=text,
+            buttons=(_button("Play again"),),
         ),
         TipsView: TipsView(deck_title=text, tips=tips),
         HelpView: HelpView(
-            intro=text, commands=(CommandHelp(usage="start [deck]", description=text),),
-            decks=(DeckLine(id="deck", title=text, questions=5),), scoring_rule=text, buttons=(_button("Start"),),
+            intro=text,
+            commands=(CommandHelp(usage="start [deck]", description=text),),
+            decks=(DeckLine(id="deck", title=text, questions=5),),
+            scoring_rule=text,
+            buttons=(_button("Start"),),
         ),
         LeaderboardView: LeaderboardView(
-            title="Leaderboard: people", window=text, timezone="UTC", ranking_rule=text,
-            rows=(LeaderboardRow(rank=1, name=text, points=3, is_asker=True), LeaderboardRow(rank=1, name="Bo", points=3, detail=text)),
-            footer=text, page=1, pages=2,
+            title="Leaderboard: people",
+            window=text,
+            timezone="UTC",
+            ranking_rule=text,
+            rows=(
+                LeaderboardRow(rank=1, name=text, points=3, is_asker=True),
+                LeaderboardRow(rank=1, name="Bo", points=3, detail=text),
+            ),
+            footer=text,
+            page=1,
+            pages=2,
         ),
         StatsView: StatsView(
-            name=text, decks=(DeckProgress(deck_title=text, answered=3, total=5, runs_finished=1),),
-            topics=(TopicAccuracy(topic=text, correct=1, answered=2),), weakest_topic=text, points=2, answers=5, lines=(text,),
+            name=text,
+            decks=(DeckProgress(deck_title=text, answered=3, total=5, runs_finished=1),),
+            topics=(TopicAccuracy(topic=text, correct=1, answered=2),),
+            weakest_topic=text,
+            points=2,
+            answers=5,
+            lines=(text,),
         ),
         Notice: Notice(tone="warning", title=text, text=text, buttons=(_button("Continue", "rq1:n:1"),)),
     }
@@ -192,7 +231,10 @@ def test_a_preface_line_goes_above_the_card_escaped() -> None:
     assert block_kit_problems(prefaced.payload()) == []
 
 
-@pytest.mark.parametrize(("text", "limit", "expected"), [("a&amp;b", 4, "a…"), ("a&amp;b", 7, "a&amp;b"), ("abc&lt;", 6, "abc…"), ("abcdef", 4, "abc…")])
+@pytest.mark.parametrize(
+    ("text", "limit", "expected"),
+    [("a&amp;b", 4, "a…"), ("a&amp;b", 7, "a&amp;b"), ("abc&lt;", 6, "abc…"), ("abcdef", 4, "abc…")],
+)
 def test_clipping_never_splits_an_escape(text: str, limit: int, expected: str) -> None:
     assert clip_escaped(text, limit) == expected
 

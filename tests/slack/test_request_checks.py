@@ -22,20 +22,26 @@ async def _nothing_happened(fake: FakeSlack, engine: QuizEngine) -> None:
     assert not await is_known(engine, "U1")
 
 
-async def test_an_unsigned_slash_command_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_an_unsigned_slash_command_gets_401_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     answer = await slack.slash("start", signed=False)
     assert answer.status == 401
     await _nothing_happened(fake, quiz_engine)
 
 
-async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     answer = await slack.slash("start", secret="someone-elses-secret")
     assert answer.status == 401
     await _nothing_happened(fake, quiz_engine)
 
 
 @pytest.mark.parametrize("age", [STALE, -STALE])
-async def test_a_stale_request_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, age: int) -> None:
+async def test_a_stale_request_gets_401_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, age: int
+) -> None:
     answer = await slack.slash("start", timestamp=int(time.time()) - age)
     assert answer.status == 401
     await _nothing_happened(fake, quiz_engine)
@@ -52,8 +58,12 @@ async def test_a_signature_over_a_different_body_gets_401(slack: SlackSender, fa
     await _nothing_happened(fake, quiz_engine)
 
 
-async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
-    answer = await slack.post(slack.slash_body("start"), signed=False, headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"})
+async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    answer = await slack.post(
+        slack.slash_body("start"), signed=False, headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
+    )
     assert answer.status == 401
     await _nothing_happened(fake, quiz_engine)
 
@@ -77,7 +87,17 @@ async def test_an_unsigned_click_gets_401(slack: SlackSender, fake: FakeSlack, q
         "command=%2Frecsys-quiz&text=start&user_id=U1",
         '{"command": "/recsys-quiz", "text": "start", "user_id": "U1"',
     ],
-    ids=["payload-not-json", "payload-a-list", "no-actions", "no-user", "no-team", "wrong-types", "command-without-user", "command-without-team", "broken-json-body"],
+    ids=[
+        "payload-not-json",
+        "payload-a-list",
+        "no-actions",
+        "no-user",
+        "no-team",
+        "wrong-types",
+        "command-without-user",
+        "command-without-team",
+        "broken-json-body",
+    ],
 )
 async def test_a_signed_but_malformed_request_gets_400_and_records_nothing(
     slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, body: str
@@ -88,7 +108,9 @@ async def test_a_signed_but_malformed_request_gets_400_and_records_nothing(
     await _nothing_happened(fake, quiz_engine)
 
 
-async def test_a_signed_request_for_something_else_is_not_handled(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_a_signed_request_for_something_else_is_not_handled(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
     answer = await slack.post(body)
     assert 400 <= answer.status < 500

@@ -32,11 +32,17 @@ async def connected(socket_app: AsyncApp, fake: FakeSlack) -> AsyncIterator[None
     await handler.close_async()
 
 
-async def test_socket_mode_start_and_click_are_acked_and_answered(connected: None, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_socket_mode_start_and_click_are_acked_and_answered(
+    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - only builds payloads here
     await fake.socket_outbox.put(
-        {"envelope_id": "env-1", "type": "slash_commands", "accepts_response_payload": True,
-         "payload": dict(parse_qsl(sender.slash_body("start")))}
+        {
+            "envelope_id": "env-1",
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+            "payload": dict(parse_qsl(sender.slash_body("start"))),
+        }
     )
     ack = await fake.wait_for_socket_ack("env-1", timeout=DEADLINE)
     assert "payload" not in ack or not ack["payload"]  # acknowledged empty; the card goes to the response_url
@@ -55,11 +61,21 @@ async def test_socket_mode_start_and_click_are_acked_and_answered(connected: Non
     assert any(c.method == "apps.connections.open" and c.token == APP_TOKEN for c in fake.calls)
 
 
-async def test_socket_mode_malformed_click_is_acked_and_records_nothing(connected: None, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
+async def test_socket_mode_malformed_click_is_acked_and_records_nothing(
+    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
     url = fake.new_response_url()
     await fake.socket_outbox.put(
-        {"envelope_id": "env-3", "type": "interactive",
-         "payload": {"type": "block_actions", "team": {"id": "T1"}, "actions": [{"action_id": "rq1:s:x"}], "response_url": url}}
+        {
+            "envelope_id": "env-3",
+            "type": "interactive",
+            "payload": {
+                "type": "block_actions",
+                "team": {"id": "T1"},
+                "actions": [{"action_id": "rq1:s:x"}],
+                "response_url": url,
+            },
+        }
     )
     await fake.wait_for_socket_ack("env-3", timeout=DEADLINE)
     notice = await fake.next_message(0)
