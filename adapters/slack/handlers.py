@@ -136,6 +136,6 @@ class QuizListeners:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
         if respond is not None and respond.response_url:
             try:
-                await respond(response_type="ephemeral", **render(MALFORMED.view).payload())
+                await respond(response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload())
             except Exception:  # noqa: BLE001
                 log.exception("answering a malformed request failed")

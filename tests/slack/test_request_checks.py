@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 
@@ -16,9 +15,11 @@ from tests.slack.helpers import is_known
 STALE = 301  # Slack's window is 5 minutes either way
 
 
-async def _nothing_happened(fake: FakeSlack, engine: QuizEngine) -> None:
-    await asyncio.sleep(0.2)  # a listener would have answered by now; none may
-    assert fake.posted == []
+async def _nothing_happened(slack: SlackSender, fake: FakeSlack, engine: QuizEngine) -> None:
+    """A good request sent afterwards is answered, and its answer is the only message Slack got."""
+    assert (await slack.slash("help", user="U2")).status == 200
+    posted = await fake.wait_for(lambda p: len(p) >= 1)
+    assert len(posted) == 1 and posted[0].body["text"].startswith("recsys-quiz help")
     assert not await is_known(engine, "U1")
 
 
@@ -27,7 +28,7 @@ async def test_an_unsigned_slash_command_gets_401_and_records_nothing(
 ) -> None:
     answer = await slack.slash("start", signed=False)
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(
@@ -35,7 +36,7 @@ async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(
 ) -> None:
     answer = await slack.slash("start", secret="someone-elses-secret")
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 @pytest.mark.parametrize("age", [STALE, -STALE])
@@ -44,7 +45,7 @@ async def test_a_stale_request_gets_401_and_records_nothing(
 ) -> None:
     answer = await slack.slash("start", timestamp=int(time.time()) - age)
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_a_signature_over_a_different_body_gets_401(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
@@ -55,7 +56,7 @@ async def test_a_signature_over_a_different_body_gets_401(slack: SlackSender, fa
     headers = {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": sign(body.replace("U1", "U2"), ts)}
     answer = await slack.post(body, signed=False, headers=headers)
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(
@@ -65,13 +66,13 @@ async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(
         slack.slash_body("start"), signed=False, headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
     )
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_an_unsigned_click_gets_401(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     answer = await slack.click("rq1:s:recsys-platform-engineer", signed=False)
     assert answer.status == 401
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 @pytest.mark.parametrize(
@@ -105,7 +106,7 @@ async def test_a_signed_but_malformed_request_gets_400_and_records_nothing(
     answer = await slack.post(body)
     assert answer.status == 400, answer.text
     assert json.loads(answer.text)["error"] == "malformed request"
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_a_signed_request_for_something_else_is_not_handled(
@@ -114,7 +115,7 @@ async def test_a_signed_request_for_something_else_is_not_handled(
     body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
     answer = await slack.post(body)
     assert 400 <= answer.status < 500
-    await _nothing_happened(fake, quiz_engine)
+    await _nothing_happened(slack, fake, quiz_engine)
 
 
 async def test_a_get_to_the_events_path_is_not_allowed(slack: SlackSender) -> None:
