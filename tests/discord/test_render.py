@@ -6,6 +6,8 @@ from typing import Any
 
 import discord
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from adapters.discord.limits import ELLIPSIS
@@ -222,3 +224,20 @@ async def test_the_view_sent_is_already_stopped_so_discord_py_keeps_no_state() -
     view = render(question()).to_view()
     assert view.is_finished() and view.timeout is None
     assert [len(row["components"]) for row in view.to_components()] == [4]
+
+
+_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=7000)
+
+
+@settings(max_examples=60, deadline=None)
+@given(prompt=_TEXT, option=_TEXT, title=_TEXT, name=_TEXT)
+def test_any_text_renders_within_limits(prompt: str, option: str, title: str, name: str) -> None:
+    views = [
+        question(prompt=prompt or "p", option=option),
+        Notice(title=title or "t", text=prompt or "x", buttons=buttons(option[:200] or "b")),
+        LeaderboardView(title=title or "t", window="All time", timezone="UTC", ranking_rule=option or "r",
+                        rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12))),
+        StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,)),
+    ]
+    for view in views:
+        assert limit_problems(as_payload(render(view))) == []

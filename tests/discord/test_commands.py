@@ -1,0 +1,55 @@
+"""The `/recsys-quiz` group as a plain object: its subcommands, and deck choices or autocomplete by deck count."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from discord import app_commands
+
+from adapters.discord.commands import build_group
+from bot.content import DeckLibrary, default_content_dir, load_decks
+
+
+class Handler:
+    """Stands in for the client; building the group only stores it."""
+
+    engine: Any = None
+
+    async def command(self, interaction: Any, work: Any) -> None:  # pragma: no cover - never called here
+        raise AssertionError
+
+
+def decks(count: int) -> DeckLibrary:
+    seed = load_decks(default_content_dir()).default
+    return DeckLibrary([seed.model_copy(update={"id": f"deck-{i}", "title": f"Deck {i} " + "x" * 120}) for i in range(count)])
+
+
+def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Parameter:
+    command = group.get_command(name)
+    assert isinstance(command, app_commands.Command)
+    return next(p for p in command.parameters if p.name == "deck")
+
+
+def test_the_group_has_the_five_subcommands() -> None:
+    group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
+    assert group.name == "recsys-quiz"
+    assert sorted(c.name for c in group.commands) == ["help", "leaderboard", "start", "stats", "tips"]
+
+
+def test_up_to_25_decks_are_offered_as_choices_with_names_of_at_most_100() -> None:
+    group = build_group(Handler(), decks(25))  # type: ignore[arg-type]
+    for name in ("start", "tips"):
+        parameter = deck_parameter(group, name)
+        assert [c.value for c in parameter.choices] == [f"deck-{i}" for i in range(25)]
+        assert all(len(c.name) <= 100 and c.name.endswith("…") for c in parameter.choices)
+        assert not parameter.autocomplete and not parameter.required
+
+
+async def test_more_than_25_decks_are_offered_by_autocomplete() -> None:
+    group = build_group(Handler(), decks(30))  # type: ignore[arg-type]
+    parameter = deck_parameter(group, "start")
+    assert parameter.choices == [] and parameter.autocomplete
+    command = group.get_command("start")
+    assert isinstance(command, app_commands.Command)
+    suggestions = await command._params["deck"].autocomplete(None, "deck 2")  # type: ignore[misc,union-attr]
+    assert [c.value for c in suggestions] == ["deck-2"] + [f"deck-{i}" for i in range(20, 30)]
