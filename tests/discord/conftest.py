@@ -51,6 +51,7 @@ async def running_bot(
     guild_id: str | None = GUILD_ID,
     defer_after: float = DEFER_AFTER,
     wrap: Callable[[QuizEngine], Any] | None = None,
+    **more_settings: Any,
 ) -> AsyncIterator[QuizClient]:
     """Start the real client against the fake (as `recsys-quiz discord` would, via the endpoint settings) and stop it after."""
     settings = DiscordSettings(
@@ -58,6 +59,7 @@ async def running_bot(
         api_base=fake.api_base,
         gateway_url=fake.gateway_url,
         guild_id=int(guild_id) if guild_id else None,
+        **more_settings,
     )
     async with open_engine(CoreSettings(db_path=db_path)) as engine:
         client = QuizClient(wrap(engine) if wrap else engine, settings, defer_after=defer_after, guild_ready_timeout=0.05)

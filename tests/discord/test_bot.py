@@ -470,3 +470,14 @@ async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_
     assert pending.responses[0].json == {"type": 5, "data": {"flags": EPHEMERAL}}
     assert [c.method for c in pending.followups] == ["DELETE", "POST"]
     assert not shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Leaderboard: people"
+
+
+async def test_a_fixed_shard_count_runs_the_given_shards_through_the_gateway_url(fake: FakeDiscord, db_path: Path) -> None:
+    # One shard of three in this process (discord.py waits 5 s between identifies of several shards).
+    async with running_bot(fake, db_path, shard_count=3, shard_ids=(2,)) as client:
+        card = await start_card(fake)
+        shards = sorted(client.shards)
+    assert shards == [2]
+    assert [i["shard"] for i in fake.identifies] == [[2, 3]]
+    assert fake.bot_gateway_calls == 0  # the count is fixed: no need to ask Discord
+    assert embed(card)["title"].startswith("Question 1 / 5")
