@@ -219,10 +219,10 @@ class FakeDiscord:
             except json.JSONDecodeError:
                 body = text
         needs_token = request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
-        if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
-            self.violations.append(f"{request.method} {request.path} without the bot token")
         request[JSON_BODY] = body
         self.calls.append(Call(request.method, request.path, body, time.monotonic()))
+        if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
+            return _error(401, 0, "401: Unauthorized")  # as Discord does: login then fails
         return await handler(request)
 
     async def _unexpected(self, request: web.Request) -> web.Response:

@@ -481,3 +481,23 @@ async def test_a_fixed_shard_count_runs_the_given_shards_through_the_gateway_url
     assert [i["shard"] for i in fake.identifies] == [[2, 3]]
     assert fake.bot_gateway_calls == 0  # the count is fixed: no need to ask Discord
     assert embed(card)["title"].startswith("Question 1 / 5")
+
+
+async def test_a_token_discord_refuses_ends_the_command_with_a_clear_error(
+    fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from adapters.cli import main
+
+    monkeypatch.chdir(db_path.parent)
+    for name, value in {
+        "DISCORD_TOKEN": "revoked-token",
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "RECSYS_QUIZ_DB": str(db_path),
+    }.items():
+        monkeypatch.setenv(name, value)
+    code = await asyncio.to_thread(main, ["discord"])  # the real command, with its own event loop
+    assert code == 2
+    error = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in error and "Reset Token" in error
+    assert fake.identifies == []
