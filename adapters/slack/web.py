@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -27,11 +28,18 @@ def _verified(verifier: SignatureVerifier, body: str, request: web.Request) -> b
         return False
 
 
+def _is_ssl_check(body: str) -> bool:
+    """Slack's certificate probe of a slash command URL (`ssl_check=1`), which it may send unsigned."""
+    fields = dict(parse_qsl(body, keep_blank_values=True)) if not body.startswith("{") else {}
+    return fields.get("ssl_check") == "1" and "command" not in fields and "payload" not in fields
+
+
 def guard(signing_secret: str, path: str = EVENTS_PATH) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """aiohttp middleware: signature first (so garbage from strangers is 401, as bolt would say), then the payload's shape.
 
     bolt would verify the signature itself, but only after parsing the body; a signed body that does not
-    parse would make it answer 500. Here such a request gets 400 and never reaches a listener.
+    parse would make it answer 500. Here such a request gets 400 and never reaches a listener. Slack's
+    `ssl_check` probe goes straight to bolt, which answers it without running a listener.
     """
     verifier = SignatureVerifier(signing_secret)
 
@@ -39,10 +47,13 @@ def guard(signing_secret: str, path: str = EVENTS_PATH) -> Callable[[web.Request
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method != "POST" or request.path != path:
             return await handler(request)
+        raw = await request.read()  # aiohttp keeps the body, so bolt reads the same bytes again
         try:
-            body = await request.text()  # aiohttp keeps the body, so bolt reads the same text again
-        except UnicodeDecodeError:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:  # Slack always sends UTF-8; nothing here can be verified or parsed
             return web.json_response({"error": "malformed request"}, status=400)
+        if _is_ssl_check(body):
+            return await handler(request)  # bolt answers it 200 before any listener, as Slack expects
         if not _verified(verifier, body, request):
             return web.json_response({"error": "invalid request"}, status=401)
         try:

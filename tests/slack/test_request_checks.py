@@ -121,3 +121,21 @@ async def test_a_signed_request_for_something_else_is_not_handled(
 async def test_a_get_to_the_events_path_is_not_allowed(slack: SlackSender) -> None:
     async with slack.session.get(slack.url) as response:
         assert response.status == 405
+
+
+async def test_slacks_unsigned_ssl_check_gets_200_and_runs_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    answer = await slack.post("ssl_check=1&token=legacy-verification-token", signed=False)
+    assert answer.status == 200
+    await _nothing_happened(slack, fake, quiz_engine)
+
+
+async def test_a_body_that_is_not_utf8_gets_400_and_records_nothing(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    ts = str(int(time.time()))
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=00"}
+    async with slack.session.post(slack.url, data=b"payload=\xff\xfe", headers=headers) as response:
+        assert response.status == 400
+    await _nothing_happened(slack, fake, quiz_engine)
