@@ -11,6 +11,7 @@ import sys
 
 import discord
 
+from adapters.cli import _run_async, _settings
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
 from adapters.discord.invite import invite_url
@@ -32,9 +33,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"recsys-quiz: {error}", file=sys.stderr)
         return 2
 
-    from adapters.cli import _run_async, _settings
-
-    core = _settings(args)
+    core = _settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
     core.configure_logging()
     try:
         return _run_async(serve(core, settings, token))
