@@ -68,7 +68,9 @@ class QuizTree(app_commands.CommandTree):
 class QuizClient(discord.AutoShardedClient):
     """One client for every shard this process runs; holds the engine and nothing else of the quiz."""
 
-    def __init__(self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any) -> None:
+    def __init__(
+        self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any
+    ) -> None:
         configure_endpoints(settings)
         # Interactions arrive without any gateway intent; with none, Discord sends no guild, member or
         # message events for the bot to parse and cache. (discord.py warns about the missing guilds intent

@@ -84,7 +84,9 @@ class Responder:
             if replace:
                 await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
             else:
-                await interaction.response.send_message(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+                await interaction.response.send_message(
+                    embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
+                )
         elif replace or (not is_click and reply.ephemeral):
             # After type 6 the original is the clicked message; after type 5 it is our "thinking..." message.
             await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=NO_MENTIONS)

@@ -218,7 +218,9 @@ class FakeDiscord:
                 body = json.loads(text) if text else None
             except json.JSONDecodeError:
                 body = text
-        needs_token = request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
+        needs_token = (
+            request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
+        )
         request[JSON_BODY] = body
         self.calls.append(Call(request.method, request.path, body, time.monotonic()))
         if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
@@ -336,7 +338,16 @@ class FakeDiscord:
                 "guild_id": GUILD_ID,
                 "guild_locale": "en-US",
                 "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
-                "channel": {"id": CHANNEL_ID, "type": 0, "guild_id": GUILD_ID, "name": "study", "position": 0, "permission_overwrites": [], "nsfw": False, "parent_id": None},
+                "channel": {
+                    "id": CHANNEL_ID,
+                    "type": 0,
+                    "guild_id": GUILD_ID,
+                    "name": "study",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                },
                 "member": {
                     "user": user,
                     "roles": [],

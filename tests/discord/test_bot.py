@@ -258,7 +258,9 @@ async def test_tips_help_leaderboard_and_stats_answer_privately(fake: FakeDiscor
     assert stats["author"]["name"] == "Alice" and "answers: **1**" in stats["description"]
 
 
-HOSTILE = user_payload("1600000000000000666", "mallory", global_name="@everyone <@&130000000000000000> **boss** @here <@1600000000000000001>")
+HOSTILE = user_payload(
+    "1600000000000000666", "mallory", global_name="@everyone <@&130000000000000000> **boss** @here <@1600000000000000001>"
+)
 
 
 async def test_a_hostile_display_name_is_shown_as_text_and_never_mentions(fake: FakeDiscord, db_path: Path) -> None:
@@ -272,7 +274,11 @@ async def test_a_hostile_display_name_is_shown_as_text_and_never_mentions(fake: 
         assert ping not in description
     assert "@\u200beveryone" in description and "\\*\\*boss\\*\\*" in description
     # Every payload the bot sent said allowed_mentions none (the fake checks each one; here, explicitly too).
-    payloads = [c.json.get("data") if c.path.endswith("/callback") else c.json for c in fake.calls if "/callback" in c.path or "/webhooks/" in c.path]
+    payloads = [
+        c.json.get("data") if c.path.endswith("/callback") else c.json
+        for c in fake.calls
+        if "/callback" in c.path or "/webhooks/" in c.path
+    ]
     messages = [p for p in payloads if isinstance(p, dict) and "embeds" in p]
     assert messages and all(m["allowed_mentions"] == {"parse": []} for m in messages)
 
@@ -463,7 +469,9 @@ class SlowPublicBoard(SlowEngine):
         return reply.model_copy(update={"ephemeral": False})
 
 
-async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_public_one(fake: FakeDiscord, db_path: Path) -> None:
+async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_public_one(
+    fake: FakeDiscord, db_path: Path
+) -> None:
     async with running_bot(fake, db_path, defer_after=0.05, wrap=lambda engine: SlowPublicBoard(engine, 0.2)):
         pending = await fake.slash(ALICE, "leaderboard")
         shown = await fake.delivered(pending)

@@ -50,7 +50,9 @@ def test_invite_prints_the_url_with_both_scopes_and_no_permissions(
     assert query["permissions"] == ["0"]
 
 
-def test_invite_prefers_discord_client_id_and_needs_no_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_invite_prefers_discord_client_id_and_needs_no_token(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DISCORD_CLIENT_ID", "42424242424242424")
     assert main(["discord", "--invite"]) == 0
     assert parse_qs(urlsplit(capsys.readouterr().out.strip()).query)["client_id"] == ["42424242424242424"]
@@ -89,7 +91,9 @@ def test_shard_ids_need_a_shard_count_and_must_fit_it(monkeypatch: pytest.Monkey
 
 
 def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
-    (tmp_path / ".env").write_text(f"DISCORD_TOKEN={TOKEN}\nDISCORD_GUILD_ID=1200000000000000001\nDISCORD_API_BASE=http://127.0.0.1:1/api/v10/\n")
+    (tmp_path / ".env").write_text(
+        f"DISCORD_TOKEN={TOKEN}\nDISCORD_GUILD_ID=1200000000000000001\nDISCORD_API_BASE=http://127.0.0.1:1/api/v10/\n"
+    )
     settings = DiscordSettings()
     assert settings.require_token() == TOKEN
     assert settings.guild_id == 1200000000000000001

@@ -39,7 +39,9 @@ def buttons(*labels: str) -> tuple[Button, ...]:
     return tuple(Button(label=label, action_id=f"rq1:n:{i + 1}", style="primary") for i, label in enumerate(labels))
 
 
-def question(prompt: str = "How would you serve two-tower retrieval at 50 ms p99?", option: str = "An answer", n: int = 4) -> QuestionCard:
+def question(
+    prompt: str = "How would you serve two-tower retrieval at 50 ms p99?", option: str = "An answer", n: int = 4
+) -> QuestionCard:
     letters = "ABCDE"[:n]
     return QuestionCard(
         deck_title="RecSys Platform Engineer",
@@ -174,7 +176,9 @@ def test_long_text_is_shortened_visibly_and_stays_within_every_limit() -> None:
 
 
 def test_an_embed_over_6000_characters_drops_trailing_fields_and_says_so() -> None:
-    rendered = render(ScoreCard(deck_title="D", score=0, total=5, points=0, topics=(), tips=tips(30, "t" * 500), scoring_note="R", buttons=()))
+    rendered = render(
+        ScoreCard(deck_title="D", score=0, total=5, points=0, topics=(), tips=tips(30, "t" * 500), scoring_note="R", buttons=())
+    )
     embed = rendered.embed
     assert len(embed) <= 6000 and len(embed.fields) <= 25
     assert "not shown" in text_of(embed)
@@ -193,7 +197,11 @@ def test_buttons_go_five_to_a_row_with_labels_of_at_most_80_and_at_most_25_in_al
 def test_user_supplied_names_are_escaped_so_they_never_mention_or_format() -> None:
     hostile = "@everyone <@&130000000000000000> **boss** @here"
     board = LeaderboardView(
-        title="Leaderboard", window="All time", timezone="UTC", ranking_rule="r", rows=(LeaderboardRow(rank=1, name=hostile, points=1),)
+        title="Leaderboard",
+        window="All time",
+        timezone="UTC",
+        ranking_rule="r",
+        rows=(LeaderboardRow(rank=1, name=hostile, points=1),),
     )
     text = text_of(render(board).embed)
     for ping in ("@everyone", "@here", "<@&130000000000000000>"):
@@ -235,8 +243,13 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
     views = [
         question(prompt=prompt or "p", option=option),
         Notice(title=title or "t", text=prompt or "x", buttons=buttons(option[:200] or "b")),
-        LeaderboardView(title=title or "t", window="All time", timezone="UTC", ranking_rule=option or "r",
-                        rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12))),
+        LeaderboardView(
+            title=title or "t",
+            window="All time",
+            timezone="UTC",
+            ranking_rule=option or "r",
+            rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12)),
+        ),
         StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,)),
     ]
     for view in views:
