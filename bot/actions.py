@@ -59,6 +59,16 @@ class TipsAction(Action):
     deck_id: Slug
 
 
+class BoardPageAction(Action):
+    """Show another page of a board; `asker` ties the buttons to the person who asked for it."""
+
+    verb: ClassVar[str] = "b"
+    scope: Annotated[str, StringConstraints(pattern=r"^(people|teams)$")]
+    window: Annotated[str, StringConstraints(pattern=r"^(week|month|all)$")]
+    page: Annotated[int, Field(ge=1, le=100_000)]
+    asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+
+
 ACTION_TYPES: dict[str, type[Action]] = {}
 
 
@@ -72,7 +82,7 @@ def register(action_type: type[Action]) -> type[Action]:
     return action_type
 
 
-for _type in (AnswerAction, NextAction, StartAction, TipsAction):
+for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction):
     register(_type)
 
 
