@@ -131,10 +131,7 @@ class Boards:
             window=self._label(window),
             timezone=self.zone.key,
             ranking_rule=f"{PEOPLE_RANKING} {self._scoring_rule}",
-            rows=tuple(
-                LeaderboardRow(rank=r.rank, name=r.display_name, points=r.points, is_asker=r.person_id == person_id)
-                for r in rows
-            ),
+            rows=tuple(LeaderboardRow(rank=r.rank, name=r.display_name, points=r.points, is_asker=r.person_id == person_id) for r in rows),
             empty_text="No answers in this window yet: start a quiz to get on the board.",
             footer=footer,
             page=page,
@@ -275,7 +272,9 @@ class Boards:
             if not answered and not finished.get(deck.id):
                 continue
             known = sum(1 for q in deck.questions if q.id in answered)
-            decks.append(DeckProgress(deck_title=deck.title, answered=known, total=len(deck.questions), runs_finished=finished.get(deck.id, 0)))
+            decks.append(
+                DeckProgress(deck_title=deck.title, answered=known, total=len(deck.questions), runs_finished=finished.get(deck.id, 0))
+            )
             for tally in deck_tallies:
                 question = deck.question(tally.question_id)
                 if question is not None:
@@ -327,7 +326,12 @@ class Boards:
             correct_share = picks.get(question.correct_option.key, 0) / answered if answered else 0.0
             lines.append(
                 QuestionStatsLine(
-                    position=position, topic=question.topic, prompt=question.prompt, answered=answered, correct_share=correct_share, options=options
+                    position=position,
+                    topic=question.topic,
+                    prompt=question.prompt,
+                    answered=answered,
+                    correct_share=correct_share,
+                    options=options,
                 )
             )
         view = QuestionStatsView(

@@ -9,7 +9,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.actions import Action, ActionIdError, AnswerAction, BoardPageAction, NextAction, StartAction, TipsAction, decode
+from bot.actions import (
+    Action,
+    ActionIdError,
+    AnswerAction,
+    BoardPageAction,
+    NextAction,
+    StartAction,
+    TipsAction,
+    decode,
+)
 from bot.boards import Boards
 from bot.content import Deck, DeckLibrary, Question
 from bot.origin import Origin
@@ -24,7 +33,6 @@ from bot.views import (
     QuestionCard,
     Reply,
     ScoreCard,
-    StatsView,
     TipLine,
     TipsView,
     TopicResult,

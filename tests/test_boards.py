@@ -17,7 +17,15 @@ from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.store import SQLiteStore
 from bot.teams import NAME_MAX, TeamNameError, normalise_team_name
-from bot.views import LeaderboardView, Notice, QuestionCard, QuestionStatsView, StatsView, TeamListView, TeamView
+from bot.views import (
+    LeaderboardView,
+    Notice,
+    QuestionCard,
+    QuestionStatsView,
+    StatsView,
+    TeamListView,
+    TeamView,
+)
 from tests.conftest import FakeClock, person
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -1,0 +1,43 @@
+"""The SQLite store: the only package that knows SQL (aiosqlite, WAL, migrations by PRAGMA user_version)."""
+
+from __future__ import annotations
+
+from bot.store.base import SchemaTooNewError, StoreBase
+from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.store.records import (
+    Answer,
+    AnswerOutcome,
+    BoardRow,
+    OptionTally,
+    PlanStep,
+    QuestionTally,
+    Run,
+    TeamChange,
+    TeamMember,
+    TeamRow,
+)
+from bot.store.runs import RunStore
+from bot.store.scores import ScoreStore
+from bot.store.teams import TeamStore
+
+
+class SQLiteStore(RunStore, ScoreStore, TeamStore, StoreBase):
+    """Runs, answers, points, teams and people in one SQLite file."""
+
+
+__all__ = [
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Answer",
+    "AnswerOutcome",
+    "BoardRow",
+    "OptionTally",
+    "PlanStep",
+    "QuestionTally",
+    "Run",
+    "SQLiteStore",
+    "SchemaTooNewError",
+    "TeamChange",
+    "TeamMember",
+    "TeamRow",
+]
