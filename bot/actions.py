@@ -69,6 +69,14 @@ class BoardPageAction(Action):
     asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
+class DailyAnswerAction(Action):
+    """Answer a daily question post (anyone in the channel, once)."""
+
+    verb: ClassVar[str] = "d"
+    post_id: RowId
+    option_key: Slug
+
+
 ACTION_TYPES: dict[str, type[Action]] = {}
 
 
@@ -82,7 +90,7 @@ def register(action_type: type[Action]) -> type[Action]:
     return action_type
 
 
-for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction):
+for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction, DailyAnswerAction):
     register(_type)
 
 
@@ -122,4 +130,3 @@ def decode(text: object) -> Action:
     if encode(action) != text:
         raise ActionIdError("action id is not in canonical form")
     return action
-

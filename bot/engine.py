@@ -14,6 +14,7 @@ from bot.actions import (
     ActionIdError,
     AnswerAction,
     BoardPageAction,
+    DailyAnswerAction,
     NextAction,
     StartAction,
     TipsAction,
@@ -21,6 +22,7 @@ from bot.actions import (
 )
 from bot.boards import Boards
 from bot.content import Deck, DeckLibrary, Question
+from bot.daily import DailyService
 from bot.origin import Origin
 from bot.store import Answer, PlanStep, Run, SQLiteStore
 from bot.views import (
@@ -45,7 +47,8 @@ log = logging.getLogger(__name__)
 LETTERS = "ABCDE"
 SCORING_RULE = (
     "A correct answer scores 1 point the first time you ever answer that question. "
-    "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points."
+    "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points. "
+    "A correct answer to a daily post scores 1 point, once per person per post."
 )
 
 ActionHandler = Callable[[Origin, Any], Awaitable[Reply]]
@@ -74,12 +77,14 @@ class QuizEngine:
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
         self.boards = Boards(store, decks, self.zone, clock, SCORING_RULE)
+        self.daily = DailyService(store, decks, clock=clock, rng=self._rng, board_zone=self.zone)
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
             StartAction: lambda origin, action: self.start(origin, action.deck_id),
             TipsAction: lambda origin, action: self.tips(action.deck_id),
             BoardPageAction: self.boards.page,
+            DailyAnswerAction: self.daily.answer,
         }
 
     def on(self, action_type: type[Action], handler: ActionHandler) -> None:
@@ -142,6 +147,10 @@ class QuizEngine:
             CommandHelp(usage="team leave", description="Leave your study group."),
             CommandHelp(usage="team list", description="All study groups here."),
             CommandHelp(usage="team show [name]", description="A group's members and points."),
+            CommandHelp(usage="daily set HH:MM Area/City [deck]", description="Admins: post a question here every day at that local time."),
+            CommandHelp(usage="daily status", description="When this channel's daily question posts next."),
+            CommandHelp(usage="daily now", description="Admins: post the next daily question at once."),
+            CommandHelp(usage="daily off", description="Admins: stop the daily question here."),
             CommandHelp(usage="help", description="This help."),
         )
         decks = tuple(DeckLine(id=d.id, title=d.title, questions=len(d.questions)) for d in self.decks)
@@ -163,7 +172,8 @@ class QuizEngine:
 
     async def stats(self, origin: Origin) -> Reply:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window."""
-        return Reply(view=await self.boards.stats(origin), ephemeral=True)
+        view = await self.boards.stats(origin)
+        return Reply(view=view.model_copy(update={"streak": await self.daily.streak(origin)}), ephemeral=True)
 
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
         """For admins: how each question was answered in this space."""

@@ -32,9 +32,7 @@ def normalise_team_name(raw: str) -> str:
         if category[0] in "LN" or category in ("Mn", "Mc") or char == " " or char in ALLOWED_PUNCTUATION:
             continue
         shown = repr(char) if category[0] in "CZ" else f"'{char}'"
-        raise TeamNameError(
-            f"A team name can use letters, digits, spaces and - . ' & + ! ? ( ) , / only; {shown} is not allowed."
-        )
+        raise TeamNameError(f"A team name can use letters, digits, spaces and - . ' & + ! ? ( ) , / only; {shown} is not allowed.")
     if not any(unicodedata.category(c)[0] in "LN" for c in name):
         raise TeamNameError("A team name needs at least one letter or digit.")
     return name

@@ -243,6 +243,47 @@ class QuestionStatsView(_View):
     note: str
 
 
+class OptionResult(_View):
+    letter: str
+    picks: int
+    share: float  # 0..1 of the post's answers
+    correct: bool
+
+
+class DailyPostView(_View):
+    """The shared daily question in a channel: open with buttons and a count, or closed with the reveal."""
+
+    kind: Literal["daily_post"] = "daily_post"
+    deck_title: str
+    date_label: str  # "Daily question · Friday 27 November 2026"
+    topic: str
+    prompt: str
+    options: tuple[OptionLine, ...]
+    buttons: tuple[Button, ...]  # disabled once closed
+    answered: int
+    closed: bool = False
+    best_letter: str | None = None  # set once closed
+    results: tuple[OptionResult, ...] = ()  # set once closed
+    explanation: str | None = None  # set once closed
+
+
+class DailyFeedback(_View):
+    """One person's private feedback on a daily answer, with their streak."""
+
+    kind: Literal["daily_feedback"] = "daily_feedback"
+    deck_title: str
+    date_label: str
+    topic: str
+    correct: bool
+    chosen: OptionLine
+    best: OptionLine
+    explanation: str
+    missed: str | None
+    points: int
+    scoring_note: str
+    streak: Streak
+
+
 class Notice(_View):
     """A short message: information, a refusal or an error, with optional buttons to go on."""
 
@@ -264,6 +305,8 @@ View = (
     | TeamListView
     | TeamView
     | QuestionStatsView
+    | DailyPostView
+    | DailyFeedback
     | Notice
 )
 VIEW_TYPES: tuple[type[_View], ...] = (
@@ -277,6 +320,8 @@ VIEW_TYPES: tuple[type[_View], ...] = (
     TeamListView,
     TeamView,
     QuestionStatsView,
+    DailyPostView,
+    DailyFeedback,
     Notice,
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.store.base import SchemaTooNewError, StoreBase
+from bot.store.daily import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost, DailyStore
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.store.records import (
     Answer,
@@ -21,8 +22,8 @@ from bot.store.scores import ScoreStore
 from bot.store.teams import TeamStore
 
 
-class SQLiteStore(RunStore, ScoreStore, TeamStore, StoreBase):
-    """Runs, answers, points, teams and people in one SQLite file."""
+class SQLiteStore(RunStore, DailyStore, ScoreStore, TeamStore, StoreBase):
+    """Runs, answers, points, teams, daily posts and people in one SQLite file."""
 
 
 __all__ = [
@@ -31,6 +32,10 @@ __all__ = [
     "Answer",
     "AnswerOutcome",
     "BoardRow",
+    "DailyAnswerOutcome",
+    "DailyChannel",
+    "DailyPick",
+    "DailyPost",
     "OptionTally",
     "PlanStep",
     "QuestionTally",

@@ -106,6 +106,58 @@ MIGRATIONS: tuple[str, ...] = (
           ON k.answer_id = a.answer_id
         GROUP BY a.person_id, k.period;
     """,
+    """
+    CREATE TABLE daily_channels (
+        channel_key   INTEGER PRIMARY KEY,
+        platform      TEXT NOT NULL,
+        space_id      TEXT NOT NULL,
+        channel_id    TEXT NOT NULL,
+        post_time     TEXT NOT NULL,  -- 'HH:MM', local to `timezone`
+        timezone      TEXT NOT NULL,  -- IANA name
+        deck_id       TEXT NOT NULL,
+        enabled       INTEGER NOT NULL,
+        rotation      TEXT,           -- JSON: the current cycle's question order and how far it got
+        configured_by TEXT NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (platform, space_id, channel_id)
+    );
+    -- A post is claimed here before it is sent: the unique (channel, slot) makes two processes, a restart
+    -- or a crash unable to post the same day twice.
+    CREATE TABLE daily_posts (
+        post_id         INTEGER PRIMARY KEY,
+        channel_key     INTEGER NOT NULL REFERENCES daily_channels (channel_key),
+        slot            TEXT NOT NULL,  -- the channel's local date, or '<date>#2'... for extra `daily now` posts
+        local_date      TEXT NOT NULL,
+        deck_id         TEXT NOT NULL,
+        question_id     TEXT NOT NULL,
+        option_order    TEXT NOT NULL,  -- JSON list of option keys as shown
+        cycle           INTEGER NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        claimed_by      TEXT NOT NULL,
+        claimed_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        next_attempt_at INTEGER,
+        message_ref     TEXT,
+        sent_at         INTEGER,
+        closed_at       INTEGER,
+        reveal_shown    INTEGER NOT NULL DEFAULT 0,
+        answer_count    INTEGER NOT NULL DEFAULT 0,
+        shown_count     INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (channel_key, slot)
+    );
+    CREATE INDEX daily_posts_open ON daily_posts (status, closed_at);
+    CREATE TABLE daily_answers (
+        post_id     INTEGER NOT NULL REFERENCES daily_posts (post_id),
+        person_id   INTEGER NOT NULL REFERENCES people (person_id),
+        option_key  TEXT NOT NULL,
+        correct     INTEGER NOT NULL,
+        points      INTEGER NOT NULL,
+        answered_at INTEGER NOT NULL,
+        PRIMARY KEY (post_id, person_id)  -- one answer per person per post
+    ) WITHOUT ROWID;
+    CREATE INDEX daily_answers_by_person ON daily_answers (person_id, post_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -127,9 +127,9 @@ class ScoreStore(StoreBase):
         return [OptionTally(**dict(row)) for row in rows]
 
     async def person_totals(self, person_id: int) -> tuple[int, int]:
-        """(points, answers) of one person."""
+        """(points, answers) of one person over all time, personal runs and daily posts together."""
         async with self._reader.execute(
-            "SELECT COALESCE(SUM(points), 0), COUNT(*) FROM answers WHERE person_id = ?", (person_id,)
+            "SELECT points, answers FROM score_totals WHERE person_id = ? AND period = 'all'", (person_id,)
         ) as cursor:
             row = await cursor.fetchone()
         return (int(row[0]), int(row[1])) if row else (0, 0)
