@@ -196,41 +196,55 @@ class QuizEngine:
 
     # Buttons ------------------------------------------------------------------------------------
 
-    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
-        run = await self.store.run(run_id)
-        if run is None:
+    def _refusal(self, origin: Origin, status: str) -> Reply:
+        if status == "no_run":
             return notice("That quiz run doesn't exist", f"Nothing was recorded. {self._start_hint(origin)} to begin one.", "warning")
-        if await self.store.person_id(origin) != run.person_id:
+        if status == "not_owner":
             return notice(
                 "This quiz belongs to someone else",
                 f"Only the person who started a run can answer in it, so nothing was recorded. {self._start_hint(origin)} for your own.",
                 "warning",
             )
+        return notice(
+            "This run's deck has changed",
+            f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
+            "warning",
+        )
+
+    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
+        run, owned = await self.store.owned_run(run_id, origin.platform, origin.space_id, origin.user_id)
+        if run is None or not owned:
+            return self._refusal(origin, "no_run" if run is None else "not_owner")
         deck = self.decks.get(run.deck_id)
         if deck is None or not self._plan_fits(run, deck):
-            return notice(
-                "This run's deck has changed",
-                f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
-                "warning",
-            )
+            return self._refusal(origin, "deck_changed")
         return run, deck
 
     async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
-        owned = await self._owned_run(origin, action.run_id)
-        if isinstance(owned, Reply):
-            return owned
-        run, deck = owned
-        if action.position >= len(run.plan) or action.option_key not in run.plan[action.position].order:
-            return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
-        step = run.plan[action.position]
-        question = self._question(deck, step)
-        option = question.option(action.option_key)
-        assert option is not None  # _plan_fits checked every key of the plan against the deck
+        def judge(run: Run) -> bool | None:
+            """Whether the clicked option is correct, or None when the click does not fit the run (runs in the writer)."""
+            deck = self.decks.get(run.deck_id)
+            if deck is None or not self._plan_fits(run, deck) or action.position >= len(run.plan):
+                return None
+            option = self._question(deck, run.plan[action.position]).option(action.option_key)
+            return None if option is None else option.correct
+
         at = self._now()
-        outcome = await self.store.record_answer(run, action.position, option.key, option.correct, at, period_keys(at, self.zone))
+        identity = (origin.platform, origin.space_id, origin.user_id)
+        outcome = await self.store.answer_click(
+            action.run_id, identity, action.position, action.option_key, judge, at, period_keys(at, self.zone)
+        )
+        run = outcome.run
+        if outcome.status in ("no_run", "not_owner") or run is None:
+            return self._refusal(origin, outcome.status)
+        deck = self.decks.get(run.deck_id)
+        if outcome.status == "invalid" or deck is None:
+            if deck is None or not self._plan_fits(run, deck):
+                return self._refusal(origin, "deck_changed")
+            return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
         continue_button = (Button(label="Continue", action_id=NextAction(run_id=run.run_id).encode(), style="primary"),)
         if outcome.status == "already_answered" and outcome.answer is not None:
-            chosen = step.order.index(outcome.answer.option_key)
+            chosen = run.plan[action.position].order.index(outcome.answer.option_key)
             return notice(
                 "Already answered",
                 f"You answered question {action.position + 1} with {_letter(chosen)}; an answer counts once, so nothing changed.",
@@ -342,7 +356,7 @@ class QuizEngine:
     def _plan_fits(run: Run, deck: Deck) -> bool:
         for step in run.plan:
             question = deck.question(step.question)
-            if question is None or sorted(step.order) != sorted(o.key for o in question.options):
+            if question is None or len(step.order) != len(question.options) or not question.keys.issuperset(step.order):
                 return False
         return True
 

@@ -27,9 +27,11 @@ def period_key(window: str, at: float, zone: ZoneInfo) -> str:
     raise ValueError(f"unknown window {window!r}")
 
 
-def period_keys(at: float, zone: ZoneInfo) -> tuple[str, ...]:
-    """Every period an answer at `at` counts towards."""
-    return tuple(period_key(window, at, zone) for window in WINDOWS)
+def period_keys(at: float, zone: ZoneInfo) -> tuple[str, str, str]:
+    """Every period an answer at `at` counts towards: all time, its week, its month."""
+    local = _local(at, zone)
+    monday = local.date() - timedelta(days=local.weekday())
+    return ("all", f"week:{monday.isoformat()}", f"month:{local:%Y-%m}")
 
 
 def window_label(window: str, at: float, zone: ZoneInfo) -> str:

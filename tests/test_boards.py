@@ -94,9 +94,7 @@ async def test_week_starts_monday_midnight_in_the_boards_timezone(berlin_engine:
     assert [(r.name, r.points) for r in everything.rows] == [("late", 2), ("early", 1)]
 
 
-async def test_pages_of_ten_with_own_rank_footer_and_buttons_only_the_asker_can_use(
-    berlin_engine: QuizEngine, decks: DeckLibrary
-) -> None:
+async def test_pages_of_ten_with_own_rank_footer_and_buttons_only_the_asker_can_use(berlin_engine: QuizEngine, decks: DeckLibrary) -> None:
     for index in range(23):
         await answer_questions(berlin_engine, decks, person(f"p{index:02d}"), [index % 4 != 0, index % 3 != 0])
     asker = person("p22")
@@ -128,9 +126,7 @@ async def test_unknown_window_or_scope_gets_a_notice(berlin_engine: QuizEngine) 
     assert isinstance(reply.view, Notice)
 
 
-async def test_team_board_ranks_by_points_per_active_member_so_small_teams_compete(
-    berlin_engine: QuizEngine, decks: DeckLibrary
-) -> None:
+async def test_team_board_ranks_by_points_per_active_member_so_small_teams_compete(berlin_engine: QuizEngine, decks: DeckLibrary) -> None:
     await berlin_engine.team_create(person("solo"), "Solo")
     await berlin_engine.team_create(person("b1"), "Big Group")
     for member in ("b2", "b3", "idle"):
@@ -171,7 +167,20 @@ async def test_team_commands_refuse_bad_requests_and_change_nothing(berlin_engin
 
 @pytest.mark.parametrize(
     "hostile",
-    ["@everyone", "@here", "<!channel>", "<@123456>", "<#C123>", "**bold**", "`code`", "[link](http://x)", "a|b", "line\nbreak", "\u202etxet", ""],
+    [
+        "@everyone",
+        "@here",
+        "<!channel>",
+        "<@123456>",
+        "<#C123>",
+        "**bold**",
+        "`code`",
+        "[link](http://x)",
+        "a|b",
+        "line\nbreak",
+        "\u202etxet",
+        "",
+    ],
 )
 def test_markup_and_mention_names_are_refused(hostile: str) -> None:
     with pytest.raises(TeamNameError):

@@ -7,8 +7,8 @@ from bot.store.daily import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPo
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.store.records import (
     Answer,
-    AnswerOutcome,
     BoardRow,
+    ClickOutcome,
     OptionTally,
     PlanStep,
     QuestionTally,
@@ -30,7 +30,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Answer",
-    "AnswerOutcome",
+    "ClickOutcome",
     "BoardRow",
     "DailyAnswerOutcome",
     "DailyChannel",

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from bot.store.records import _Record
-from bot.store.scores import ScoreStore
+from bot.store.scores import ScoreStore, credit
 
 
 class DailyChannel(_Record):
@@ -93,8 +93,9 @@ class DailyStore(ScoreStore):
         self, platform: str, space_id: str, channel_id: str, post_time: str, timezone: str, deck_id: str, by: str, at: int
     ) -> DailyChannel:
         """Create or update a channel's daily post; a new deck starts a new rotation."""
-        async with self._transaction() as db:
-            async with db.execute(
+
+        def write(db: sqlite3.Connection) -> DailyChannel:
+            row = db.execute(
                 """INSERT INTO daily_channels
                        (platform, space_id, channel_id, post_time, timezone, deck_id, enabled, rotation, configured_by, updated_at)
                    VALUES (?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)
@@ -104,147 +105,141 @@ class DailyStore(ScoreStore):
                        deck_id = excluded.deck_id, configured_by = excluded.configured_by, updated_at = excluded.updated_at
                    RETURNING *""",
                 (platform, space_id, channel_id, post_time, timezone, deck_id, by, at),
-            ) as cursor:
-                row = await cursor.fetchone()
-        assert row is not None
-        return _channel(row)
+            ).fetchone()
+            return _channel(row)
+
+        return await self._write(write)
 
     async def disable_daily_channel(self, platform: str, space_id: str, channel_id: str, at: int) -> bool:
-        async with self._transaction() as db:
-            cursor = await db.execute(
-                "UPDATE daily_channels SET enabled = 0, updated_at = ? WHERE platform = ? AND space_id = ? AND channel_id = ? AND enabled = 1",
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                """UPDATE daily_channels SET enabled = 0, updated_at = ?
+                   WHERE platform = ? AND space_id = ? AND channel_id = ? AND enabled = 1""",
                 (at, platform, space_id, channel_id),
             )
             return cursor.rowcount == 1
 
+        return await self._write(write)
+
     async def daily_channel(self, platform: str, space_id: str, channel_id: str) -> DailyChannel | None:
-        async with self._reader.execute(
+        row = await self._fetchone(
             "SELECT * FROM daily_channels WHERE platform = ? AND space_id = ? AND channel_id = ?", (platform, space_id, channel_id)
-        ) as cursor:
-            row = await cursor.fetchone()
+        )
         return _channel(row) if row else None
 
     async def enabled_channels(self, platform: str) -> list[DailyChannel]:
-        async with self._reader.execute(
-            "SELECT * FROM daily_channels WHERE platform = ? AND enabled = 1 ORDER BY channel_key", (platform,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall("SELECT * FROM daily_channels WHERE platform = ? AND enabled = 1 ORDER BY channel_key", (platform,))
         return [_channel(row) for row in rows]
 
     async def claim_post(self, channel_key: int, slot: str, local_date: str, choose: Chooser, instance: str, at: int) -> DailyPost | None:
         """Claim the channel's post for a slot before sending it; None if the slot is already claimed."""
-        async with self._transaction() as db:
-            async with db.execute("SELECT * FROM daily_channels WHERE channel_key = ?", (channel_key,)) as cursor:
-                row = await cursor.fetchone()
+
+        def write(db: sqlite3.Connection) -> int | None:
+            row = db.execute("SELECT * FROM daily_channels WHERE channel_key = ?", (channel_key,)).fetchone()
             if row is None:
                 return None
+            if db.execute("SELECT 1 FROM daily_posts WHERE channel_key = ? AND slot = ?", (channel_key, slot)).fetchone():
+                return None
             channel = _channel(row)
-            async with db.execute("SELECT 1 FROM daily_posts WHERE channel_key = ? AND slot = ?", (channel_key, slot)) as cursor:
-                if await cursor.fetchone() is not None:
-                    return None
             pick = choose(channel)
-            async with db.execute(
+            (post_id,) = db.execute(
                 """INSERT INTO daily_posts (channel_key, slot, local_date, deck_id, question_id, option_order, cycle, status,
                                             claimed_by, claimed_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?) RETURNING post_id""",
                 (channel_key, slot, local_date, channel.deck_id, pick.question_id, json.dumps(pick.option_order), pick.cycle, instance, at),
-            ) as cursor:
-                inserted = await cursor.fetchone()
-            await db.execute("UPDATE daily_channels SET rotation = ? WHERE channel_key = ?", (json.dumps(pick.rotation), channel_key))
-        assert inserted is not None
-        post = await self.daily_post(int(inserted[0]))
-        assert post is not None
-        return post
+            ).fetchone()
+            db.execute("UPDATE daily_channels SET rotation = ? WHERE channel_key = ?", (json.dumps(pick.rotation), channel_key))
+            return int(post_id)
+
+        post_id = await self._write(write)
+        return await self.daily_post(post_id) if post_id is not None else None
 
     async def slots_of(self, channel_key: int, local_date: str) -> list[str]:
-        async with self._reader.execute(
-            "SELECT slot FROM daily_posts WHERE channel_key = ? AND local_date = ?", (channel_key, local_date)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall("SELECT slot FROM daily_posts WHERE channel_key = ? AND local_date = ?", (channel_key, local_date))
         return [str(row[0]) for row in rows]
 
     async def mark_sent(self, post_id: int, message_ref: str, at: int) -> None:
-        async with self._transaction() as db:
-            await db.execute(
+        await self._write(
+            lambda db: db.execute(
                 """UPDATE daily_posts SET status = 'sent', message_ref = ?, sent_at = ?, attempts = attempts + 1,
                           last_error = NULL, next_attempt_at = NULL WHERE post_id = ?""",
                 (message_ref, at, post_id),
             )
+        )
 
     async def mark_failed(self, post_id: int, error: str, next_attempt_at: int | None) -> None:
-        async with self._transaction() as db:
-            await db.execute(
+        await self._write(
+            lambda db: db.execute(
                 "UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE post_id = ?",
                 (error[:500], next_attempt_at, post_id),
             )
+        )
 
     async def reclaim_failed(self, post_id: int, instance: str, at: int) -> bool:
         """Take a failed post for another attempt; only one process can win it."""
-        async with self._transaction() as db:
-            cursor = await db.execute(
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
                 """UPDATE daily_posts SET status = 'sending', claimed_by = ?, claimed_at = ?
                    WHERE post_id = ? AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?""",
                 (instance, at, post_id, at),
             )
             return cursor.rowcount == 1
 
+        return await self._write(write)
+
     async def daily_post(self, post_id: int) -> DailyPost | None:
-        async with self._reader.execute(f"{_POSTS} WHERE p.post_id = ?", (post_id,)) as cursor:
-            row = await cursor.fetchone()
+        row = await self._fetchone(f"{_POSTS} WHERE p.post_id = ?", (post_id,))
         return _post(row) if row else None
 
     async def channel_posts(self, channel_key: int, limit: int = 1) -> list[DailyPost]:
         """The channel's latest posts, newest first."""
-        async with self._reader.execute(
-            f"{_POSTS} WHERE p.channel_key = ? ORDER BY p.post_id DESC LIMIT ?", (channel_key, limit)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(f"{_POSTS} WHERE p.channel_key = ? ORDER BY p.post_id DESC LIMIT ?", (channel_key, limit))
         return [_post(row) for row in rows]
 
     async def failed_posts(self, platform: str) -> list[DailyPost]:
-        async with self._reader.execute(f"{_POSTS} WHERE p.status = 'failed' AND c.platform = ? ORDER BY p.post_id", (platform,)) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall(f"{_POSTS} WHERE p.status = 'failed' AND c.platform = ? ORDER BY p.post_id", (platform,))
         return [_post(row) for row in rows]
 
     async def close_earlier_posts(self, channel_key: int, newest_post_id: int, at: int) -> None:
         """Close the channel's open posts older than the newest one (their reveal is shown next)."""
-        async with self._transaction() as db:
-            await db.execute(
+        await self._write(
+            lambda db: db.execute(
                 "UPDATE daily_posts SET closed_at = ? WHERE channel_key = ? AND post_id < ? AND status = 'sent' AND closed_at IS NULL",
                 (at, channel_key, newest_post_id),
             )
+        )
 
     async def posts_to_refresh(self, platform: str) -> list[DailyPost]:
         """Sent posts whose message is behind: a count to update, or a reveal to show."""
-        async with self._reader.execute(
+        rows = await self._fetchall(
             f"""{_POSTS} WHERE p.status = 'sent' AND c.platform = ?
                 AND ((p.closed_at IS NULL AND p.answer_count != p.shown_count) OR (p.closed_at IS NOT NULL AND p.reveal_shown = 0))
                 ORDER BY p.post_id""",
             (platform,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [_post(row) for row in rows]
 
     async def mark_shown(self, post_id: int, count: int, revealed: bool) -> None:
-        async with self._transaction() as db:
-            await db.execute(
+        await self._write(
+            lambda db: db.execute(
                 "UPDATE daily_posts SET shown_count = ?, reveal_shown = MAX(reveal_shown, ?) WHERE post_id = ?",
                 (count, int(revealed), post_id),
             )
+        )
 
     async def record_daily_answer(
         self, post_id: int, person_id: int, option_key: str, correct: bool, at: int, periods: Sequence[str]
     ) -> DailyAnswerOutcome:
         """One answer per person per post, committed with its points before this returns."""
-        async with self._transaction() as db:
-            async with db.execute("SELECT status, closed_at FROM daily_posts WHERE post_id = ?", (post_id,)) as cursor:
-                post = await cursor.fetchone()
+
+        def write(db: sqlite3.Connection) -> DailyAnswerOutcome:
+            post = db.execute("SELECT status, closed_at FROM daily_posts WHERE post_id = ?", (post_id,)).fetchone()
             if post is None or post["status"] != "sent" or post["closed_at"] is not None:
                 return DailyAnswerOutcome(status="closed")
-            async with db.execute(
+            existing = db.execute(
                 "SELECT option_key, correct, points FROM daily_answers WHERE post_id = ? AND person_id = ?", (post_id, person_id)
-            ) as cursor:
-                existing = await cursor.fetchone()
+            ).fetchone()
             if existing is not None:
                 return DailyAnswerOutcome(
                     status="already_answered",
@@ -253,24 +248,23 @@ class DailyStore(ScoreStore):
                     points=existing["points"],
                 )
             points = 1 if correct else 0
-            await db.execute(
+            db.execute(
                 "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (post_id, person_id, option_key, int(correct), points, at),
             )
-            await db.execute("UPDATE daily_posts SET answer_count = answer_count + 1 WHERE post_id = ?", (post_id,))
-            await self._credit(db, person_id, points, periods)
-        return DailyAnswerOutcome(status="recorded", option_key=option_key, correct=correct, points=points)
+            db.execute("UPDATE daily_posts SET answer_count = answer_count + 1 WHERE post_id = ?", (post_id,))
+            credit(db, person_id, points, periods)
+            return DailyAnswerOutcome(status="recorded", option_key=option_key, correct=correct, points=points)
+
+        return await self._write(write)
 
     async def daily_tallies(self, post_id: int) -> dict[str, int]:
-        async with self._reader.execute(
-            "SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,)
-        ) as cursor:
-            rows = await cursor.fetchall()
+        rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,))
         return {str(row[0]): int(row[1]) for row in rows}
 
     async def daily_history(self, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
         """For each sent post of the space, oldest first: (this person answered it, it is still open)."""
-        async with self._reader.execute(
+        rows = await self._fetchall(
             """SELECT a.person_id IS NOT NULL AS answered, p.closed_at IS NULL AS open
                FROM daily_posts AS p
                JOIN daily_channels AS c ON c.channel_key = p.channel_key
@@ -278,6 +272,5 @@ class DailyStore(ScoreStore):
                WHERE c.platform = ? AND c.space_id = ? AND p.status = 'sent'
                ORDER BY p.sent_at, p.post_id""",
             (person_id, platform, space_id),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         return [(bool(row[0]), bool(row[1])) for row in rows]

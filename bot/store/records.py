@@ -40,11 +40,12 @@ class Answer(_Record):
     answered_at: int
 
 
-class AnswerOutcome(_Record):
-    """What recording an answer did: `recorded`, or why not (the existing answer when there is one)."""
+class ClickOutcome(_Record):
+    """What a click on an answer button did: `recorded`, or why not (with the run and any existing answer)."""
 
-    status: Literal["recorded", "already_answered", "not_current"]
-    answer: Answer | None
+    status: Literal["recorded", "already_answered", "not_current", "no_run", "not_owner", "invalid"]
+    run: Run | None = None
+    answer: Answer | None = None
 
 
 class BoardRow(_Record):
@@ -92,15 +93,17 @@ class QuestionTally(_Record):
 
 
 def _run_from_row(row: sqlite3.Row) -> Run:
-    plan = tuple(PlanStep.model_validate(step) for step in json.loads(row["plan"]))
-    return Run(
-        run_id=row["run_id"],
-        person_id=row["person_id"],
-        deck_id=row["deck_id"],
-        deck_version=row["deck_version"],
-        plan=plan,
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
+    # One validation call for the run and its plan: pydantic-core does the nesting natively.
+    return Run.model_validate(
+        {
+            "run_id": row["run_id"],
+            "person_id": row["person_id"],
+            "deck_id": row["deck_id"],
+            "deck_version": row["deck_version"],
+            "plan": json.loads(row["plan"]),
+            "started_at": row["started_at"],
+            "finished_at": row["finished_at"],
+        }
     )
 
 
