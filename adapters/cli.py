@@ -102,7 +102,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
 
     async def main() -> int:
         async with open_engine(settings) as engine:
-            reply = await engine.leaderboard(viewer)
+            reply = await engine.leaderboard(viewer, "teams" if args.teams else "people", args.window)
         Console(highlight=False).print(render(reply.view))
         return 0
 
@@ -167,9 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--deck", metavar="ID", help="deck to play (default: the first deck)")
     play.set_defaults(func=cmd_play)
 
-    board = commands.add_parser("leaderboard", help="print the people on a database by points")
+    board = commands.add_parser("leaderboard", help="print the people (or teams) on a database by points")
     board.add_argument("--db", metavar="PATH", help="SQLite database file")
     board.add_argument("--space", default="console:local", help="whose board: PLATFORM:SPACE_ID (default: console:local)")
+    board.add_argument("--teams", action="store_true", help="rank study groups instead of people")
+    board.add_argument("--window", choices=("week", "month", "all"), default="all", help="time window (default: all)")
     board.set_defaults(func=cmd_leaderboard)
 
     stats = commands.add_parser("stats", help="print one person's progress")

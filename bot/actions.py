@@ -59,6 +59,24 @@ class TipsAction(Action):
     deck_id: Slug
 
 
+class BoardPageAction(Action):
+    """Show another page of a board; `asker` ties the buttons to the person who asked for it."""
+
+    verb: ClassVar[str] = "b"
+    scope: Annotated[str, StringConstraints(pattern=r"^(people|teams)$")]
+    window: Annotated[str, StringConstraints(pattern=r"^(week|month|all)$")]
+    page: Annotated[int, Field(ge=1, le=100_000)]
+    asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+
+
+class DailyAnswerAction(Action):
+    """Answer a daily question post (anyone in the channel, once)."""
+
+    verb: ClassVar[str] = "d"
+    post_id: RowId
+    option_key: Slug
+
+
 ACTION_TYPES: dict[str, type[Action]] = {}
 
 
@@ -72,7 +90,7 @@ def register(action_type: type[Action]) -> type[Action]:
     return action_type
 
 
-for _type in (AnswerAction, NextAction, StartAction, TipsAction):
+for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction, DailyAnswerAction):
     register(_type)
 
 
@@ -112,4 +130,3 @@ def decode(text: object) -> Action:
     if encode(action) != text:
         raise ActionIdError("action id is not in canonical form")
     return action
-

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -24,6 +25,21 @@ class CoreSettings(BaseSettings):
         default_factory=default_content_dir
     )
     log_level: Annotated[str, Field(validation_alias=AliasChoices("LOG_LEVEL", "log_level"))] = "INFO"
+    # Boards count weeks (from Monday 00:00) and months in this IANA timezone.
+    timezone: Annotated[str, Field(validation_alias=AliasChoices("RECSYS_QUIZ_TIMEZONE", "timezone"))] = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"RECSYS_QUIZ_TIMEZONE must be an IANA zone such as Europe/Berlin, not {value!r}") from None
+        return value.strip()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
     @field_validator("log_level")
     @classmethod

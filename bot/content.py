@@ -7,7 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 # Ids travel inside button action ids (at most 100 characters on Discord), so they stay short slugs.
@@ -77,7 +84,14 @@ class Question(_Frozen):
         return next(o for o in self.options if o.correct)
 
     def option(self, key: str) -> Option | None:
-        return next((o for o in self.options if o.key == key), None)
+        for option in self.options:
+            if option.key == key:
+                return option
+        return None
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(o.key for o in self.options)
 
 
 class Tip(_Frozen):
@@ -109,7 +123,10 @@ class Deck(_Frozen):
         return questions
 
     def question(self, question_id: str) -> Question | None:
-        return next((q for q in self.questions if q.id == question_id), None)
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        return None
 
 
 class ContentError(Exception):

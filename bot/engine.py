@@ -7,9 +7,22 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from bot.actions import Action, ActionIdError, AnswerAction, NextAction, StartAction, TipsAction, decode
+from bot.actions import (
+    Action,
+    ActionIdError,
+    AnswerAction,
+    BoardPageAction,
+    DailyAnswerAction,
+    NextAction,
+    StartAction,
+    TipsAction,
+    decode,
+)
+from bot.boards import Boards
 from bot.content import Deck, DeckLibrary, Question
+from bot.daily import DailyService
 from bot.origin import Origin
 from bot.store import Answer, PlanStep, Run, SQLiteStore
 from bot.views import (
@@ -17,31 +30,26 @@ from bot.views import (
     Button,
     CommandHelp,
     DeckLine,
-    DeckProgress,
     HelpView,
-    LeaderboardRow,
-    LeaderboardView,
     OptionLine,
     QuestionCard,
     Reply,
     ScoreCard,
-    StatsView,
     TipLine,
     TipsView,
-    TopicAccuracy,
     TopicResult,
     notice,
 )
+from bot.windows import period_keys
 
 log = logging.getLogger(__name__)
 
 LETTERS = "ABCDE"
 SCORING_RULE = (
     "A correct answer scores 1 point the first time you ever answer that question. "
-    "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points."
+    "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points. "
+    "A correct answer to a daily post scores 1 point, once per person per post."
 )
-RANKING_RULE = "Ranked by points; equal points share a rank (1, 2, 2, 4)."
-BOARD_PAGE_SIZE = 10
 
 ActionHandler = Callable[[Origin, Any], Awaitable[Reply]]
 
@@ -60,16 +68,23 @@ class QuizEngine:
         *,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.store = store
         self.decks = decks
         self._clock = clock
         self._rng = rng or random.SystemRandom()
+        # Boards count weeks (from Monday) and months in this timezone.
+        self.zone = zone or ZoneInfo("UTC")
+        self.boards = Boards(store, decks, self.zone, clock, SCORING_RULE)
+        self.daily = DailyService(store, decks, clock=clock, rng=self._rng, board_zone=self.zone)
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
             StartAction: lambda origin, action: self.start(origin, action.deck_id),
             TipsAction: lambda origin, action: self.tips(action.deck_id),
+            BoardPageAction: self.boards.page,
+            DailyAnswerAction: self.daily.answer,
         }
 
     def on(self, action_type: type[Action], handler: ActionHandler) -> None:
@@ -124,8 +139,18 @@ class QuizEngine:
         commands = (
             CommandHelp(usage="start [deck]", description="Start a private quiz run, or resume the one you left."),
             CommandHelp(usage="tips [deck]", description="How to structure a strong answer."),
-            CommandHelp(usage="leaderboard", description="Who has the most points here."),
-            CommandHelp(usage="stats", description="Your progress, accuracy per topic and weakest topic."),
+            CommandHelp(usage="leaderboard [people|teams] [week|month|all]", description="Who has the most points here."),
+            CommandHelp(usage="stats", description="Your progress, accuracy per topic, weakest topic and points."),
+            CommandHelp(usage="stats questions", description="Admins: how each question was answered here."),
+            CommandHelp(usage="team create <name>", description="Start a study group and join it."),
+            CommandHelp(usage="team join <name>", description="Join a study group (one per person)."),
+            CommandHelp(usage="team leave", description="Leave your study group."),
+            CommandHelp(usage="team list", description="All study groups here."),
+            CommandHelp(usage="team show [name]", description="A group's members and points."),
+            CommandHelp(usage="daily set HH:MM Area/City [deck]", description="Admins: post a question here every day at that local time."),
+            CommandHelp(usage="daily status", description="When this channel's daily question posts next."),
+            CommandHelp(usage="daily now", description="Admins: post the next daily question at once."),
+            CommandHelp(usage="daily off", description="Admins: stop the daily question here."),
             CommandHelp(usage="help", description="This help."),
         )
         decks = tuple(DeckLine(id=d.id, title=d.title, questions=len(d.questions)) for d in self.decks)
@@ -141,86 +166,85 @@ class QuizEngine:
         )
         return Reply(view=view, ephemeral=True)
 
-    async def leaderboard(self, origin: Origin) -> Reply:
-        """People of the asker's space by all-time points."""
-        rows = await self.store.people_board(origin.platform, origin.space_id, BOARD_PAGE_SIZE)
-        view = LeaderboardView(
-            title="Leaderboard: people",
-            window="All time",
-            timezone="UTC",
-            ranking_rule=f"{RANKING_RULE} {SCORING_RULE}",
-            rows=tuple(
-                LeaderboardRow(rank=r.rank, name=r.display_name, points=r.points, is_asker=r.user_id == origin.user_id)
-                for r in rows
-            ),
-        )
-        return Reply(view=view, ephemeral=True)
+    async def leaderboard(self, origin: Origin, scope: str = "people", window: str = "all", page: int = 1) -> Reply:
+        """A people or team board of the asker's space for a window (week, month, all)."""
+        return await self.boards.leaderboard(origin, scope, window, page)
 
     async def stats(self, origin: Origin) -> Reply:
-        """The asker's progress per deck, accuracy per topic and weakest topic."""
-        person_id = await self.store.person_id(origin)
-        tallies = await self.store.question_tallies(person_id) if person_id is not None else []
-        finished = await self.store.finished_runs(person_id) if person_id is not None else {}
-        points, answers = await self.store.person_totals(person_id) if person_id is not None else (0, 0)
-        decks: list[DeckProgress] = []
-        topics: dict[str, list[int]] = {}
-        for deck in self.decks:
-            answered_ids = {t.question_id for t in tallies if t.deck_id == deck.id}
-            known = [q for q in deck.questions if q.id in answered_ids]
-            if not known and not finished.get(deck.id):
-                continue
-            decks.append(
-                DeckProgress(
-                    deck_title=deck.title, answered=len(known), total=len(deck.questions), runs_finished=finished.get(deck.id, 0)
-                )
-            )
-            for tally in (t for t in tallies if t.deck_id == deck.id):
-                question = deck.question(tally.question_id)
-                if question is not None:
-                    counts = topics.setdefault(question.topic, [0, 0])
-                    counts[0] += tally.correct
-                    counts[1] += tally.answered
-        topic_views = tuple(TopicAccuracy(topic=t, correct=c, answered=n) for t, (c, n) in sorted(topics.items()))
-        weakest = min(topic_views, key=lambda t: (t.correct / t.answered, t.topic)).topic if topic_views else None
-        view = StatsView(name=origin.name, decks=tuple(decks), topics=topic_views, weakest_topic=weakest, points=points, answers=answers)
-        return Reply(view=view, ephemeral=True)
+        """The asker's progress per deck, accuracy per topic, weakest topic, points per window."""
+        view = await self.boards.stats(origin)
+        return Reply(view=view.model_copy(update={"streak": await self.daily.streak(origin)}), ephemeral=True)
+
+    async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
+        """For admins: how each question was answered in this space."""
+        return await self.boards.question_stats(origin, deck_id)
+
+    async def team_create(self, origin: Origin, name: str) -> Reply:
+        return await self.boards.team_create(origin, name)
+
+    async def team_join(self, origin: Origin, name: str) -> Reply:
+        return await self.boards.team_join(origin, name)
+
+    async def team_leave(self, origin: Origin) -> Reply:
+        return await self.boards.team_leave(origin)
+
+    async def team_list(self, origin: Origin) -> Reply:
+        return await self.boards.team_list(origin)
+
+    async def team_show(self, origin: Origin, name: str | None = None) -> Reply:
+        return await self.boards.team_show(origin, name)
 
     # Buttons ------------------------------------------------------------------------------------
 
-    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
-        run = await self.store.run(run_id)
-        if run is None:
+    def _refusal(self, origin: Origin, status: str) -> Reply:
+        if status == "no_run":
             return notice("That quiz run doesn't exist", f"Nothing was recorded. {self._start_hint(origin)} to begin one.", "warning")
-        if await self.store.person_id(origin) != run.person_id:
+        if status == "not_owner":
             return notice(
                 "This quiz belongs to someone else",
                 f"Only the person who started a run can answer in it, so nothing was recorded. {self._start_hint(origin)} for your own.",
                 "warning",
             )
+        return notice(
+            "This run's deck has changed",
+            f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
+            "warning",
+        )
+
+    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
+        run, owned = await self.store.owned_run(run_id, origin.platform, origin.space_id, origin.user_id)
+        if run is None or not owned:
+            return self._refusal(origin, "no_run" if run is None else "not_owner")
         deck = self.decks.get(run.deck_id)
         if deck is None or not self._plan_fits(run, deck):
-            return notice(
-                "This run's deck has changed",
-                f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
-                "warning",
-            )
+            return self._refusal(origin, "deck_changed")
         return run, deck
 
     async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
-        owned = await self._owned_run(origin, action.run_id)
-        if isinstance(owned, Reply):
-            return owned
-        run, deck = owned
-        if action.position >= len(run.plan) or action.option_key not in run.plan[action.position].order:
+        def judge(run: Run) -> bool | None:
+            """Whether the clicked option is correct, or None when the click does not fit the run (runs in the writer)."""
+            deck = self.decks.get(run.deck_id)
+            if deck is None or not self._plan_fits(run, deck) or action.position >= len(run.plan):
+                return None
+            option = self._question(deck, run.plan[action.position]).option(action.option_key)
+            return None if option is None else option.correct
+
+        at = self._now()
+        identity = (origin.platform, origin.space_id, origin.user_id)
+        outcome = await self.store.answer_click(
+            action.run_id, identity, action.position, action.option_key, judge, at, period_keys(at, self.zone)
+        )
+        run = outcome.run
+        if outcome.status in ("no_run", "not_owner") or run is None:
+            return self._refusal(origin, outcome.status)
+        deck = self.decks.get(run.deck_id)
+        if outcome.status == "invalid" or deck is None:
+            if deck is None or not self._plan_fits(run, deck):
+                return self._refusal(origin, "deck_changed")
             return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
-        step = run.plan[action.position]
-        question = self._question(deck, step)
-        option = question.option(action.option_key)
-        assert option is not None  # _plan_fits checked every key of the plan against the deck
-        outcome = await self.store.record_answer(run, action.position, option.key, option.correct, self._now())
         continue_button = (Button(label="Continue", action_id=NextAction(run_id=run.run_id).encode(), style="primary"),)
         if outcome.status == "already_answered" and outcome.answer is not None:
-            chosen = step.order.index(outcome.answer.option_key)
+            chosen = run.plan[action.position].order.index(outcome.answer.option_key)
             return notice(
                 "Already answered",
                 f"You answered question {action.position + 1} with {_letter(chosen)}; an answer counts once, so nothing changed.",
@@ -332,7 +356,7 @@ class QuizEngine:
     def _plan_fits(run: Run, deck: Deck) -> bool:
         for step in run.plan:
             question = deck.question(step.question)
-            if question is None or sorted(step.order) != sorted(o.key for o in question.options):
+            if question is None or len(step.order) != len(question.options) or not question.keys.issuperset(step.order):
                 return False
         return True
 

@@ -17,6 +17,6 @@ async def open_engine(settings: CoreSettings) -> AsyncIterator[QuizEngine]:
     decks = load_decks(settings.content_dir)
     store = await SQLiteStore.open(settings.db_path)
     try:
-        yield QuizEngine(store, decks)
+        yield QuizEngine(store, decks, zone=settings.zone)
     finally:
         await store.close()

@@ -156,8 +156,18 @@ class TopicAccuracy(_View):
     answered: int
 
 
+class WindowPoints(_View):
+    window: str  # "This week (from Monday 23 Nov 2026)"
+    points: int
+
+
+class Streak(_View):
+    current: int  # consecutive daily posts answered, up to the latest one
+    best: int
+
+
 class StatsView(_View):
-    """A person's own progress: per deck, per topic, the weakest topic and points."""
+    """A person's own progress: per deck, per topic, the weakest topic, points per window and streak."""
 
     kind: Literal["stats"] = "stats"
     name: str
@@ -166,7 +176,112 @@ class StatsView(_View):
     weakest_topic: str | None
     points: int
     answers: int
-    lines: tuple[str, ...] = ()  # further figures later features add (streaks, windows)
+    windows: tuple[WindowPoints, ...] = ()
+    timezone: str = "UTC"
+    team: str | None = None  # user-supplied text: adapters escape it
+    streak: Streak | None = None
+    lines: tuple[str, ...] = ()  # further figures later features add
+
+
+class TeamLine(_View):
+    name: str  # user-supplied text: adapters escape it
+    members: int
+    points: int
+    is_mine: bool = False
+
+
+class TeamListView(_View):
+    """The study groups of a space."""
+
+    kind: Literal["team_list"] = "team_list"
+    window: str
+    teams: tuple[TeamLine, ...]
+    empty_text: str = "No teams yet: create one with `team create <name>`."
+    footer: str | None = None
+
+
+class TeamMemberLine(_View):
+    name: str  # user-supplied text: adapters escape it
+    points: int
+
+
+class TeamView(_View):
+    """One team: its members and the points each earned for it in the window."""
+
+    kind: Literal["team"] = "team"
+    name: str
+    window: str
+    points: int
+    members: tuple[TeamMemberLine, ...]
+    footer: str | None = None
+
+
+class OptionShare(_View):
+    key: str
+    text: str  # the option's opening words
+    picks: int
+    share: float  # 0..1 of first answers to the question
+    correct: bool
+    top_wrong: bool = False  # the wrong answer that fools people most
+
+
+class QuestionStatsLine(_View):
+    position: int
+    topic: str
+    prompt: str
+    answered: int
+    correct_share: float
+    options: tuple[OptionShare, ...]
+
+
+class QuestionStatsView(_View):
+    """For admins: per question, how people answered (first answers only, so replays do not skew it)."""
+
+    kind: Literal["question_stats"] = "question_stats"
+    deck_title: str
+    questions: tuple[QuestionStatsLine, ...]
+    note: str
+
+
+class OptionResult(_View):
+    letter: str
+    picks: int
+    share: float  # 0..1 of the post's answers
+    correct: bool
+
+
+class DailyPostView(_View):
+    """The shared daily question in a channel: open with buttons and a count, or closed with the reveal."""
+
+    kind: Literal["daily_post"] = "daily_post"
+    deck_title: str
+    date_label: str  # "Daily question · Friday 27 November 2026"
+    topic: str
+    prompt: str
+    options: tuple[OptionLine, ...]
+    buttons: tuple[Button, ...]  # disabled once closed
+    answered: int
+    closed: bool = False
+    best_letter: str | None = None  # set once closed
+    results: tuple[OptionResult, ...] = ()  # set once closed
+    explanation: str | None = None  # set once closed
+
+
+class DailyFeedback(_View):
+    """One person's private feedback on a daily answer, with their streak."""
+
+    kind: Literal["daily_feedback"] = "daily_feedback"
+    deck_title: str
+    date_label: str
+    topic: str
+    correct: bool
+    chosen: OptionLine
+    best: OptionLine
+    explanation: str
+    missed: str | None
+    points: int
+    scoring_note: str
+    streak: Streak
 
 
 class Notice(_View):
@@ -179,7 +294,21 @@ class Notice(_View):
     buttons: tuple[Button, ...] = ()
 
 
-View = QuestionCard | AnswerFeedback | ScoreCard | TipsView | HelpView | LeaderboardView | StatsView | Notice
+View = (
+    QuestionCard
+    | AnswerFeedback
+    | ScoreCard
+    | TipsView
+    | HelpView
+    | LeaderboardView
+    | StatsView
+    | TeamListView
+    | TeamView
+    | QuestionStatsView
+    | DailyPostView
+    | DailyFeedback
+    | Notice
+)
 VIEW_TYPES: tuple[type[_View], ...] = (
     QuestionCard,
     AnswerFeedback,
@@ -188,6 +317,11 @@ VIEW_TYPES: tuple[type[_View], ...] = (
     HelpView,
     LeaderboardView,
     StatsView,
+    TeamListView,
+    TeamView,
+    QuestionStatsView,
+    DailyPostView,
+    DailyFeedback,
     Notice,
 )
 

@@ -70,16 +70,37 @@ def test_two_tower_best_answer_names_logq_correction(decks: DeckLibrary) -> None
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: [o.update(correct=False) for o in d["questions"][2]["options"]], "questions[2].options: exactly one option must be correct, found 0"),
-        (lambda d: [o.update(correct=True) for o in d["questions"][1]["options"][:2]], "questions[1].options: exactly one option must be correct, found 2"),
+        (
+            lambda d: [o.update(correct=False) for o in d["questions"][2]["options"]],
+            "questions[2].options: exactly one option must be correct, found 0",
+        ),
+        (
+            lambda d: [o.update(correct=True) for o in d["questions"][1]["options"][:2]],
+            "questions[1].options: exactly one option must be correct, found 2",
+        ),
         (lambda d: d["questions"][0].pop("explanation"), "questions[0].explanation: Field required"),
         (lambda d: d["questions"][3].update(id=d["questions"][0]["id"]), "questions: question ids must be unique"),
-        (lambda d: d["questions"][4]["options"][0].update(text="x" * 1001), "questions[4].options[0].text: String should have at most 1000 characters"),
-        (lambda d: d["questions"][0]["options"][1].update(key=d["questions"][0]["options"][0]["key"]), "questions[0].options: option keys must be unique"),
+        (
+            lambda d: d["questions"][4]["options"][0].update(text="x" * 1001),
+            "questions[4].options[0].text: String should have at most 1000 characters",
+        ),
+        (
+            lambda d: d["questions"][0]["options"][1].update(key=d["questions"][0]["options"][0]["key"]),
+            "questions[0].options: option keys must be unique",
+        ),
         (lambda d: d.update(id="Not A Slug"), "id: String should match pattern"),
         (lambda d: d.update(surprise=1), "surprise: Extra inputs are not permitted"),
     ],
-    ids=["no-correct", "two-correct", "missing-explanation", "duplicate-question-ids", "option-too-long", "duplicate-keys", "bad-id", "unknown-key"],
+    ids=[
+        "no-correct",
+        "two-correct",
+        "missing-explanation",
+        "duplicate-question-ids",
+        "option-too-long",
+        "duplicate-keys",
+        "bad-id",
+        "unknown-key",
+    ],
 )
 def test_broken_deck_fails_naming_file_and_field(tmp_path: Path, mutate: Any, expected: str) -> None:
     raw = copy.deepcopy(shipped_raw())

@@ -19,9 +19,7 @@ def recsys_quiz(*args: str, stdin: str = "", env_db: Path | None = None) -> subp
     env = {**os.environ, "COLUMNS": "100", "NO_COLOR": "1"}
     if env_db is not None:
         env["RECSYS_QUIZ_DB"] = str(env_db)
-    return subprocess.run(
-        [*COMMAND, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env
-    )
+    return subprocess.run([*COMMAND, *args], input=stdin, capture_output=True, text=True, timeout=120, env=env)
 
 
 def test_play_with_piped_input_goes_through_five_questions_then_the_board_shows_the_player(tmp_path: Path) -> None:
@@ -74,7 +72,9 @@ def test_unknown_deck_says_which_decks_exist(tmp_path: Path) -> None:
     assert "no deck called 'nope'" in result.stdout and "recsys-platform-engineer" in result.stdout
 
 
-@pytest.mark.parametrize("entry", ["import bot, bot.engine, bot.store, bot.runtime, bot.config, bot.views", "import adapters.console.play, adapters.cli"])
+@pytest.mark.parametrize(
+    "entry", ["import bot, bot.engine, bot.store, bot.runtime, bot.config, bot.views", "import adapters.console.play, adapters.cli"]
+)
 def test_core_and_terminal_never_load_discord_or_slack(entry: str) -> None:
     code = f"{entry}\nimport sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

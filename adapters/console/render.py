@@ -15,8 +15,11 @@ from bot.views import (
     LeaderboardView,
     Notice,
     QuestionCard,
+    QuestionStatsView,
     ScoreCard,
     StatsView,
+    TeamListView,
+    TeamView,
     TipLine,
     TipsView,
 )
@@ -105,7 +108,7 @@ def _(view: HelpView) -> RenderableType:
 
 @render.register
 def _(board: LeaderboardView) -> RenderableType:
-    table = Table(title=Text(f"{board.title} · {board.window} ({board.timezone})"), show_edge=False)
+    table = Table(show_edge=False)
     table.add_column("Rank", justify="right")
     table.add_column("Name")
     table.add_column("Points", justify="right")
@@ -114,7 +117,8 @@ def _(board: LeaderboardView) -> RenderableType:
     for row in board.rows:
         cells = [str(row.rank), Text(row.name, style="bold" if row.is_asker else ""), str(row.points)]
         table.add_row(*cells, *([Text(row.detail)] if any(r.detail for r in board.rows) else []))
-    parts: list[RenderableType] = [table if board.rows else Text(board.empty_text)]
+    heading = Text(f"{board.title} · {board.window} · {board.timezone}", style="bold")
+    parts: list[RenderableType] = [heading, table if board.rows else Text(board.empty_text)]
     if board.pages > 1:
         parts.append(Text(f"Page {board.page} / {board.pages}"))
     if board.footer:
@@ -126,6 +130,13 @@ def _(board: LeaderboardView) -> RenderableType:
 @render.register
 def _(stats: StatsView) -> RenderableType:
     body = Text(f"Points: {stats.points}   Answers: {stats.answers}\n", style="bold")
+    if stats.team:
+        body.append("Team: ")
+        body.append(stats.team + "\n")
+    for window in stats.windows:
+        body.append(f"  {window.window}: {window.points} points\n")
+    if stats.streak is not None:
+        body.append(f"Daily streak: {stats.streak.current} (best {stats.streak.best})\n")
     for deck in stats.decks:
         body.append(f"{deck.deck_title}: {deck.answered} / {deck.total} completed, {deck.runs_finished} run(s) finished\n")
     for topic in stats.topics:
@@ -136,7 +147,47 @@ def _(stats: StatsView) -> RenderableType:
         body.append(line + "\n")
     if not stats.answers:
         body.append("No answers yet: run `recsys-quiz play` to start.\n")
-    return Panel(body, title=Text(f"Stats · {stats.name}"), title_align="left")
+    return Panel(body, title=Text(f"Stats · {stats.name}"), subtitle=Text(f"weeks and months in {stats.timezone}"), title_align="left")
+
+
+@render.register
+def _(view: TeamListView) -> RenderableType:
+    table = Table(show_edge=False)
+    table.add_column("Team")
+    table.add_column("Members", justify="right")
+    table.add_column("Points", justify="right")
+    for team in view.teams:
+        table.add_row(Text(team.name, style="bold" if team.is_mine else ""), str(team.members), str(team.points))
+    parts: list[RenderableType] = [Text(f"Teams · {view.window}", style="bold"), table if view.teams else Text(view.empty_text)]
+    if view.footer:
+        parts.append(Text(view.footer))
+    return Group(*parts)
+
+
+@render.register
+def _(view: TeamView) -> RenderableType:
+    table = Table(show_edge=False)
+    table.add_column("Member")
+    table.add_column("Points", justify="right")
+    for member in view.members:
+        table.add_row(Text(member.name), str(member.points))
+    head = Text(f"{view.points} points · {view.window}\n", style="bold")
+    parts: list[RenderableType] = [head, table if view.members else Text("No members.")]
+    if view.footer:
+        parts.append(Text(view.footer, style="italic"))
+    return Panel(Group(*parts), title=Text(f"Team {view.name}"), title_align="left")
+
+
+@render.register
+def _(view: QuestionStatsView) -> RenderableType:
+    body = Text()
+    for line in view.questions:
+        body.append(f"{line.position}. {line.topic}: {line.answered} answered, {line.correct_share:.0%} correct\n", style="bold")
+        for option in line.options:
+            mark = "✓" if option.correct else ("← fools most" if option.top_wrong else "")
+            body.append(f"   {option.share:>4.0%}  {option.text} {mark}\n")
+    body.append(view.note, style="italic")
+    return Panel(body, title=Text(f"Question stats · {view.deck_title}"), title_align="left")
 
 
 @render.register

@@ -1,0 +1,137 @@
+"""Answer-burst benchmark: N people answer through the engine and store, against a plain sqlite3 insert ceiling.
+
+Run: python -m bench.answers [--people 10000] [--rate 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bot.content import default_content_dir, load_decks
+from bot.engine import QuizEngine
+from bot.origin import Origin
+from bot.store import SQLiteStore
+from bot.store.migrations import MIGRATIONS, _statements
+from bot.views import AnswerFeedback, QuestionCard
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+async def prepare(engine: QuizEngine, people: int) -> list[tuple[Origin, str]]:
+    """Each person starts a run; their click is the first button of their first question."""
+    clicks: list[tuple[Origin, str]] = []
+    for start in range(0, people, 500):
+        origins = [
+            Origin(platform="bench", space_id="s1", user_id=f"u{i}", display_name=f"user {i}")
+            for i in range(start, min(people, start + 500))
+        ]
+        replies = await asyncio.gather(*(engine.start(o) for o in origins))
+        for origin, reply in zip(origins, replies, strict=True):
+            assert isinstance(reply.view, QuestionCard)
+            clicks.append((origin, reply.view.buttons[0].action_id))
+    return clicks
+
+
+async def burst(engine: QuizEngine, clicks: list[tuple[Origin, str]], rate: float | None) -> tuple[float, list[float]]:
+    """Send the clicks (all at once, or arriving at `rate` a second); return elapsed time and each click's latency."""
+    latencies: list[float] = []
+
+    async def click(origin: Origin, action_id: str, arrived: float) -> None:
+        reply = await engine.handle(origin, action_id)
+        latencies.append(time.perf_counter() - arrived)
+        assert isinstance(reply.view, AnswerFeedback), reply.view
+
+    began = time.perf_counter()
+    tasks = []
+    for index, (origin, action_id) in enumerate(clicks):
+        if rate:
+            due = began + index / rate
+            delay = due - time.perf_counter()
+            if delay > 0.001:
+                await asyncio.sleep(delay)
+            arrived = max(due, began)
+        else:
+            arrived = began
+        tasks.append(asyncio.create_task(click(origin, action_id, arrived)))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - began, latencies
+
+
+def ceiling(path: Path, rows: int) -> float:
+    """Rows a second for a plain sqlite3 insert of the same answer rows in 100-row transactions (same pragmas)."""
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = FULL")
+    for script in MIGRATIONS:
+        for statement in _statements(script):
+            db.execute(statement)
+    db.execute("INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES ('b', 's', 'u', 'u', 0)")
+    db.execute("INSERT INTO runs (person_id, deck_id, deck_version, plan, started_at) VALUES (1, 'd', 1, '[]', 0)")
+    data = [(1, i, 1, "d", "q", "k", 1, 1, 0) for i in range(rows)]
+    began = time.perf_counter()
+    for start in range(0, rows, 100):
+        db.execute("BEGIN")
+        db.executemany(
+            "INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            data[start : start + 100],
+        )
+        db.execute("COMMIT")
+    elapsed = time.perf_counter() - began
+    db.close()
+    return rows / elapsed
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--people", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=10_000, help="arrival rate for the paced burst (clicks a second)")
+    parser.add_argument("--dir", type=Path, default=None, help="folder for the database files (default: a temporary one)")
+    args = parser.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="recsys-quiz-bench-"))
+    decks = load_decks(default_content_dir())
+    print(f"machine: {os.cpu_count()} cores; people: {args.people}; folder: {folder}")
+    async with await SQLiteStore.open(folder / "engine.db") as store:
+        engine = QuizEngine(store, decks)
+        clicks = await prepare(engine, args.people)
+        print(f"prepared {len(clicks)} runs; rss {rss_mb():.0f} MB")
+        half = len(clicks) // 2
+        elapsed, latencies = await burst(engine, clicks[:half], rate=None)
+        burst_rate = half / elapsed
+        print(
+            f"all at once: {half} answers in {elapsed:.2f} s = {half / elapsed:,.0f} answers/s; "
+            f"latency from the burst's start p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms; "
+            f"rss {rss_mb():.0f} MB"
+        )
+        paced = clicks[half:]
+        elapsed, latencies = await burst(engine, paced, rate=args.rate)
+        engine_rate = len(paced) / elapsed
+        print(
+            f"paced at {args.rate:,.0f}/s: {len(paced)} answers in {elapsed:.2f} s = {engine_rate:,.0f} answers/s; "
+            f"latency from each click p50 {statistics.median(latencies) * 1000:.1f} ms, p99 {percentile(latencies, 0.99) * 1000:.1f} ms; "
+            f"rss {rss_mb():.0f} MB"
+        )
+        (count,) = await store._fetchone("SELECT COUNT(*) FROM answers")  # type: ignore[misc]
+        assert count == len(clicks), count
+    best = max(ceiling(folder / f"ceiling{i}.db", len(clicks)) for i in range(2))
+    print(f"ceiling: plain sqlite3, same rows in 100-row transactions: {best:,.0f} rows/s")
+    print(f"ratio to the ceiling: all at once {burst_rate / best:.2f}, paced {engine_rate / best:.2f}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,467 @@
+"""Daily question posts: admin commands, the claim-then-send scheduler tick, answers, reveals and streaks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict
+
+from bot.actions import DailyAnswerAction
+from bot.content import Deck, DeckLibrary, Question
+from bot.origin import Origin
+from bot.store import DailyChannel, DailyPick, DailyPost, SQLiteStore
+from bot.views import (
+    Button,
+    DailyFeedback,
+    DailyPostView,
+    OptionLine,
+    OptionResult,
+    Reply,
+    Streak,
+    notice,
+)
+from bot.windows import period_keys
+
+log = logging.getLogger(__name__)
+
+LETTERS = "ABCDE"
+TIME_FORMAT = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
+# Failed sends are retried with doubling waits, capped, and only within the post's own local day.
+RETRY_FIRST_DELAY = 60
+RETRY_MAX_DELAY = 3600
+DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
+ADMIN_ONLY = (
+    "Only admins can set up the daily question: members with Manage Server on Discord; "
+    "workspace admins and owners (or users listed by the bot's operator) on Slack."
+)
+
+
+class DailyTarget(BaseModel):
+    """A channel a daily post goes to."""
+
+    model_config = ConfigDict(frozen=True)
+
+    platform: str
+    space_id: str
+    channel_id: str
+
+
+class PublishError(Exception):
+    """The platform refused or failed a post or an edit; `reason` is shown to admins and logged."""
+
+    def __init__(self, reason: str, *, retryable: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class DailyPublisher(Protocol):
+    """What an adapter supplies: post a view to a channel, and edit that post later."""
+
+    async def post(self, target: DailyTarget, view: DailyPostView) -> str:
+        """Send the view; return a reference to the message (its id) for later edits."""
+        ...
+
+    async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None: ...
+
+
+def parse_post_time(text: str) -> str | None:
+    """'9:00' or '09:00' as 'HH:MM', or None when it is not a time of day."""
+    match = TIME_FORMAT.match(text.strip())
+    return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
+
+
+def parse_zone(text: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(text.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def due_instant(day: date, post_time: str, zone: ZoneInfo) -> float:
+    """When a channel's post for a local day is due. A time skipped by a DST change falls an hour later."""
+    hour, minute = map(int, post_time.split(":"))
+    local = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    # zoneinfo gives a non-existent wall time the offset from before the change, which lands after the gap.
+    return local.timestamp()
+
+
+def streak_of(history: list[tuple[bool, bool]]) -> Streak:
+    """Current and best run of consecutive posts answered; a still-open post not yet answered breaks nothing."""
+    best = run = 0
+    for answered, _ in history:
+        run = run + 1 if answered else 0
+        best = max(best, run)
+    current = 0
+    entries = list(history)
+    if entries and not entries[-1][0] and entries[-1][1]:
+        entries.pop()  # today's post is still open: the person can still answer it
+    for answered, _ in reversed(entries):
+        if not answered:
+            break
+        current += 1
+    return Streak(current=current, best=best)
+
+
+class DailyService:
+    """The daily-question use cases; an adapter attaches a publisher for its platform to post."""
+
+    def __init__(
+        self,
+        store: SQLiteStore,
+        decks: DeckLibrary,
+        *,
+        clock: Callable[[], float],
+        rng: random.Random,
+        board_zone: ZoneInfo,
+    ) -> None:
+        self.store = store
+        self.decks = decks
+        self._clock = clock
+        self._rng = rng
+        self._board_zone = board_zone
+        self.instance = uuid.uuid4().hex[:12]
+        self._publishers: dict[str, DailyPublisher] = {}
+
+    def attach(self, platform: str, publisher: DailyPublisher) -> None:
+        """Let this process post and edit daily questions on a platform."""
+        self._publishers[platform] = publisher
+
+    def _now(self) -> int:
+        return int(self._clock())
+
+    # Admin commands -----------------------------------------------------------------------------
+
+    async def configure(self, origin: Origin, channel_id: str, post_time: str, zone_name: str, deck_id: str | None = None) -> Reply:
+        if not origin.is_admin:
+            return notice("Admins only", ADMIN_ONLY, "warning")
+        normal_time = parse_post_time(post_time)
+        if normal_time is None:
+            return notice(
+                "That time isn't valid",
+                f"'{post_time}' is not a time of day. Use 24-hour HH:MM, for example `daily set 09:00 Europe/Berlin`.",
+                "warning",
+            )
+        zone = parse_zone(zone_name)
+        if zone is None:
+            return notice(
+                "Unknown timezone",
+                f"'{zone_name}' is not an IANA timezone. Use a name such as Europe/Berlin, America/New_York or UTC.",
+                "warning",
+            )
+        deck = self.decks.get(deck_id)
+        if deck is None:
+            return notice("Unknown deck", f"There is no deck called '{deck_id}'.", "warning")
+        channel = await self.store.set_daily_channel(
+            origin.platform, origin.space_id, channel_id, normal_time, zone.key, deck.id, origin.user_id, self._now()
+        )
+        return notice("Daily question set", self._describe(channel, deck), "success")
+
+    async def switch_off(self, origin: Origin, channel_id: str) -> Reply:
+        if not origin.is_admin:
+            return notice("Admins only", ADMIN_ONLY, "warning")
+        if await self.store.disable_daily_channel(origin.platform, origin.space_id, channel_id, self._now()):
+            return notice("Daily question off", "No more daily posts in this channel. Turn it back on with `daily set`.", "success")
+        return notice("Daily question is not on here", "There is no daily post in this channel to switch off.", "info")
+
+    async def status(self, origin: Origin, channel_id: str) -> Reply:
+        channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
+        if channel is None or not channel.enabled:
+            return notice("No daily question here", "An admin can start one with `daily set HH:MM Area/City`.", "info")
+        deck = self.decks.get(channel.deck_id)
+        posts = await self.store.channel_posts(channel.channel_key, limit=1)
+        lines = [self._describe(channel, deck)]
+        if posts:
+            last = posts[0]
+            state = {"sent": "posted", "sending": "being posted", "failed": f"failed ({last.last_error}); retrying"}[last.status]
+            lines.append(f"Last post: {last.local_date}, {state}.")
+        else:
+            lines.append("Last post: none yet.")
+        return notice("Daily question status", "\n".join(lines))
+
+    async def post_now(self, origin: Origin, channel_id: str) -> Reply:
+        """Post the channel's next question at once (admins); today's scheduled post then counts as done."""
+        if not origin.is_admin:
+            return notice("Admins only", ADMIN_ONLY, "warning")
+        channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
+        if channel is None or not channel.enabled:
+            return notice("No daily question here", "Set one up first with `daily set HH:MM Area/City`.", "warning")
+        today = datetime.fromtimestamp(self._now(), ZoneInfo(channel.timezone)).date()
+        taken = set(await self.store.slots_of(channel.channel_key, today.isoformat()))
+        slot = today.isoformat()
+        extra = 2
+        while slot in taken:
+            slot = f"{today.isoformat()}#{extra}"
+            extra += 1
+        post = await self._claim_and_send(channel, slot, today)
+        if post is None:
+            return notice("Not posted", "Another post for this channel is being sent right now; try again in a moment.", "warning")
+        if post.status != "sent":
+            return notice(
+                "Could not post",
+                f"The platform refused the post: {post.last_error}. It will be retried; check that the bot can post here.",
+                "error",
+            )
+        return notice("Posted", "The next daily question is in the channel.", "success")
+
+    def _describe(self, channel: DailyChannel, deck: Deck | None) -> str:
+        zone = ZoneInfo(channel.timezone)
+        now = self._now()
+        today = datetime.fromtimestamp(now, zone).date()
+        due = due_instant(today, channel.post_time, zone)
+        if due <= now:
+            due = due_instant(today + timedelta(days=1), channel.post_time, zone)
+        next_post = datetime.fromtimestamp(due, zone)
+        title = deck.title if deck else channel.deck_id
+        return (
+            f"Posts in this channel every day at {channel.post_time} {channel.timezone} from the deck {title}. "
+            f"Next post: {next_post:%a %d %b %Y %H:%M %Z}."
+        )
+
+    # Scheduler tick -----------------------------------------------------------------------------
+
+    async def tick(self) -> None:
+        """Post what is due, retry failed sends, refresh counts and reveals, for every attached platform."""
+        for platform in list(self._publishers):
+            for channel in await self.store.enabled_channels(platform):
+                try:
+                    await self._post_if_due(channel)
+                except Exception:
+                    # One broken channel must not stop the others.
+                    log.exception("daily post for channel %s failed", channel.channel_id)
+            for post in await self.store.failed_posts(platform):
+                try:
+                    await self._retry(post)
+                except Exception:
+                    log.exception("retrying daily post %s failed", post.post_id)
+            for post in await self.store.posts_to_refresh(platform):
+                try:
+                    await self._refresh(post)
+                except Exception:
+                    log.exception("refreshing daily post %s failed", post.post_id)
+
+    async def _post_if_due(self, channel: DailyChannel) -> None:
+        zone = ZoneInfo(channel.timezone)
+        now = self._now()
+        today = datetime.fromtimestamp(now, zone).date()
+        if now < due_instant(today, channel.post_time, zone):
+            return
+        if today.isoformat() in await self.store.slots_of(channel.channel_key, today.isoformat()):
+            return
+        await self._claim_and_send(channel, today.isoformat(), today)
+
+    async def _claim_and_send(self, channel: DailyChannel, slot: str, today: date) -> DailyPost | None:
+        deck = self.decks.get(channel.deck_id)
+        if deck is None:
+            log.error("daily channel %s uses deck %s, which is not loaded", channel.channel_id, channel.deck_id)
+            return None
+        post = await self.store.claim_post(
+            channel.channel_key, slot, today.isoformat(), lambda c: self._choose(c, deck), self.instance, self._now()
+        )
+        if post is None:
+            return None  # another process (or an earlier run) has this slot
+        return await self._send(post)
+
+    async def _retry(self, post: DailyPost) -> None:
+        channel = await self.store.daily_channel(post.platform, post.space_id, post.channel_id)
+        if channel is None or not channel.enabled:
+            return
+        today = datetime.fromtimestamp(self._now(), ZoneInfo(channel.timezone)).date()
+        if post.local_date != today.isoformat():
+            return  # a day's post is only ever sent on its own day
+        if await self.store.reclaim_failed(post.post_id, self.instance, self._now()):
+            fresh = await self.store.daily_post(post.post_id)
+            if fresh is not None:
+                await self._send(fresh)
+
+    async def _send(self, post: DailyPost) -> DailyPost:
+        publisher = self._publishers.get(post.platform)
+        target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
+        try:
+            if publisher is None:
+                raise PublishError(f"no publisher for {post.platform} in this process")
+            view = await self.post_view(post)
+            message_ref = await publisher.post(target, view)
+        except Exception as error:
+            reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
+            delay = min(RETRY_FIRST_DELAY * 2**post.attempts, RETRY_MAX_DELAY)
+            retry_at = self._now() + delay if not isinstance(error, PublishError) or error.retryable else None
+            await self.store.mark_failed(post.post_id, reason, retry_at)
+            log.warning("daily post %s to channel %s failed (attempt %d): %s", post.post_id, post.channel_id, post.attempts + 1, reason)
+        else:
+            await self.store.mark_sent(post.post_id, message_ref, self._now())
+            await self.store.close_earlier_posts(post.channel_key, post.post_id, self._now())
+            log.info("daily post %s sent to channel %s", post.post_id, post.channel_id)
+            # Reveal the previous post(s) now rather than at the next tick.
+            for earlier in await self.store.posts_to_refresh(post.platform):
+                if earlier.channel_key == post.channel_key and earlier.post_id != post.post_id:
+                    await self._refresh(earlier)
+        updated = await self.store.daily_post(post.post_id)
+        assert updated is not None
+        return updated
+
+    async def _refresh(self, post: DailyPost) -> None:
+        publisher = self._publishers.get(post.platform)
+        if publisher is None or post.message_ref is None:
+            return
+        view = await self.post_view(post)
+        target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
+        try:
+            await publisher.edit(target, post.message_ref, view)
+        except Exception as error:
+            log.warning("editing daily post %s failed: %s", post.post_id, error)
+            return
+        await self.store.mark_shown(post.post_id, view.answered, view.closed)
+
+    def _choose(self, channel: DailyChannel, deck: Deck) -> DailyPick:
+        """Every question of the deck once per cycle, in a fresh order each cycle."""
+        state = channel.rotation or {}
+        ids = [q.id for q in deck.questions]
+        order = [q for q in state.get("order", []) if q in ids]
+        position = int(state.get("next", 0))
+        cycle = int(state.get("cycle", 0))
+        if state.get("deck") != deck.id or position >= len(order) or sorted(order) != sorted(ids):
+            last = order[position - 1] if 0 < position <= len(order) else None
+            order = ids[:]
+            self._rng.shuffle(order)
+            if last is not None and len(order) > 1 and order[0] == last:
+                order[0], order[1] = order[1], order[0]  # no question twice in a row across cycles
+            position, cycle = 0, cycle + 1
+        question = deck.question(order[position])
+        assert question is not None
+        keys = [o.key for o in question.options]
+        self._rng.shuffle(keys)
+        rotation = {"deck": deck.id, "cycle": cycle, "order": order, "next": position + 1}
+        return DailyPick(question_id=question.id, option_order=tuple(keys), cycle=cycle, rotation=rotation)
+
+    # Views and answers --------------------------------------------------------------------------
+
+    def _question(self, post: DailyPost) -> tuple[Deck, Question] | None:
+        deck = self.decks.get(post.deck_id)
+        question = deck.question(post.question_id) if deck else None
+        if deck is None or question is None or sorted(post.option_order) != sorted(o.key for o in question.options):
+            return None
+        return deck, question
+
+    async def post_view(self, post: DailyPost) -> DailyPostView:
+        found = self._question(post)
+        if found is None:
+            raise PublishError(f"deck {post.deck_id} no longer has question {post.question_id}", retryable=False)
+        deck, question = found
+        options = [question.option(key) for key in post.option_order]
+        closed = post.closed_at is not None
+        date_label = f"Daily question · {date.fromisoformat(post.local_date):%A %d %B %Y}"
+        buttons = tuple(
+            Button(
+                label=LETTERS[i],
+                action_id=DailyAnswerAction(post_id=post.post_id, option_key=key).encode(),
+                style="primary",
+                disabled=closed,
+            )
+            for i, key in enumerate(post.option_order)
+        )
+        base = DailyPostView(
+            deck_title=deck.title,
+            date_label=date_label,
+            topic=question.topic,
+            prompt=question.prompt,
+            options=tuple(OptionLine(letter=LETTERS[i], text=o.text) for i, o in enumerate(options) if o),
+            buttons=buttons,
+            answered=post.answer_count,
+        )
+        if not closed:
+            return base
+        tallies = await self.store.daily_tallies(post.post_id)
+        total = sum(tallies.values())
+        results = tuple(
+            OptionResult(
+                letter=LETTERS[i],
+                picks=tallies.get(key, 0),
+                share=tallies.get(key, 0) / total if total else 0.0,
+                correct=key == question.correct_option.key,
+            )
+            for i, key in enumerate(post.option_order)
+        )
+        return base.model_copy(
+            update={
+                "closed": True,
+                "answered": total,
+                "best_letter": LETTERS[post.option_order.index(question.correct_option.key)],
+                "results": results,
+                "explanation": question.explanation,
+            }
+        )
+
+    async def answer(self, origin: Origin, action: DailyAnswerAction) -> Reply:
+        post = await self.store.daily_post(action.post_id)
+        if post is None or post.platform != origin.platform or post.space_id != origin.space_id:
+            return notice("That button doesn't work", "It does not belong to a daily question here, so nothing was recorded.", "warning")
+        found = self._question(post)
+        if found is None or action.option_key not in post.option_order:
+            return notice("That button doesn't work", "It does not match this daily question, so nothing was recorded.", "warning")
+        deck, question = found
+        option = question.option(action.option_key)
+        assert option is not None
+        person_id = await self.store.ensure_person(origin, self._now())
+        at = self._now()
+        outcome = await self.store.record_daily_answer(
+            post.post_id, person_id, option.key, option.correct, at, period_keys(at, self._board_zone)
+        )
+        if outcome.status == "closed":
+            return notice(
+                "This daily question is closed",
+                "The answer was revealed when the next question went out. Try today's question, or `start` a run of your own.",
+                "info",
+            )
+        if outcome.status == "already_answered" and outcome.option_key is not None:
+            letter = LETTERS[post.option_order.index(outcome.option_key)]
+            return notice("Already answered", f"You answered this daily question with {letter}; one answer per person, so nothing changed.")
+        streak = streak_of(await self.store.daily_history(person_id, origin.platform, origin.space_id))
+        best = question.correct_option
+        feedback = DailyFeedback(
+            deck_title=deck.title,
+            date_label=f"Daily question · {date.fromisoformat(post.local_date):%A %d %B %Y}",
+            topic=question.topic,
+            correct=option.correct,
+            chosen=OptionLine(letter=LETTERS[post.option_order.index(option.key)], text=option.text),
+            best=OptionLine(letter=LETTERS[post.option_order.index(best.key)], text=best.text),
+            explanation=question.explanation,
+            missed=option.misses,
+            points=outcome.points,
+            scoring_note=f"+{outcome.points} point. {DAILY_SCORING}" if outcome.points else f"No points this time. {DAILY_SCORING}",
+            streak=streak,
+        )
+        return Reply(view=feedback, ephemeral=True, replace=False)
+
+    async def streak(self, origin: Origin) -> Streak | None:
+        person_id = await self.store.person_id(origin)
+        if person_id is None:
+            return None
+        history = await self.store.daily_history(person_id, origin.platform, origin.space_id)
+        return streak_of(history) if history else None
+
+
+class DailyScheduler:
+    """Runs the daily tick every few seconds until cancelled; the tick itself holds no state between runs."""
+
+    def __init__(self, service: DailyService, interval: float = 5.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        # Every few seconds: answer counts are edited at most this often, well within Discord's and Slack's rate limits.
+        self.service = service
+        self.interval = interval
+        self._sleep = sleep
+
+    async def run(self) -> None:
+        while True:
+            try:
+                await self.service.tick()
+            except Exception:
+                log.exception("daily scheduler tick failed; trying again in %.0f s", self.interval)
+            await self._sleep(self.interval)

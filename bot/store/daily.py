@@ -1,0 +1,276 @@
+"""Daily question posts: channel settings, claim-before-send posts, one answer per person per post."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+from bot.store.records import _Record
+from bot.store.scores import ScoreStore, credit
+
+
+class DailyChannel(_Record):
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    post_time: str
+    timezone: str
+    deck_id: str
+    enabled: bool
+    rotation: dict[str, Any] | None
+    configured_by: str
+    updated_at: int
+
+
+class DailyPost(_Record):
+    post_id: int
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    slot: str
+    local_date: str
+    deck_id: str
+    question_id: str
+    option_order: tuple[str, ...]
+    cycle: int
+    status: Literal["sending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: int | None
+    message_ref: str | None
+    sent_at: int | None
+    closed_at: int | None
+    reveal_shown: bool
+    answer_count: int
+    shown_count: int
+
+
+class DailyPick(_Record):
+    """What the rotation chose for a new post, and the rotation state after it."""
+
+    question_id: str
+    option_order: tuple[str, ...]
+    cycle: int
+    rotation: dict[str, Any]
+
+
+class DailyAnswerOutcome(_Record):
+    status: Literal["recorded", "already_answered", "closed"]
+    option_key: str | None = None
+    correct: bool = False
+    points: int = 0
+
+
+# Chooses the next question from the channel's rotation state; called inside the claim's transaction.
+Chooser = Callable[[DailyChannel], DailyPick]
+
+_POST_COLUMNS = """p.post_id, p.channel_key, c.platform, c.space_id, c.channel_id, p.slot, p.local_date, p.deck_id,
+    p.question_id, p.option_order, p.cycle, p.status, p.attempts, p.last_error, p.next_attempt_at, p.message_ref,
+    p.sent_at, p.closed_at, p.reveal_shown, p.answer_count, p.shown_count"""
+_POSTS = f"SELECT {_POST_COLUMNS} FROM daily_posts AS p JOIN daily_channels AS c ON c.channel_key = p.channel_key"
+
+
+def _channel(row: sqlite3.Row) -> DailyChannel:
+    data = dict(row)
+    data["rotation"] = json.loads(data["rotation"]) if data["rotation"] else None
+    return DailyChannel(**data)
+
+
+def _post(row: sqlite3.Row) -> DailyPost:
+    data = dict(row)
+    data["option_order"] = tuple(json.loads(data["option_order"]))
+    return DailyPost(**data)
+
+
+class DailyStore(ScoreStore):
+    """Daily channels, their posts and the answers to them."""
+
+    async def set_daily_channel(
+        self, platform: str, space_id: str, channel_id: str, post_time: str, timezone: str, deck_id: str, by: str, at: int
+    ) -> DailyChannel:
+        """Create or update a channel's daily post; a new deck starts a new rotation."""
+
+        def write(db: sqlite3.Connection) -> DailyChannel:
+            row = db.execute(
+                """INSERT INTO daily_channels
+                       (platform, space_id, channel_id, post_time, timezone, deck_id, enabled, rotation, configured_by, updated_at)
+                   VALUES (?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)
+                   ON CONFLICT (platform, space_id, channel_id) DO UPDATE SET
+                       post_time = excluded.post_time, timezone = excluded.timezone, enabled = 1,
+                       rotation = CASE WHEN daily_channels.deck_id = excluded.deck_id THEN daily_channels.rotation END,
+                       deck_id = excluded.deck_id, configured_by = excluded.configured_by, updated_at = excluded.updated_at
+                   RETURNING *""",
+                (platform, space_id, channel_id, post_time, timezone, deck_id, by, at),
+            ).fetchone()
+            return _channel(row)
+
+        return await self._write(write)
+
+    async def disable_daily_channel(self, platform: str, space_id: str, channel_id: str, at: int) -> bool:
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                """UPDATE daily_channels SET enabled = 0, updated_at = ?
+                   WHERE platform = ? AND space_id = ? AND channel_id = ? AND enabled = 1""",
+                (at, platform, space_id, channel_id),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(write)
+
+    async def daily_channel(self, platform: str, space_id: str, channel_id: str) -> DailyChannel | None:
+        row = await self._fetchone(
+            "SELECT * FROM daily_channels WHERE platform = ? AND space_id = ? AND channel_id = ?", (platform, space_id, channel_id)
+        )
+        return _channel(row) if row else None
+
+    async def enabled_channels(self, platform: str) -> list[DailyChannel]:
+        rows = await self._fetchall("SELECT * FROM daily_channels WHERE platform = ? AND enabled = 1 ORDER BY channel_key", (platform,))
+        return [_channel(row) for row in rows]
+
+    async def claim_post(self, channel_key: int, slot: str, local_date: str, choose: Chooser, instance: str, at: int) -> DailyPost | None:
+        """Claim the channel's post for a slot before sending it; None if the slot is already claimed."""
+
+        def write(db: sqlite3.Connection) -> int | None:
+            row = db.execute("SELECT * FROM daily_channels WHERE channel_key = ?", (channel_key,)).fetchone()
+            if row is None:
+                return None
+            if db.execute("SELECT 1 FROM daily_posts WHERE channel_key = ? AND slot = ?", (channel_key, slot)).fetchone():
+                return None
+            channel = _channel(row)
+            pick = choose(channel)
+            (post_id,) = db.execute(
+                """INSERT INTO daily_posts (channel_key, slot, local_date, deck_id, question_id, option_order, cycle, status,
+                                            claimed_by, claimed_at)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?) RETURNING post_id""",
+                (channel_key, slot, local_date, channel.deck_id, pick.question_id, json.dumps(pick.option_order), pick.cycle, instance, at),
+            ).fetchone()
+            db.execute("UPDATE daily_channels SET rotation = ? WHERE channel_key = ?", (json.dumps(pick.rotation), channel_key))
+            return int(post_id)
+
+        post_id = await self._write(write)
+        return await self.daily_post(post_id) if post_id is not None else None
+
+    async def slots_of(self, channel_key: int, local_date: str) -> list[str]:
+        rows = await self._fetchall("SELECT slot FROM daily_posts WHERE channel_key = ? AND local_date = ?", (channel_key, local_date))
+        return [str(row[0]) for row in rows]
+
+    async def mark_sent(self, post_id: int, message_ref: str, at: int) -> None:
+        await self._write(
+            lambda db: db.execute(
+                """UPDATE daily_posts SET status = 'sent', message_ref = ?, sent_at = ?, attempts = attempts + 1,
+                          last_error = NULL, next_attempt_at = NULL WHERE post_id = ?""",
+                (message_ref, at, post_id),
+            )
+        )
+
+    async def mark_failed(self, post_id: int, error: str, next_attempt_at: int | None) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE post_id = ?",
+                (error[:500], next_attempt_at, post_id),
+            )
+        )
+
+    async def reclaim_failed(self, post_id: int, instance: str, at: int) -> bool:
+        """Take a failed post for another attempt; only one process can win it."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                """UPDATE daily_posts SET status = 'sending', claimed_by = ?, claimed_at = ?
+                   WHERE post_id = ? AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?""",
+                (instance, at, post_id, at),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(write)
+
+    async def daily_post(self, post_id: int) -> DailyPost | None:
+        row = await self._fetchone(f"{_POSTS} WHERE p.post_id = ?", (post_id,))
+        return _post(row) if row else None
+
+    async def channel_posts(self, channel_key: int, limit: int = 1) -> list[DailyPost]:
+        """The channel's latest posts, newest first."""
+        rows = await self._fetchall(f"{_POSTS} WHERE p.channel_key = ? ORDER BY p.post_id DESC LIMIT ?", (channel_key, limit))
+        return [_post(row) for row in rows]
+
+    async def failed_posts(self, platform: str) -> list[DailyPost]:
+        rows = await self._fetchall(f"{_POSTS} WHERE p.status = 'failed' AND c.platform = ? ORDER BY p.post_id", (platform,))
+        return [_post(row) for row in rows]
+
+    async def close_earlier_posts(self, channel_key: int, newest_post_id: int, at: int) -> None:
+        """Close the channel's open posts older than the newest one (their reveal is shown next)."""
+        await self._write(
+            lambda db: db.execute(
+                "UPDATE daily_posts SET closed_at = ? WHERE channel_key = ? AND post_id < ? AND status = 'sent' AND closed_at IS NULL",
+                (at, channel_key, newest_post_id),
+            )
+        )
+
+    async def posts_to_refresh(self, platform: str) -> list[DailyPost]:
+        """Sent posts whose message is behind: a count to update, or a reveal to show."""
+        rows = await self._fetchall(
+            f"""{_POSTS} WHERE p.status = 'sent' AND c.platform = ?
+                AND ((p.closed_at IS NULL AND p.answer_count != p.shown_count) OR (p.closed_at IS NOT NULL AND p.reveal_shown = 0))
+                ORDER BY p.post_id""",
+            (platform,),
+        )
+        return [_post(row) for row in rows]
+
+    async def mark_shown(self, post_id: int, count: int, revealed: bool) -> None:
+        await self._write(
+            lambda db: db.execute(
+                "UPDATE daily_posts SET shown_count = ?, reveal_shown = MAX(reveal_shown, ?) WHERE post_id = ?",
+                (count, int(revealed), post_id),
+            )
+        )
+
+    async def record_daily_answer(
+        self, post_id: int, person_id: int, option_key: str, correct: bool, at: int, periods: Sequence[str]
+    ) -> DailyAnswerOutcome:
+        """One answer per person per post, committed with its points before this returns."""
+
+        def write(db: sqlite3.Connection) -> DailyAnswerOutcome:
+            post = db.execute("SELECT status, closed_at FROM daily_posts WHERE post_id = ?", (post_id,)).fetchone()
+            if post is None or post["status"] != "sent" or post["closed_at"] is not None:
+                return DailyAnswerOutcome(status="closed")
+            existing = db.execute(
+                "SELECT option_key, correct, points FROM daily_answers WHERE post_id = ? AND person_id = ?", (post_id, person_id)
+            ).fetchone()
+            if existing is not None:
+                return DailyAnswerOutcome(
+                    status="already_answered",
+                    option_key=existing["option_key"],
+                    correct=bool(existing["correct"]),
+                    points=existing["points"],
+                )
+            points = 1 if correct else 0
+            db.execute(
+                "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (post_id, person_id, option_key, int(correct), points, at),
+            )
+            db.execute("UPDATE daily_posts SET answer_count = answer_count + 1 WHERE post_id = ?", (post_id,))
+            credit(db, person_id, points, periods)
+            return DailyAnswerOutcome(status="recorded", option_key=option_key, correct=correct, points=points)
+
+        return await self._write(write)
+
+    async def daily_tallies(self, post_id: int) -> dict[str, int]:
+        rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,))
+        return {str(row[0]): int(row[1]) for row in rows}
+
+    async def daily_history(self, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
+        """For each sent post of the space, oldest first: (this person answered it, it is still open)."""
+        rows = await self._fetchall(
+            """SELECT a.person_id IS NOT NULL AS answered, p.closed_at IS NULL AS open
+               FROM daily_posts AS p
+               JOIN daily_channels AS c ON c.channel_key = p.channel_key
+               LEFT JOIN daily_answers AS a ON a.post_id = p.post_id AND a.person_id = ?
+               WHERE c.platform = ? AND c.space_id = ? AND p.status = 'sent'
+               ORDER BY p.sent_at, p.post_id""",
+            (person_id, platform, space_id),
+        )
+        return [(bool(row[0]), bool(row[1])) for row in rows]

@@ -1,0 +1,176 @@
+"""The schema: migrations applied in order, tracked by PRAGMA user_version."""
+
+from __future__ import annotations
+
+import sqlite3
+
+# Each entry moves the schema from version N to N+1; never edit a shipped one, append a new one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE people (
+        person_id    INTEGER PRIMARY KEY,
+        platform     TEXT NOT NULL,
+        space_id     TEXT NOT NULL,
+        user_id      TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        created_at   INTEGER NOT NULL,
+        UNIQUE (platform, space_id, user_id)
+    );
+    CREATE TABLE runs (
+        run_id       INTEGER PRIMARY KEY,
+        person_id    INTEGER NOT NULL REFERENCES people (person_id),
+        deck_id      TEXT NOT NULL,
+        deck_version INTEGER NOT NULL,
+        plan         TEXT NOT NULL,  -- JSON list of {"question": id, "order": [option keys as shown]}
+        started_at   INTEGER NOT NULL,
+        finished_at  INTEGER
+    );
+    -- At most one unfinished run per person and deck, so two racing starts resume the same run.
+    CREATE UNIQUE INDEX runs_one_open_per_deck ON runs (person_id, deck_id) WHERE finished_at IS NULL;
+    CREATE TABLE answers (
+        answer_id    INTEGER PRIMARY KEY,
+        run_id       INTEGER NOT NULL REFERENCES runs (run_id),
+        position     INTEGER NOT NULL,
+        person_id    INTEGER NOT NULL REFERENCES people (person_id),
+        deck_id      TEXT NOT NULL,
+        question_id  TEXT NOT NULL,
+        option_key   TEXT NOT NULL,
+        correct      INTEGER NOT NULL,
+        points       INTEGER NOT NULL,
+        answered_at  INTEGER NOT NULL,
+        UNIQUE (run_id, position)  -- an answer is recorded once, whatever clicks or retries arrive
+    );
+    CREATE INDEX answers_by_person ON answers (person_id, deck_id, question_id);
+    -- The first answer a person ever gives to a question: the only one that can score.
+    CREATE TABLE first_answers (
+        person_id   INTEGER NOT NULL,
+        deck_id     TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        answer_id   INTEGER NOT NULL REFERENCES answers (answer_id),
+        PRIMARY KEY (person_id, deck_id, question_id)
+    ) WITHOUT ROWID;
+    """,
+    """
+    -- Points per person and period ('all', 'week:<monday>', 'month:<yyyy-mm>'), kept up to date in the
+    -- answer's own transaction, so boards read a few index rows instead of scanning answers.
+    CREATE TABLE score_totals (
+        person_id INTEGER NOT NULL REFERENCES people (person_id),
+        period    TEXT NOT NULL,
+        platform  TEXT NOT NULL,
+        space_id  TEXT NOT NULL,
+        points    INTEGER NOT NULL,
+        answers   INTEGER NOT NULL,
+        PRIMARY KEY (person_id, period)
+    ) WITHOUT ROWID;
+    CREATE INDEX score_totals_board ON score_totals (platform, space_id, period, points DESC, person_id);
+    CREATE TABLE teams (
+        team_id    INTEGER PRIMARY KEY,
+        platform   TEXT NOT NULL,
+        space_id   TEXT NOT NULL,
+        name       TEXT NOT NULL,
+        name_key   TEXT NOT NULL,  -- casefolded: names are unique per space ignoring case
+        created_by INTEGER NOT NULL REFERENCES people (person_id),
+        created_at INTEGER NOT NULL,
+        UNIQUE (platform, space_id, name_key)
+    );
+    -- A person is one (platform, space, user), so one row per person means one team per person per space.
+    CREATE TABLE team_members (
+        person_id INTEGER PRIMARY KEY REFERENCES people (person_id),
+        team_id   INTEGER NOT NULL REFERENCES teams (team_id),
+        joined_at INTEGER NOT NULL
+    );
+    CREATE INDEX team_members_by_team ON team_members (team_id);
+    -- Points a member earned for a team in a period (earned while a member; they stay when the member leaves).
+    CREATE TABLE team_member_periods (
+        team_id   INTEGER NOT NULL REFERENCES teams (team_id),
+        period    TEXT NOT NULL,
+        person_id INTEGER NOT NULL REFERENCES people (person_id),
+        points    INTEGER NOT NULL,
+        PRIMARY KEY (team_id, period, person_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE team_totals (
+        team_id        INTEGER NOT NULL REFERENCES teams (team_id),
+        period         TEXT NOT NULL,
+        points         INTEGER NOT NULL,
+        active_members INTEGER NOT NULL,  -- members who scored in the period
+        PRIMARY KEY (team_id, period)
+    ) WITHOUT ROWID;
+    -- Answers recorded before this version count too; their weeks and months are taken in UTC.
+    INSERT INTO score_totals (person_id, period, platform, space_id, points, answers)
+        SELECT a.person_id, k.period, p.platform, p.space_id, SUM(a.points), COUNT(*)
+        FROM answers AS a
+        JOIN people AS p ON p.person_id = a.person_id
+        JOIN (SELECT answer_id, 'all' AS period FROM answers
+              UNION ALL SELECT answer_id, 'week:' || date(answered_at, 'unixepoch', '-6 days', 'weekday 1') FROM answers
+              UNION ALL SELECT answer_id, 'month:' || strftime('%Y-%m', answered_at, 'unixepoch') FROM answers) AS k
+          ON k.answer_id = a.answer_id
+        GROUP BY a.person_id, k.period;
+    """,
+    """
+    CREATE TABLE daily_channels (
+        channel_key   INTEGER PRIMARY KEY,
+        platform      TEXT NOT NULL,
+        space_id      TEXT NOT NULL,
+        channel_id    TEXT NOT NULL,
+        post_time     TEXT NOT NULL,  -- 'HH:MM', local to `timezone`
+        timezone      TEXT NOT NULL,  -- IANA name
+        deck_id       TEXT NOT NULL,
+        enabled       INTEGER NOT NULL,
+        rotation      TEXT,           -- JSON: the current cycle's question order and how far it got
+        configured_by TEXT NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (platform, space_id, channel_id)
+    );
+    -- A post is claimed here before it is sent: the unique (channel, slot) makes two processes, a restart
+    -- or a crash unable to post the same day twice.
+    CREATE TABLE daily_posts (
+        post_id         INTEGER PRIMARY KEY,
+        channel_key     INTEGER NOT NULL REFERENCES daily_channels (channel_key),
+        slot            TEXT NOT NULL,  -- the channel's local date, or '<date>#2'... for extra `daily now` posts
+        local_date      TEXT NOT NULL,
+        deck_id         TEXT NOT NULL,
+        question_id     TEXT NOT NULL,
+        option_order    TEXT NOT NULL,  -- JSON list of option keys as shown
+        cycle           INTEGER NOT NULL,
+        status          TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        claimed_by      TEXT NOT NULL,
+        claimed_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        next_attempt_at INTEGER,
+        message_ref     TEXT,
+        sent_at         INTEGER,
+        closed_at       INTEGER,
+        reveal_shown    INTEGER NOT NULL DEFAULT 0,
+        answer_count    INTEGER NOT NULL DEFAULT 0,
+        shown_count     INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (channel_key, slot)
+    );
+    CREATE INDEX daily_posts_open ON daily_posts (status, closed_at);
+    CREATE TABLE daily_answers (
+        post_id     INTEGER NOT NULL REFERENCES daily_posts (post_id),
+        person_id   INTEGER NOT NULL REFERENCES people (person_id),
+        option_key  TEXT NOT NULL,
+        correct     INTEGER NOT NULL,
+        points      INTEGER NOT NULL,
+        answered_at INTEGER NOT NULL,
+        PRIMARY KEY (post_id, person_id)  -- one answer per person per post
+    ) WITHOUT ROWID;
+    CREATE INDEX daily_answers_by_person ON daily_answers (person_id, post_id);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (sqlite3.complete_statement knows where one ends)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,119 @@
+"""Frozen records the store returns: runs, answers, board rows, teams, tallies."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PlanStep(_Record):
+    """One question of a run and the order its options are shown in."""
+
+    question: str
+    order: tuple[str, ...]
+
+
+class Run(_Record):
+    run_id: int
+    person_id: int
+    deck_id: str
+    deck_version: int
+    plan: tuple[PlanStep, ...]
+    started_at: int
+    finished_at: int | None
+
+
+class Answer(_Record):
+    run_id: int
+    position: int
+    question_id: str
+    option_key: str
+    correct: bool
+    points: int
+    answered_at: int
+
+
+class ClickOutcome(_Record):
+    """What a click on an answer button did: `recorded`, or why not (with the run and any existing answer)."""
+
+    status: Literal["recorded", "already_answered", "not_current", "no_run", "not_owner", "invalid"]
+    run: Run | None = None
+    answer: Answer | None = None
+
+
+class BoardRow(_Record):
+    rank: int
+    person_id: int
+    user_id: str
+    display_name: str
+    points: int
+
+
+class TeamRow(_Record):
+    team_id: int
+    name: str
+    members: int
+    points: int  # in the period asked for
+    active_members: int
+
+
+class TeamMember(_Record):
+    person_id: int
+    user_id: str
+    display_name: str
+    points: int  # earned for this team in the period asked for
+
+
+class TeamChange(_Record):
+    """What a team command did: `ok`, or why not, with the team concerned."""
+
+    status: Literal["ok", "name_taken", "already_in_team", "no_such_team", "not_in_team"]
+    team: str | None = None
+
+
+class OptionTally(_Record):
+    deck_id: str
+    question_id: str
+    option_key: str
+    picks: int
+
+
+class QuestionTally(_Record):
+    deck_id: str
+    question_id: str
+    answered: int
+    correct: int
+
+
+def _run_from_row(row: sqlite3.Row) -> Run:
+    # One validation call for the run and its plan: pydantic-core does the nesting natively.
+    return Run.model_validate(
+        {
+            "run_id": row["run_id"],
+            "person_id": row["person_id"],
+            "deck_id": row["deck_id"],
+            "deck_version": row["deck_version"],
+            "plan": json.loads(row["plan"]),
+            "started_at": row["started_at"],
+            "finished_at": row["finished_at"],
+        }
+    )
+
+
+def _answer_from_row(row: sqlite3.Row) -> Answer:
+    return Answer(
+        run_id=row["run_id"],
+        position=row["position"],
+        question_id=row["question_id"],
+        option_key=row["option_key"],
+        correct=bool(row["correct"]),
+        points=row["points"],
+        answered_at=row["answered_at"],
+    )

@@ -1,0 +1,99 @@
+"""Study groups: one team per person per space, names unique ignoring case."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from bot.store.base import StoreBase
+from bot.store.records import TeamChange, TeamMember, TeamRow
+
+_TEAM_OF = "SELECT t.name FROM team_members AS m JOIN teams AS t ON t.team_id = m.team_id WHERE m.person_id = ?"
+
+
+def _team_name_of(db: sqlite3.Connection, person_id: int) -> str | None:
+    row = db.execute(_TEAM_OF, (person_id,)).fetchone()
+    return str(row[0]) if row else None
+
+
+class TeamStore(StoreBase):
+    """Teams, their members and their totals."""
+
+    async def create_team(self, person_id: int, platform: str, space_id: str, name: str, name_key: str, at: int) -> TeamChange:
+        """Create a team and make its creator its first member."""
+
+        def write(db: sqlite3.Connection) -> TeamChange:
+            current = _team_name_of(db, person_id)
+            if current is not None:
+                return TeamChange(status="already_in_team", team=current)
+            row = db.execute(
+                """INSERT INTO teams (platform, space_id, name, name_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (platform, space_id, name_key) DO NOTHING RETURNING team_id""",
+                (platform, space_id, name, name_key, person_id, at),
+            ).fetchone()
+            if row is None:
+                taken = db.execute(
+                    "SELECT name FROM teams WHERE platform = ? AND space_id = ? AND name_key = ?", (platform, space_id, name_key)
+                ).fetchone()
+                return TeamChange(status="name_taken", team=taken[0] if taken else None)
+            db.execute("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", (person_id, row[0], at))
+            return TeamChange(status="ok", team=name)
+
+        return await self._write(write)
+
+    async def join_team(self, person_id: int, platform: str, space_id: str, name_key: str, at: int) -> TeamChange:
+        def write(db: sqlite3.Connection) -> TeamChange:
+            current = _team_name_of(db, person_id)
+            if current is not None:
+                return TeamChange(status="already_in_team", team=current)
+            row = db.execute(
+                "SELECT team_id, name FROM teams WHERE platform = ? AND space_id = ? AND name_key = ?", (platform, space_id, name_key)
+            ).fetchone()
+            if row is None:
+                return TeamChange(status="no_such_team")
+            db.execute("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", (person_id, row["team_id"], at))
+            return TeamChange(status="ok", team=row["name"])
+
+        return await self._write(write)
+
+    async def leave_team(self, person_id: int) -> TeamChange:
+        def write(db: sqlite3.Connection) -> TeamChange:
+            current = _team_name_of(db, person_id)
+            if current is None:
+                return TeamChange(status="not_in_team")
+            db.execute("DELETE FROM team_members WHERE person_id = ?", (person_id,))
+            return TeamChange(status="ok", team=current)
+
+        return await self._write(write)
+
+    async def team_of(self, person_id: int) -> str | None:
+        row = await self._fetchone(_TEAM_OF, (person_id,))
+        return str(row[0]) if row else None
+
+    async def teams(self, platform: str, space_id: str, period: str) -> list[TeamRow]:
+        """Every team of a space with its member count and its points and active members in the period."""
+        rows = await self._fetchall(
+            """SELECT t.team_id, t.name,
+                      (SELECT COUNT(*) FROM team_members AS m WHERE m.team_id = t.team_id) AS members,
+                      COALESCE(tt.points, 0) AS points, COALESCE(tt.active_members, 0) AS active_members
+               FROM teams AS t LEFT JOIN team_totals AS tt ON tt.team_id = t.team_id AND tt.period = ?
+               WHERE t.platform = ? AND t.space_id = ?
+               ORDER BY t.name_key""",
+            (period, platform, space_id),
+        )
+        return [TeamRow(**dict(row)) for row in rows]
+
+    async def team_members(self, platform: str, space_id: str, name_key: str, period: str) -> tuple[str, list[TeamMember]] | None:
+        """(team name, current members with the points they earned for it in the period), or None."""
+        team = await self._fetchone(
+            "SELECT team_id, name FROM teams WHERE platform = ? AND space_id = ? AND name_key = ?", (platform, space_id, name_key)
+        )
+        if team is None:
+            return None
+        rows = await self._fetchall(
+            """SELECT p.person_id, p.user_id, p.display_name, COALESCE(mp.points, 0) AS points
+               FROM team_members AS m JOIN people AS p ON p.person_id = m.person_id
+               LEFT JOIN team_member_periods AS mp ON mp.team_id = m.team_id AND mp.person_id = m.person_id AND mp.period = ?
+               WHERE m.team_id = ? ORDER BY points DESC, p.display_name COLLATE NOCASE""",
+            (period, team["team_id"]),
+        )
+        return str(team["name"]), [TeamMember(**dict(row)) for row in rows]
