@@ -127,6 +127,6 @@ def decode(text: object) -> Action:
     except ValidationError:
         raise ActionIdError("a field of the action id is not valid") from None
     # Only the canonical spelling is accepted: "012" or " 12" never alias another button.
-    if encode(action) != text:
+    if any(str(getattr(action, name)) != value for name, value in zip(names, values, strict=True)):
         raise ActionIdError("action id is not in canonical form")
     return action

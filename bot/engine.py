@@ -242,6 +242,8 @@ class QuizEngine:
             if deck is None or not self._plan_fits(run, deck):
                 return self._refusal(origin, "deck_changed")
             return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
+        if outcome.status == "recorded" and outcome.answer is not None:
+            return Reply(view=self._feedback(deck, run, action.position, outcome.answer), ephemeral=True, replace=True)
         continue_button = (Button(label="Continue", action_id=NextAction(run_id=run.run_id).encode(), style="primary"),)
         if outcome.status == "already_answered" and outcome.answer is not None:
             chosen = run.plan[action.position].order.index(outcome.answer.option_key)
@@ -250,9 +252,7 @@ class QuizEngine:
                 f"You answered question {action.position + 1} with {_letter(chosen)}; an answer counts once, so nothing changed.",
                 buttons=continue_button,
             )
-        if outcome.status == "not_current" or outcome.answer is None:
-            return notice("Not this question yet", "Answer the questions in order; nothing was recorded.", "warning", continue_button)
-        return Reply(view=self._feedback(deck, run, action.position, outcome.answer), ephemeral=True, replace=True)
+        return notice("Not this question yet", "Answer the questions in order; nothing was recorded.", "warning", continue_button)
 
     async def _next(self, origin: Origin, action: NextAction) -> Reply:
         owned = await self._owned_run(origin, action.run_id)
