@@ -26,12 +26,17 @@ from adapters.discord.limits import (
 from bot.views import (
     AnswerFeedback,
     Button,
+    DailyFeedback,
+    DailyPostView,
     HelpView,
     LeaderboardView,
     Notice,
     QuestionCard,
+    QuestionStatsView,
     ScoreCard,
     StatsView,
+    TeamListView,
+    TeamView,
     TipLine,
     TipsView,
 )
@@ -44,6 +49,7 @@ NO_MENTIONS = discord.AllowedMentions.none()
 COLOUR_QUESTION = discord.Colour.blurple()
 COLOUR_CORRECT = discord.Colour.green()
 COLOUR_WRONG = discord.Colour.red()
+COLOUR_CLOSED = discord.Colour.dark_grey()
 TONE_COLOUR = {
     "info": discord.Colour.blurple(),
     "success": discord.Colour.green(),
@@ -238,13 +244,21 @@ def _leaderboard(view: LeaderboardView) -> Rendered:
     return _done(embed, view.buttons)
 
 
+def _points(n: int) -> str:
+    return f"{n} point{'s' if n != 1 else ''}"
+
+
+def _percent(share: float) -> str:
+    return f"{round(100 * share)}%"
+
+
 @render.register
 def _stats(view: StatsView) -> Rendered:
     head = [f"Points: **{view.points}** · answers: **{view.answers}**", *view.lines]
     embed = _embed("Your stats", "\n".join(head), COLOUR_QUESTION)
     embed.set_author(name=clip(view.name, AUTHOR_NAME))  # author names are plain text on Discord: no markdown, no pings
     for deck in view.decks[:10]:
-        _field(embed, deck.deck_title, f"{deck.answered} / {deck.total} questions answered · {deck.runs_finished} runs finished")
+        _field(embed, deck.deck_title, f"{deck.answered} / {deck.total} completed · {deck.runs_finished} runs finished")
     if view.topics:
         topics = "\n".join(
             f"{t.topic}: {t.correct} / {t.answered} ({round(100 * t.correct / t.answered) if t.answered else 0}%)"
@@ -253,9 +267,102 @@ def _stats(view: StatsView) -> Rendered:
         _field(embed, "Accuracy per topic", topics)
     if view.weakest_topic:
         _field(embed, "Weakest topic", view.weakest_topic)
+    if view.windows:
+        _field(embed, f"Points by window ({view.timezone})", "\n".join(f"{w.window}: {w.points}" for w in view.windows))
+    if view.streak is not None:
+        _field(embed, "Daily streak", f"{view.streak.current} in a row (best {view.streak.best})", inline=True)
+    if view.team is not None:
+        _field(embed, "Team", user_text(view.team), inline=True)
     if not view.decks and not view.topics:
         _field(embed, "Nothing yet", "Answer a question with `/recsys-quiz start` to see your progress here.")
     return _done(embed, getattr(view, "buttons", ()))
+
+
+@render.register
+def _team_list(view: TeamListView) -> Rendered:
+    lines = [
+        f"**{user_text(t.name)}**: {t.members} member{'s' if t.members != 1 else ''}, {_points(t.points)}"
+        + (" ← your team" if t.is_mine else "")
+        for t in view.teams
+    ]
+    embed = _embed("Teams", "\n".join(lines) if lines else view.empty_text, COLOUR_QUESTION)
+    _field(embed, "Points counted", view.window, inline=True)
+    if view.footer:
+        _footer(embed, view.footer)
+    return _done(embed)
+
+
+@render.register
+def _team(view: TeamView) -> Rendered:
+    lines = [f"{user_text(m.name)}: {_points(m.points)}" for m in view.members]
+    embed = _embed(f"Team {user_text(view.name)}", "\n".join(lines) if lines else "No members right now.", COLOUR_QUESTION)
+    _field(embed, "Team points", str(view.points), inline=True)
+    _field(embed, "Points counted", view.window, inline=True)
+    if view.footer:
+        _footer(embed, view.footer)
+    return _done(embed)
+
+
+@render.register
+def _question_stats(view: QuestionStatsView) -> Rendered:
+    embed = _embed(f"Question stats · {view.deck_title}", view.note, COLOUR_QUESTION)
+    # One field per question: Discord allows 25 fields, so a longer deck says how many are not shown.
+    shown = view.questions[: EMBED_FIELDS - 1] if len(view.questions) > EMBED_FIELDS else view.questions
+    for line in shown:
+        options = "\n".join(
+            f"{'✓' if o.correct else '✗'} {_percent(o.share)} ({o.picks}) {o.text}" + (" ← fools most" if o.top_wrong else "")
+            for o in line.options
+        )
+        head = clip(line.prompt, 300)
+        value = f"{head}\n{options}" if line.answered else f"{head}\nNo answers yet."
+        name = f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct"
+        _field(embed, name, value)
+    if len(shown) < len(view.questions):
+        _field(embed, "…", f"{len(view.questions) - len(shown)} more questions not shown")
+    return _done(embed)
+
+
+@render.register
+def _daily_post(view: DailyPostView) -> Rendered:
+    results = {r.letter: r for r in view.results}
+    title = f"{view.date_label} · answer revealed" if view.closed else view.date_label
+    embed = _embed(title, f"**{view.topic}**\n{view.prompt}", COLOUR_CLOSED if view.closed else COLOUR_QUESTION)
+    for option in view.options:
+        result = results.get(option.letter)
+        if view.closed and result is not None:
+            mark = "✓ best answer · " if result.correct else ""
+            name = f"{option.letter} · {mark}{_percent(result.share)} ({result.picks})"
+        else:
+            name = option.letter
+        _field(embed, name, option.text)
+    if view.closed:
+        if view.best_letter:
+            _field(embed, f"Best answer: {view.best_letter}", view.explanation or "-")
+        count = f"{view.answered} answered · closed: a new question is out"
+    else:
+        count = f"{view.answered} answered so far · pick with the buttons; only you see your feedback"
+    _footer(embed, f"{count} · {view.deck_title}")
+    # The options' buttons fit one row (the core caps options at 5, Discord's buttons per row).
+    return _done(embed, view.buttons)
+
+
+@render.register
+def _daily_feedback(view: DailyFeedback) -> Rendered:
+    if view.correct:
+        verdict, colour = f"Correct: {view.chosen.letter} is the best answer", COLOUR_CORRECT
+    else:
+        verdict, colour = f"Not the best answer: the best was {view.best.letter}", COLOUR_WRONG
+    embed = _embed(verdict, f"**{view.date_label}** · {view.topic}", colour)
+    _field(embed, f"You chose {view.chosen.letter}", view.chosen.text)
+    if view.missed:
+        _field(embed, f"What {view.chosen.letter} missed", view.missed)
+    if not view.correct:
+        _field(embed, f"Best answer: {view.best.letter}", view.best.text)
+    _field(embed, "Why the best answer is best", view.explanation)
+    _field(embed, f"Points: +{view.points}", view.scoring_note)
+    _field(embed, "Daily streak", f"{view.streak.current} in a row (best {view.streak.best})")
+    _footer(embed, f"{view.deck_title} · the results show when the next question is posted")
+    return _done(embed)
 
 
 @render.register

@@ -17,6 +17,8 @@ from bot.views import (
     AnswerFeedback,
     Button,
     CommandHelp,
+    DailyFeedback,
+    DailyPostView,
     DeckLine,
     DeckProgress,
     HelpView,
@@ -24,13 +26,23 @@ from bot.views import (
     LeaderboardView,
     Notice,
     OptionLine,
+    OptionResult,
+    OptionShare,
     QuestionCard,
+    QuestionStatsLine,
+    QuestionStatsView,
     ScoreCard,
     StatsView,
+    Streak,
+    TeamLine,
+    TeamListView,
+    TeamMemberLine,
+    TeamView,
     TipLine,
     TipsView,
     TopicAccuracy,
     TopicResult,
+    WindowPoints,
 )
 from tests.discord.fake_discord import limit_problems
 
@@ -76,6 +88,48 @@ def tips(n: int, text: str = "Say what you would measure.") -> tuple[TipLine, ..
     return tuple(TipLine(title=f"Tip {i}", text=text) for i in range(n))
 
 
+def daily_post(closed: bool = False, prompt: str = "Which index would you rebuild nightly?", option: str = "An answer") -> DailyPostView:
+    letters = "ABCD"
+    return DailyPostView(
+        deck_title="RecSys Platform Engineer",
+        date_label="Daily question · Friday 27 November 2026",
+        topic="retrieval",
+        prompt=prompt,
+        options=tuple(OptionLine(letter=x, text=f"{option} {x}") for x in letters),
+        buttons=tuple(
+            Button(label=x, action_id=f"rq1:d:7:opt-{x.lower()}", style="primary", disabled=closed) for x in letters
+        ),
+        answered=3,
+        closed=closed,
+        best_letter="C" if closed else None,
+        results=tuple(OptionResult(letter=x, picks=n, share=n / 3, correct=x == "C") for x, n in zip(letters, (1, 0, 2, 0)))
+        if closed
+        else (),
+        explanation="Because the index drifts." if closed else None,
+    )
+
+
+def question_stats(n: int = 2, text: str = "Shard the index by") -> QuestionStatsView:
+    return QuestionStatsView(
+        deck_title="RecSys",
+        questions=tuple(
+            QuestionStatsLine(
+                position=i + 1,
+                topic="retrieval",
+                prompt=f"Question {i + 1}?",
+                answered=4,
+                correct_share=0.5,
+                options=(
+                    OptionShare(key="a", text=text, picks=2, share=0.5, correct=True),
+                    OptionShare(key="b", text=text, picks=2, share=0.5, correct=False, top_wrong=True),
+                ),
+            )
+            for i in range(n)
+        ),
+        note="First answers only.",
+    )
+
+
 SAMPLES: dict[type[Any], Any] = {
     QuestionCard: question(),
     AnswerFeedback: feedback(),
@@ -112,6 +166,33 @@ SAMPLES: dict[type[Any], Any] = {
         points=3,
         answers=5,
         lines=("Streak: 2 days",),
+    ),
+    TeamListView: TeamListView(
+        window="All time",
+        teams=(TeamLine(name="Vectors", members=3, points=7, is_mine=True), TeamLine(name="Towers", members=1, points=0)),
+        footer="You are in Vectors.",
+    ),
+    TeamView: TeamView(
+        name="Vectors",
+        window="All time",
+        points=7,
+        members=(TeamMemberLine(name="Ann", points=4), TeamMemberLine(name="Bo", points=3)),
+        footer="Points are those each member earned while in the team.",
+    ),
+    QuestionStatsView: question_stats(),
+    DailyPostView: daily_post(),
+    DailyFeedback: DailyFeedback(
+        deck_title="RecSys Platform Engineer",
+        date_label="Daily question · Friday 27 November 2026",
+        topic="retrieval",
+        correct=False,
+        chosen=OptionLine(letter="A", text="Chosen answer"),
+        best=OptionLine(letter="C", text="Best answer"),
+        explanation="Because.",
+        missed="It skips the index refresh.",
+        points=0,
+        scoring_note="No points this time.",
+        streak=Streak(current=2, best=5),
     ),
     Notice: Notice(tone="warning", title="Already answered", text="Nothing changed.", buttons=buttons("Continue")),
 }
@@ -217,6 +298,101 @@ def test_an_empty_board_and_a_new_persons_stats_still_say_something() -> None:
     assert any(f.name == "Nothing yet" for f in stats.fields)
 
 
+def test_an_open_daily_post_shows_the_question_the_count_and_live_buttons() -> None:
+    rendered = render(daily_post())
+    embed = rendered.embed
+    assert embed.title == "Daily question · Friday 27 November 2026"
+    assert embed.description == "**retrieval**\nWhich index would you rebuild nightly?"
+    assert [f.name for f in embed.fields] == ["A", "B", "C", "D"]
+    assert embed.footer.text is not None and embed.footer.text.startswith("3 answered so far")
+    assert [(b.label, b.disabled, b.row) for b in rendered.buttons] == [(x, False, 0) for x in "ABCD"]
+
+
+def test_a_closed_daily_post_reveals_the_best_answer_and_the_share_per_option_with_buttons_disabled() -> None:
+    rendered = render(daily_post(closed=True))
+    embed = rendered.embed
+    assert embed.title is not None and embed.title.endswith("answer revealed")
+    assert [f.name for f in embed.fields] == [
+        "A · 33% (1)",
+        "B · 0% (0)",
+        "C · ✓ best answer · 67% (2)",
+        "D · 0% (0)",
+        "Best answer: C",
+    ]
+    assert embed.fields[-1].value == "Because the index drifts."
+    assert all(b.disabled for b in rendered.buttons)
+    assert embed.colour == discord.Colour.dark_grey()
+
+
+def test_daily_feedback_shows_the_verdict_and_the_streak() -> None:
+    embed = render(SAMPLES[DailyFeedback]).embed
+    assert embed.title == "Not the best answer: the best was C"
+    assert ("Daily streak", "2 in a row (best 5)") in [(f.name, f.value) for f in embed.fields]
+
+
+def test_stats_show_points_by_window_with_the_timezone_the_streak_and_the_team() -> None:
+    view = StatsView(
+        name="Ann",
+        decks=(DeckProgress(deck_title="Deck", answered=3, total=5, runs_finished=1),),
+        topics=(),
+        weakest_topic=None,
+        points=3,
+        answers=5,
+        windows=(WindowPoints(window="This week (from Monday 23 Nov 2026)", points=2), WindowPoints(window="All time", points=3)),
+        timezone="Europe/Berlin",
+        team="**Vectors** @everyone",
+        streak=Streak(current=1, best=4),
+    )
+    fields = {f.name: f.value for f in render(view).embed.fields}
+    assert fields["Deck"].startswith("3 / 5 completed")
+    assert fields["Points by window (Europe/Berlin)"] == "This week (from Monday 23 Nov 2026): 2\nAll time: 3"
+    assert fields["Daily streak"] == "1 in a row (best 4)"
+    assert fields["Team"] is not None and "@everyone" not in fields["Team"] and "\\*\\*Vectors" in fields["Team"]
+
+
+def test_a_paged_board_shows_page_own_rank_footer_detail_and_paging_buttons() -> None:
+    view = LeaderboardView(
+        title="Leaderboard: teams",
+        window="This month (from 1 Nov 2026)",
+        timezone="UTC",
+        ranking_rule="Per active member.",
+        rows=(LeaderboardRow(rank=11, name="Towers", points=4, detail="2 active of 3, 2 per active member"),),
+        footer="Your team Vectors: rank 2 of 14, 3 per active member.",
+        page=2,
+        pages=2,
+        buttons=(
+            Button(label="Previous", action_id="rq1:b:teams:month:1:0123456789ab"),
+            Button(label="Next", action_id="rq1:b:teams:month:2:0123456789ab", disabled=True),
+        ),
+    )
+    rendered = render(view)
+    assert rendered.embed.description == "**11.** Towers: 4 points (2 active of 3, 2 per active member)"
+    assert ("Page", "2 / 2") in [(f.name, f.value) for f in rendered.embed.fields]
+    assert rendered.embed.footer.text == "Your team Vectors: rank 2 of 14, 3 per active member."
+    assert [(b.label, b.disabled) for b in rendered.buttons] == [("Previous", False), ("Next", True)]
+
+
+def test_team_names_are_escaped_on_team_cards() -> None:
+    hostile = "@here <@&130000000000000000> __x__"
+    listing = render(TeamListView(window="All time", teams=(TeamLine(name=hostile, members=1, points=0),))).embed
+    team = render(TeamView(name=hostile, window="All time", points=0, members=(TeamMemberLine(name=hostile, points=0),))).embed
+    for embed in (listing, team):
+        text = text_of(embed)
+        assert "@here" not in text and "<@&130000000000000000>" not in text and "\\_\\_x\\_\\_" in text
+    empty = render(TeamListView(window="All time", teams=())).embed
+    assert empty.description == "No teams yet: create one with `team create <name>`."
+
+
+def test_question_stats_mark_the_best_and_the_most_fooling_answer_and_cap_the_fields() -> None:
+    embed = render(question_stats()).embed
+    assert embed.fields[0].name == "1. retrieval · 4 answered, 50% correct"
+    assert "✓ 50% (2) Shard the index by" in (embed.fields[0].value or "")
+    assert "✗ 50% (2) Shard the index by ← fools most" in (embed.fields[0].value or "")
+    many = render(question_stats(40, "o" * 200))
+    assert len(many.embed.fields) <= 25 and "not shown" in text_of(many.embed)
+    assert limit_problems(as_payload(many)) == []
+
+
 def test_a_view_type_added_later_still_renders_generically() -> None:
     class DailyPost(BaseModel):
         title: str
@@ -250,7 +426,11 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
             ranking_rule=option or "r",
             rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12)),
         ),
-        StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,)),
+        StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,), team=name),
+        daily_post(closed=True, prompt=prompt or "p", option=option),
+        TeamListView(window="All time", teams=tuple(TeamLine(name=name, members=i, points=i) for i in range(60))),
+        TeamView(name=name, window="All time", points=1, members=tuple(TeamMemberLine(name=name, points=i) for i in range(60))),
+        question_stats(5, option),
     ]
     for view in views:
         assert limit_problems(as_payload(render(view))) == []
