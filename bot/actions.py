@@ -22,7 +22,8 @@ class ActionIdError(ValueError):
 class Action(BaseModel):
     """Base of every action a button can carry; `verb` and the field order define the id."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built on first use, so start-up only pays for the models it uses.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
     verb: ClassVar[str]
 
     def encode(self) -> str:

@@ -47,7 +47,7 @@ ADMIN_ONLY = (
 class DailyTarget(BaseModel):
     """A channel a daily post goes to."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     platform: str
     space_id: str

@@ -11,7 +11,8 @@ Tone = Literal["info", "success", "warning", "error"]
 
 
 class _View(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # defer_build: a model's validator is built on first use, so start-up only pays for the models it uses.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Button(_View):

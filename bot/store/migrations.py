@@ -158,6 +158,10 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX daily_answers_by_person ON daily_answers (person_id, post_id);
     """,
+    """
+    -- Stats read a person's finished runs per deck; without this they scanned every run.
+    CREATE INDEX runs_by_person ON runs (person_id, deck_id, finished_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
