@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -11,6 +14,7 @@ from discord import app_commands
 
 from adapters.discord.commands import OriginWork, build_group
 from adapters.discord.config import DiscordSettings
+from adapters.discord.daily import bot_permissions_in, missing_from
 from adapters.discord.origin import origin_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
@@ -86,6 +90,8 @@ class QuizClient(discord.AutoShardedClient):
         self.settings = settings
         self.responder = Responder(defer_after)
         self.tree = QuizTree(self)
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
         if settings.gateway_url:
             self._use_gateway_url(settings.gateway_url)
 
@@ -100,10 +106,28 @@ class QuizClient(discord.AutoShardedClient):
 
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
+    def run_in_background(self, job: Callable[[], Awaitable[None]]) -> None:
+        """Run `job` as a task from login (setup_hook) until the client closes (e.g. the daily scheduler)."""
+        self._background.append(job)
+
     async def setup_hook(self) -> None:
         self.add_dynamic_items(ActionButton)
         self.tree.add_command(build_group(self, self.engine.decks))
         await self.sync_commands()
+        self._tasks = [asyncio.create_task(job(), name=f"recsys-quiz background {i}") for i, job in enumerate(self._background)]
+
+    async def close(self) -> None:
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await super().close()
+
+    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]:
+        """What the bot lacks to post a daily question in a channel of the interaction's server (empty: nothing)."""
+        return missing_from(await bot_permissions_in(self, interaction, channel_id))
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to DISCORD_GUILD_ID when set (instant, for development), else globally (can take an hour to show)."""

@@ -1,24 +1,31 @@
-"""The `/recsys-quiz` slash command group: start, tips, help, leaderboard, stats."""
+"""The `/recsys-quiz` slash command group: start, tips, help, leaderboard, stats, and the team and daily subcommand groups."""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Protocol
+import zoneinfo
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any, Literal, Protocol
 
 import discord
 from discord import app_commands
 
+from adapters.discord.daily import cannot_post_text
 from adapters.discord.limits import CHOICE_NAME, CHOICES, clip
+from adapters.discord.origin import origin_of
 from bot.content import DeckLibrary
+from bot.daily import parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.views import Reply, notice
+from bot.views import Reply, TeamListView, notice
 
 log = logging.getLogger(__name__)
 
 GROUP_NAME = "recsys-quiz"
 OriginWork = Callable[[Origin], Awaitable[Reply]]
+Board = Literal["people", "teams"]
+Window = Literal["week", "month", "all"]
 
 
 class CommandHandler(Protocol):
@@ -26,14 +33,21 @@ class CommandHandler(Protocol):
 
     async def command(self, interaction: discord.Interaction, work: OriginWork) -> None: ...
 
+    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]: ...
+
+
+def _leaf_options(options: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for option in options:
+        if option.get("type") in (1, 2):  # a subcommand or a subcommand group: its options are one level down
+            yield from _leaf_options(option.get("options", []))
+        else:
+            yield option
+
 
 def _unknown_options(interaction: discord.Interaction, known: set[str]) -> list[str]:
     """Options Discord sent that this command does not have (a client still showing an older command)."""
     data = interaction.data or {}
-    given: list[str] = []
-    for option in data.get("options", []):  # type: ignore[union-attr]
-        for inner in option.get("options", []) if option.get("type") in (1, 2) else [option]:
-            given.append(str(inner.get("name")))
+    given = [str(option.get("name")) for option in _leaf_options(data.get("options", []))]  # type: ignore[arg-type]
     return [name for name in given if name not in known]
 
 
@@ -46,8 +60,59 @@ def stale_command_reply(names: list[str]) -> Reply:
     )
 
 
+NOT_IN_DMS = notice(
+    "Daily questions are for server channels",
+    "Direct messages have no daily question and no admins: run `/recsys-quiz daily ...` in a channel of your server.",
+    "warning",
+)
+
+
 def _deck_choices(decks: DeckLibrary) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=clip(f"{d.title} ({d.id})", CHOICE_NAME), value=d.id) for d in decks]
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    # Read once: available_timezones() walks the tzdata package.
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def zone_suggestions(current: str) -> list[str]:
+    """Up to 25 IANA zone names (Discord's limit for suggestions): those starting with the text first, then containing it."""
+    needle = current.strip().casefold().replace(" ", "_")
+    zones = _zones()
+    if not needle:
+        common = [
+            "UTC",
+            "Europe/London",
+            "Europe/Berlin",
+            "America/New_York",
+            "America/Los_Angeles",
+            "Asia/Kolkata",
+            "Asia/Tokyo",
+        ]
+        return [z for z in common if z in zones][:CHOICES]
+    starts = [z for z in zones if z.casefold().startswith(needle) or z.casefold().split("/")[-1].startswith(needle)]
+    contains = [z for z in zones if needle in z.casefold() and z not in starts]
+    return (starts + contains)[:CHOICES]
+
+
+class PostableChannel(app_commands.Transformer):
+    """A text or announcement channel option, as Discord resolves it (no guild cache needed)."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return value
+
+
+ChannelOption = app_commands.Transform[app_commands.AppCommandChannel, PostableChannel]
 
 
 def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Group:
@@ -71,7 +136,10 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
         needle = current.lower()
         return [c for c in choices if needle in c.name.lower()][:CHOICES]
 
-    deck_option = app_commands.choices(deck=choices) if use_choices else app_commands.autocomplete(deck=deck_autocomplete)
+    def deck_option(function: Any) -> Any:
+        return (app_commands.choices(deck=choices) if use_choices else app_commands.autocomplete(deck=deck_autocomplete))(
+            function
+        )
 
     @group.command(name="start", description="Start a private quiz run, or resume the one you left")
     @app_commands.describe(deck="Which deck (default: the first)")
@@ -92,12 +160,148 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
 
         await run(interaction, set(), work)
 
-    @group.command(name="leaderboard", description="Who has the most points in this server")
-    async def leaderboard(interaction: discord.Interaction) -> None:
-        await run(interaction, set(), handler.engine.leaderboard)
+    @group.command(name="leaderboard", description="Who has the most points in this server: people or teams, by window")
+    @app_commands.describe(board="People or teams (default: people)", window="This week, this month or all time (default: all)")
+    @app_commands.choices(
+        board=[app_commands.Choice(name="people", value="people"), app_commands.Choice(name="teams", value="teams")],
+        window=[
+            app_commands.Choice(name="this week", value="week"),
+            app_commands.Choice(name="this month", value="month"),
+            app_commands.Choice(name="all time", value="all"),
+        ],
+    )
+    async def leaderboard(interaction: discord.Interaction, board: str = "people", window: str = "all") -> None:
+        await run(interaction, {"board", "window"}, lambda origin: handler.engine.leaderboard(origin, board, window))
 
-    @group.command(name="stats", description="Your progress, accuracy per topic and weakest topic")
-    async def stats(interaction: discord.Interaction) -> None:
-        await run(interaction, set(), handler.engine.stats)
+    @group.command(name="stats", description="Your progress, accuracy per topic, weakest topic, streak and points")
+    @app_commands.describe(
+        show="Your own stats, or (admins) how each question was answered here", deck="For questions: which deck"
+    )
+    @app_commands.choices(
+        show=[app_commands.Choice(name="mine", value="mine"), app_commands.Choice(name="questions (admins)", value="questions")]
+    )
+    @deck_option
+    async def stats(interaction: discord.Interaction, show: str = "mine", deck: str | None = None) -> None:
+        async def work(origin: Origin) -> Reply:
+            if show == "questions":
+                return await handler.engine.question_stats(origin, deck)
+            return await handler.engine.stats(origin)
 
+        await run(interaction, {"show", "deck"}, work)
+
+    group.add_command(_team_group(handler, run))
+    group.add_command(_daily_group(handler, run, deck_option))
     return group
+
+
+Run = Callable[[discord.Interaction, set[str], OriginWork], Awaitable[None]]
+
+
+def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
+    team = app_commands.Group(name="team", description="Study groups: create, join, leave, list, show")
+
+    async def team_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        # Discord waits 3 s for suggestions and shows at most 25; a failure shows none rather than an error.
+        try:
+            reply = await handler.engine.team_list(origin_of(interaction))
+        except Exception:
+            log.exception("interaction %s: team name suggestions failed", interaction.id)
+            return []
+        view = reply.view
+        names = [t.name for t in view.teams] if isinstance(view, TeamListView) else []
+        needle = current.strip().casefold()
+        return [app_commands.Choice(name=clip(n, CHOICE_NAME), value=n) for n in names if needle in n.casefold()][:CHOICES]
+
+    @team.command(name="create", description="Start a study group and join it")
+    @app_commands.describe(name="2 to 32 letters, digits, spaces and - . ' & + ! ? ( ) , /")
+    async def create(interaction: discord.Interaction, name: str) -> None:
+        await run(interaction, {"name"}, lambda origin: handler.engine.team_create(origin, name))
+
+    @team.command(name="join", description="Join a study group (one per person)")
+    @app_commands.describe(name="The team's name")
+    @app_commands.autocomplete(name=team_names)
+    async def join(interaction: discord.Interaction, name: str) -> None:
+        await run(interaction, {"name"}, lambda origin: handler.engine.team_join(origin, name))
+
+    @team.command(name="leave", description="Leave your study group")
+    async def leave(interaction: discord.Interaction) -> None:
+        await run(interaction, set(), handler.engine.team_leave)
+
+    @team.command(name="list", description="All study groups in this server")
+    async def list_(interaction: discord.Interaction) -> None:
+        await run(interaction, set(), handler.engine.team_list)
+
+    @team.command(name="show", description="A group's members and points (default: your own)")
+    @app_commands.describe(name="The team's name (default: yours)")
+    @app_commands.autocomplete(name=team_names)
+    async def show(interaction: discord.Interaction, name: str | None = None) -> None:
+        await run(interaction, {"name"}, lambda origin: handler.engine.team_show(origin, name))
+
+    return team
+
+
+def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any], Any]) -> app_commands.Group:
+    daily = app_commands.Group(name="daily", description="A question posted to a channel every day (set up by admins)")
+    channel_help = "Which channel (default: this one)"
+
+    def channel_of(interaction: discord.Interaction, channel: app_commands.AppCommandChannel | None) -> int:
+        return channel.id if channel is not None else int(interaction.channel_id or 0)
+
+    async def in_server(interaction: discord.Interaction, known: set[str], work: OriginWork) -> None:
+        if interaction.guild_id is None:
+
+            async def refuse(_: Origin) -> Reply:
+                return NOT_IN_DMS
+
+            await run(interaction, known, refuse)
+        else:
+            await run(interaction, known, work)
+
+    async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(current)]
+
+    @daily.command(name="set", description="Admins: post a question to a channel every day at a local time")
+    @app_commands.describe(
+        time="Local time, 24-hour HH:MM, e.g. 09:00",
+        timezone="IANA timezone, e.g. Europe/Berlin",
+        channel=channel_help,
+        deck="Which deck (default: the first)",
+    )
+    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @deck_option
+    async def set_(
+        interaction: discord.Interaction, time: str, timezone: str, channel: ChannelOption | None = None, deck: str | None = None
+    ) -> None:
+        channel_id = channel_of(interaction, channel)
+
+        async def work(origin: Origin) -> Reply:
+            service = handler.engine.daily
+            # The core refuses non-admins and says what a valid time and zone look like; only a request it
+            # would accept is worth the permission check (which may take REST calls for another channel).
+            if origin.is_admin and parse_post_time(time) is not None and parse_zone(timezone) is not None:
+                missing = await handler.missing_permissions(interaction, channel_id)
+                if missing:
+                    return notice("The bot cannot post there", cannot_post_text(channel_id, missing), "warning")
+            return await service.configure(origin, str(channel_id), time, timezone, deck)
+
+        await in_server(interaction, {"time", "timezone", "channel", "deck"}, work)
+
+    @daily.command(name="off", description="Admins: stop the daily question in a channel")
+    @app_commands.describe(channel=channel_help)
+    async def off(interaction: discord.Interaction, channel: ChannelOption | None = None) -> None:
+        channel_id = str(channel_of(interaction, channel))
+        await in_server(interaction, {"channel"}, lambda origin: handler.engine.daily.switch_off(origin, channel_id))
+
+    @daily.command(name="status", description="When a channel's daily question posts next, and how the last one went")
+    @app_commands.describe(channel=channel_help)
+    async def status(interaction: discord.Interaction, channel: ChannelOption | None = None) -> None:
+        channel_id = str(channel_of(interaction, channel))
+        await in_server(interaction, {"channel"}, lambda origin: handler.engine.daily.status(origin, channel_id))
+
+    @daily.command(name="now", description="Admins: post the next daily question at once")
+    @app_commands.describe(channel=channel_help)
+    async def now(interaction: discord.Interaction, channel: ChannelOption | None = None) -> None:
+        channel_id = str(channel_of(interaction, channel))
+        await in_server(interaction, {"channel"}, lambda origin: handler.engine.daily.post_now(origin, channel_id))
+
+    return daily

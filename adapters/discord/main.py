@@ -8,14 +8,18 @@ import contextlib
 import logging
 import signal
 import sys
+from typing import Any
 
 import discord
 
 from adapters.cli import _run_async, _settings
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
+from adapters.discord.daily import DiscordPublisher
 from adapters.discord.invite import invite_url
 from bot.config import CoreSettings
+from bot.daily import DailyScheduler
+from bot.engine import QuizEngine
 from bot.runtime import open_engine
 
 log = logging.getLogger(__name__)
@@ -47,10 +51,29 @@ def run(args: argparse.Namespace) -> int:
         return 2
 
 
+# How often the daily scheduler looks for due posts and new answer counts (the core's default: answer counts
+# are then edited at most every 5 s per post, well within Discord's rate limit for editing a channel's messages).
+DAILY_INTERVAL = 5.0
+
+
+def build_client(
+    engine: QuizEngine, settings: DiscordSettings, *, daily_interval: float | None = DAILY_INTERVAL, **options: Any
+) -> QuizClient:
+    """The client, the engine's Discord publisher for daily posts, and the daily scheduler the client runs while connected.
+
+    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` themselves).
+    """
+    client = QuizClient(engine, settings, **options)
+    engine.daily.attach("discord", DiscordPublisher(client))
+    if daily_interval is not None:
+        client.run_in_background(DailyScheduler(engine.daily, interval=daily_interval).run)
+    return client
+
+
 async def serve(core: CoreSettings, settings: DiscordSettings, token: str) -> int:
     """Open the engine and run the client on it until the connection ends."""
     async with open_engine(core) as engine:
-        client = QuizClient(engine, settings)
+        client = build_client(engine, settings)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows or off the main thread
             # SIGTERM (docker stop, systemd) closes the gateway cleanly, so Discord sees the bot leave at once.

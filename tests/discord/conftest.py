@@ -13,10 +13,13 @@ import pytest
 
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings
+from adapters.discord.main import build_client
 from adapters.discord.respond import DEFER_AFTER
 from bot.config import CoreSettings
+from bot.content import load_decks
 from bot.engine import QuizEngine
 from bot.runtime import open_engine
+from bot.store import SQLiteStore
 from tests.discord.fake_discord import GUILD_ID, FakeDiscord
 
 
@@ -44,6 +47,17 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @contextlib.asynccontextmanager
+async def _engine(db_path: Path, clock: Callable[[], float] | None) -> AsyncIterator[QuizEngine]:
+    if clock is None:
+        async with open_engine(CoreSettings(db_path=db_path)) as engine:
+            yield engine
+        return
+    core = CoreSettings(db_path=db_path)
+    async with await SQLiteStore.open(db_path) as store:
+        yield QuizEngine(store, load_decks(core.content_dir), clock=clock, zone=core.zone)
+
+
+@contextlib.asynccontextmanager
 async def running_bot(
     fake: FakeDiscord,
     db_path: Path,
@@ -51,9 +65,15 @@ async def running_bot(
     guild_id: str | None = GUILD_ID,
     defer_after: float = DEFER_AFTER,
     wrap: Callable[[QuizEngine], Any] | None = None,
+    clock: Callable[[], float] | None = None,
+    daily_interval: float | None = None,
     **more_settings: Any,
 ) -> AsyncIterator[QuizClient]:
-    """Start the real client against the fake (as `recsys-quiz discord` would, via the endpoint settings) and stop it after."""
+    """Start the real client against the fake (as `recsys-quiz discord` would, via the endpoint settings) and stop it after.
+
+    With `clock` the engine reads that clock (a FakeClock); the daily scheduler runs only with `daily_interval`,
+    otherwise tests call `client.engine.daily.tick()` themselves.
+    """
     settings = DiscordSettings(
         token=fake.token,
         api_base=fake.api_base,
@@ -61,8 +81,14 @@ async def running_bot(
         guild_id=int(guild_id) if guild_id else None,
         **more_settings,
     )
-    async with open_engine(CoreSettings(db_path=db_path)) as engine:
-        client = QuizClient(wrap(engine) if wrap else engine, settings, defer_after=defer_after, guild_ready_timeout=0.05)
+    async with _engine(db_path, clock) as engine:
+        client = build_client(
+            wrap(engine) if wrap else engine,
+            settings,
+            daily_interval=daily_interval,
+            defer_after=defer_after,
+            guild_ready_timeout=0.05,
+        )
         runner = asyncio.create_task(client.start(fake.token))
         ready = asyncio.create_task(client.wait_until_ready())
         done, _ = await asyncio.wait({runner, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)

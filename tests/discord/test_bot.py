@@ -175,17 +175,36 @@ async def test_a_button_sent_before_a_restart_still_works(fake: FakeDiscord, db_
 
 EXPECTED_TREE = {
     "name": "recsys-quiz",
-    "subcommands": {"start": ["deck"], "tips": ["deck"], "help": [], "leaderboard": [], "stats": []},
+    "subcommands": {
+        "start": ["deck"],
+        "tips": ["deck"],
+        "help": [],
+        "leaderboard": ["board", "window"],
+        "stats": ["show", "deck"],
+        "team": {"create": ["name"], "join": ["name"], "leave": [], "list": [], "show": ["name"]},
+        "daily": {
+            "set": ["time", "timezone", "channel", "deck"],
+            "off": ["channel"],
+            "status": ["channel"],
+            "now": ["channel"],
+        },
+    },
 }
+
+
+def _subtree(options: list[dict[str, Any]]) -> dict[str, Any]:
+    # Type 1 is a subcommand (its options listed), type 2 a subcommand group (its subcommands one level down).
+    return {
+        sub["name"]: _subtree(sub.get("options", [])) if sub["type"] == 2 else [o["name"] for o in sub.get("options", [])]
+        for sub in options
+        if sub["type"] in (1, 2)
+    }
 
 
 def tree_of(commands: list[dict[str, Any]]) -> dict[str, Any]:
     assert len(commands) == 1
     group = commands[0]
-    return {
-        "name": group["name"],
-        "subcommands": {sub["name"]: [o["name"] for o in sub.get("options", [])] for sub in group["options"] if sub["type"] == 1},
-    }
+    return {"name": group["name"], "subcommands": _subtree(group["options"])}
 
 
 async def test_commands_sync_to_the_dev_guild_with_the_expected_tree(fake: FakeDiscord, db_path: Path) -> None:
@@ -463,9 +482,9 @@ async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
 class SlowPublicBoard(SlowEngine):
     """A later feature's public reply (a board posted for the channel), arriving slowly."""
 
-    async def leaderboard(self, origin: Any) -> Any:
+    async def leaderboard(self, origin: Any, *args: Any) -> Any:
         await asyncio.sleep(self._delay)
-        reply = await self._engine.leaderboard(origin)
+        reply = await self._engine.leaderboard(origin, *args)
         return reply.model_copy(update={"ephemeral": False})
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import discord
 from discord import app_commands
 
-from adapters.discord.commands import build_group
+from adapters.discord.commands import build_group, zone_suggestions
 from bot.content import DeckLibrary, default_content_dir, load_decks
 
 
@@ -30,10 +31,39 @@ def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Paramet
     return next(p for p in command.parameters if p.name == "deck")
 
 
-def test_the_group_has_the_five_subcommands() -> None:
+def test_the_group_has_five_subcommands_and_the_team_and_daily_groups() -> None:
     group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
     assert group.name == "recsys-quiz"
-    assert sorted(c.name for c in group.commands) == ["help", "leaderboard", "start", "stats", "tips"]
+    assert sorted(c.name for c in group.commands) == ["daily", "help", "leaderboard", "start", "stats", "team", "tips"]
+    team, daily = group.get_command("team"), group.get_command("daily")
+    assert isinstance(team, app_commands.Group) and isinstance(daily, app_commands.Group)
+    assert sorted(c.name for c in team.commands) == ["create", "join", "leave", "list", "show"]
+    assert sorted(c.name for c in daily.commands) == ["now", "off", "set", "status"]
+
+
+def test_board_and_window_are_choices_and_the_daily_channel_takes_text_channels_only() -> None:
+    group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
+    board = group.get_command("leaderboard")
+    assert isinstance(board, app_commands.Command)
+    choices = {p.name: [c.value for c in p.choices] for p in board.parameters}
+    assert choices == {"board": ["people", "teams"], "window": ["week", "month", "all"]}
+    daily = group.get_command("daily")
+    assert isinstance(daily, app_commands.Group)
+    set_ = daily.get_command("set")
+    assert isinstance(set_, app_commands.Command)
+    channel = next(p for p in set_.parameters if p.name == "channel")
+    assert channel.type is discord.AppCommandOptionType.channel and not channel.required
+    assert channel.channel_types == [discord.ChannelType.text, discord.ChannelType.news]
+    assert [p.name for p in set_.parameters if p.required] == ["time", "timezone"]
+
+
+def test_timezone_suggestions_are_iana_names_at_most_25_prefix_matches_first() -> None:
+    assert zone_suggestions("europe/ber")[0] == "Europe/Berlin"
+    assert zone_suggestions("berlin") == ["Europe/Berlin"]
+    assert zone_suggestions("new york")[0] == "America/New_York"
+    assert len(zone_suggestions("a")) == 25
+    assert "UTC" in zone_suggestions("")
+    assert zone_suggestions("no/such/zone") == []
 
 
 def test_up_to_25_decks_are_offered_as_choices_with_names_of_at_most_100() -> None:

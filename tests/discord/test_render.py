@@ -88,7 +88,9 @@ def tips(n: int, text: str = "Say what you would measure.") -> tuple[TipLine, ..
     return tuple(TipLine(title=f"Tip {i}", text=text) for i in range(n))
 
 
-def daily_post(closed: bool = False, prompt: str = "Which index would you rebuild nightly?", option: str = "An answer") -> DailyPostView:
+def daily_post(
+    closed: bool = False, prompt: str = "Which index would you rebuild nightly?", option: str = "An answer"
+) -> DailyPostView:
     letters = "ABCD"
     return DailyPostView(
         deck_title="RecSys Platform Engineer",
@@ -96,9 +98,7 @@ def daily_post(closed: bool = False, prompt: str = "Which index would you rebuil
         topic="retrieval",
         prompt=prompt,
         options=tuple(OptionLine(letter=x, text=f"{option} {x}") for x in letters),
-        buttons=tuple(
-            Button(label=x, action_id=f"rq1:d:7:opt-{x.lower()}", style="primary", disabled=closed) for x in letters
-        ),
+        buttons=tuple(Button(label=x, action_id=f"rq1:d:7:opt-{x.lower()}", style="primary", disabled=closed) for x in letters),
         answered=3,
         closed=closed,
         best_letter="C" if closed else None,
@@ -426,7 +426,9 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
             ranking_rule=option or "r",
             rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12)),
         ),
-        StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,), team=name),
+        StatsView(
+            name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,), team=name
+        ),
         daily_post(closed=True, prompt=prompt or "p", option=option),
         TeamListView(window="All time", teams=tuple(TeamLine(name=name, members=i, points=i) for i in range(60))),
         TeamView(name=name, window="All time", points=1, members=tuple(TeamMemberLine(name=name, points=i) for i in range(60))),
