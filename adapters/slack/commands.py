@@ -1,4 +1,4 @@
-"""Parsing the text after `/recsys-quiz` into a subcommand and its argument."""
+"""Parsing the text after `/recsys-quiz` into a subcommand and its arguments."""
 
 from __future__ import annotations
 
@@ -6,10 +6,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Verb = Literal["start", "tips", "help", "leaderboard", "stats"]
-VERBS: tuple[Verb, ...] = ("start", "tips", "help", "leaderboard", "stats")
+Verb = Literal["start", "tips", "help", "leaderboard", "stats", "team", "daily"]
+VERBS: tuple[Verb, ...] = ("start", "tips", "help", "leaderboard", "stats", "team", "daily")
 # What users of other quiz bots type; each maps onto one of ours.
-ALIASES: dict[str, Verb] = {"play": "start", "board": "leaderboard", "top": "leaderboard", "me": "stats", "?": "help"}
+ALIASES: dict[str, Verb] = {
+    "play": "start",
+    "board": "leaderboard",
+    "top": "leaderboard",
+    "me": "stats",
+    "?": "help",
+    "teams": "team",
+    "group": "team",
+}
+TEAM_ACTIONS = {"create": "create", "new": "create", "join": "join", "leave": "leave", "list": "list", "show": "show"}
+DAILY_ACTIONS = {"set": "set", "off": "off", "stop": "off", "status": "status", "now": "now"}
+SCOPES = {"people": "people", "person": "people", "teams": "teams", "team": "teams"}
 ECHO_LIMIT = 40  # how much of an unknown word is echoed back
 
 
@@ -19,20 +30,91 @@ class Subcommand(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     verb: Verb
-    argument: str | None = None
+    argument: str | None = None  # a deck id, or a team name exactly as typed (the core validates names)
+    action: str | None = None  # team create|join|leave|list|show, daily set|off|status|now, stats questions
+    scope: str = "people"  # leaderboard
+    window: str = "all"  # leaderboard; an unknown window is passed on, and the core explains the valid ones
+    post_time: str | None = None  # daily set
+    zone: str | None = None  # daily set
     unknown: str | None = None
 
 
+def _unknown(words: list[str]) -> Subcommand:
+    return Subcommand(verb="help", unknown=" ".join(words)[:ECHO_LIMIT])
+
+
 def parse(text: str) -> Subcommand:
-    """`start [deck]`, `tips [deck]`, `help`, `leaderboard`, `stats`; anything else is help with `unknown` set."""
+    """The grammar of `/recsys-quiz help`; anything else is help with `unknown` set."""
     words = text.split()
     if not words:
         return Subcommand(verb="help")
     word = words[0].lower()
     verb = ALIASES.get(word, word)
-    rest = " ".join(words[1:]) or None
+    rest = words[1:]
     if verb in ("start", "tips"):
-        return Subcommand(verb=verb, argument=rest.lower() if rest else None)
-    if verb in VERBS and rest is None:
-        return Subcommand(verb=verb)  # type: ignore[arg-type]
-    return Subcommand(verb="help", unknown=" ".join(words)[:ECHO_LIMIT])
+        return Subcommand(verb=verb, argument=" ".join(rest).lower() if rest else None)
+    if verb == "leaderboard":
+        return _leaderboard(words)
+    if verb == "stats":
+        if not rest:
+            return Subcommand(verb="stats")
+        if rest[0].lower() == "questions" and len(rest) <= 2:
+            return Subcommand(verb="stats", action="questions", argument=rest[1].lower() if len(rest) == 2 else None)
+        return _unknown(words)
+    if verb == "team":
+        return _team(text, words)
+    if verb == "daily":
+        return _daily(words)
+    if verb == "help" and not rest:
+        return Subcommand(verb="help")
+    return _unknown(words)
+
+
+def _leaderboard(words: list[str]) -> Subcommand:
+    """`leaderboard [people|teams] [week|month|all]`, in either order."""
+    scope: str | None = None
+    window: str | None = None
+    for word in (w.lower() for w in words[1:]):
+        if scope is None and word in SCOPES:
+            scope = SCOPES[word]
+        elif window is None and word not in SCOPES:
+            window = word
+        else:
+            return _unknown(words)
+    return Subcommand(verb="leaderboard", scope=scope or "people", window=window or "all")
+
+
+def _team(text: str, words: list[str]) -> Subcommand:
+    """`team create|join <name>` (the name is the rest of the text, spaces and all), `team leave|list`, `team show [name]`."""
+    if len(words) == 1:
+        return Subcommand(verb="team", action="list")
+    action = TEAM_ACTIONS.get(words[1].lower())
+    # Split off only the first two words: the name keeps its own characters for the core to judge.
+    parts = text.strip().split(None, 2)
+    name = parts[2].strip() if len(parts) == 3 else None
+    if action in ("create", "join"):
+        return Subcommand(verb="team", action=action, argument=name or "")
+    if action == "show":
+        return Subcommand(verb="team", action="show", argument=name)
+    if action in ("leave", "list") and name is None:
+        return Subcommand(verb="team", action=action)
+    return _unknown(words)
+
+
+def _daily(words: list[str]) -> Subcommand:
+    """`daily set <HH:MM> <Area/City> [deck]` (missing parts are left None: the person gets the usage), off, status, now."""
+    if len(words) == 1:
+        return Subcommand(verb="daily", action="status")
+    action = DAILY_ACTIONS.get(words[1].lower())
+    if action == "set" and len(words) <= 5:
+        given = words[2:]
+        return Subcommand(
+            verb="daily",
+            action="set",
+            post_time=given[0] if len(given) > 0 else None,
+            zone=given[1] if len(given) > 1 else None,
+            argument=given[2].lower() if len(given) > 2 else None,
+        )
+    if action in ("off", "status", "now") and len(words) == 2:
+        return Subcommand(verb="daily", action=action)
+    return _unknown(words)

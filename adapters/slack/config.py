@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
@@ -9,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 EVENTS_PATH = "/slack/events"
 DEFAULT_API_URL = "https://slack.com/api/"
+# Slack member ids: U… (or W… on Enterprise Grid), as "Copy member ID" in a profile gives them.
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,63}$")
 
 
 class SlackSettingsError(ValueError):
@@ -34,6 +37,9 @@ class SlackSettings(BaseSettings):
     # HTTP mode listens on every interface by default: Slack (or the tunnel in front) must reach it.
     host: Annotated[str, Field(min_length=1, validation_alias=_alias("HOST", "host"))] = "0.0.0.0"
     api_url: Annotated[str, Field(validation_alias=_alias("SLACK_API_URL", "api_url"))] = DEFAULT_API_URL
+    # Comma-separated member ids who may run the admin commands besides the workspace's admins and owners.
+    # A plain string: pydantic-settings would expect JSON for a list.
+    admin_user_ids_text: Annotated[str, Field(validation_alias=_alias("SLACK_ADMIN_USER_IDS", "admin_user_ids_text"))] = ""
 
     @field_validator("api_url")
     @classmethod
@@ -42,6 +48,21 @@ class SlackSettings(BaseSettings):
         if not value.startswith(("https://", "http://")):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"  # slack_sdk joins method names onto it
+
+    @field_validator("admin_user_ids_text")
+    @classmethod
+    def _member_ids(cls, value: str) -> str:
+        ids = [part.strip() for part in value.split(",") if part.strip()]
+        wrong = [i for i in ids if not USER_ID.match(i)]
+        if wrong:
+            raise ValueError(
+                f"{', '.join(repr(w) for w in wrong)} is not a Slack member id (U… or W…; a profile's ⋮ menu > Copy member ID)"
+            )
+        return ",".join(ids)
+
+    @property
+    def admin_user_ids(self) -> frozenset[str]:
+        return frozenset(i for i in self.admin_user_ids_text.split(",") if i)
 
     @property
     def mode(self) -> Literal["socket", "http"]:
@@ -55,6 +76,7 @@ _NAMES = {
     "port": "PORT",
     "host": "HOST",
     "api_url": "SLACK_API_URL",
+    "admin_user_ids_text": "SLACK_ADMIN_USER_IDS",
 }
 
 

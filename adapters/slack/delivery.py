@@ -39,7 +39,8 @@ class Target:
 
 async def deliver(reply: Reply, rendered: SlackMessage, target: Target) -> bool:
     """Send the message as the reply asks (ephemeral or not, replacing the clicked card or not); True if Slack took it."""
-    replace = reply.replace and target.from_click
+    # A private reply never replaces a shared message (a daily post): everyone would see one person's feedback.
+    replace = reply.replace and target.from_click and (target.message_is_ephemeral or not reply.ephemeral)
     if target.respond is not None and target.respond.response_url:
         if await _via_response_url(reply, rendered, target.respond, replace=replace, from_click=target.from_click):
             return True

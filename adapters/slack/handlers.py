@@ -12,12 +12,14 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.commands import parse
+from adapters.slack.commands import Subcommand, parse
+from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, unescape
+from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.views import Reply, notice
@@ -35,6 +37,13 @@ MALFORMED = notice(
     "Slack sent this without the details the quiz needs (who, where or which button), so nothing was recorded.",
     "warning",
 )
+DAILY_USAGE = notice(
+    "How to set up the daily question",
+    f"Run `{COMMAND} daily set HH:MM Area/City [deck]` in the channel to post to, "
+    f"for example `{COMMAND} daily set 09:00 Europe/Berlin`.",
+    "warning",
+)
+NO_CHANNEL = notice("Which channel?", "Slack did not say which channel this was run in; run it again in a channel.", "warning")
 
 
 async def _safely(work: Awaitable[Reply]) -> Reply:
@@ -57,9 +66,10 @@ def _render(reply: Reply) -> SlackMessage:
 class QuizListeners:
     """Binds the engine to the app's slash command and buttons."""
 
-    def __init__(self, engine: QuizEngine, directory: Directory, command: str = COMMAND) -> None:
+    def __init__(self, engine: QuizEngine, directory: Directory, publisher: SlackDailyPublisher, command: str = COMMAND) -> None:
         self.engine = engine
         self.directory = directory
+        self.publisher = publisher
         self.command = command
 
     def register(self, app: AsyncApp) -> None:
@@ -84,23 +94,91 @@ class QuizListeners:
             channel_id=command.channel_id,
         )
         sub = parse(unescape(command.text))
-        reply = await _safely(self._run(origin, sub.verb, sub.argument))
+        reply = await _safely(self._run(origin, sub))
         rendered = _render(reply)
         if sub.unknown is not None:
             rendered = with_preface(rendered, f"I don't know `{escape(sub.unknown)}`. Here is what `{COMMAND}` can do:")
         target = Target(respond=respond, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False)
         await deliver(reply, rendered, target)
 
-    async def _run(self, origin: Origin, verb: str, argument: str | None) -> Reply:
-        if verb == "start":
-            return await self.engine.start(origin, argument)
-        if verb == "tips":
-            return await self.engine.tips(argument)
-        if verb == "leaderboard":
-            return await self.engine.leaderboard(origin)
-        if verb == "stats":
+    async def _run(self, origin: Origin, sub: Subcommand) -> Reply:
+        if sub.verb == "start":
+            return await self.engine.start(origin, sub.argument)
+        if sub.verb == "tips":
+            return await self.engine.tips(sub.argument)
+        if sub.verb == "leaderboard":
+            return await self.engine.leaderboard(origin, sub.scope, sub.window)
+        if sub.verb == "stats":
+            if sub.action == "questions":
+                return await self.engine.question_stats(origin, sub.argument)
             return await self.engine.stats(origin)
+        if sub.verb == "team":
+            return await self._team(origin, sub)
+        if sub.verb == "daily":
+            return await self._daily(origin, sub)
         return self.engine.help()
+
+    async def _team(self, origin: Origin, sub: Subcommand) -> Reply:
+        if sub.action == "create":
+            return await self.engine.team_create(origin, sub.argument or "")
+        if sub.action == "join":
+            return await self.engine.team_join(origin, sub.argument or "")
+        if sub.action == "leave":
+            return await self.engine.team_leave(origin)
+        if sub.action == "show":
+            return await self.engine.team_show(origin, sub.argument)
+        return await self.engine.team_list(origin)
+
+    async def _daily(self, origin: Origin, sub: Subcommand) -> Reply:
+        """The daily commands act on the channel they are run in; admin rights are the core's to check."""
+        daily = self.engine.daily
+        channel = origin.channel_id
+        if channel is None:
+            return NO_CHANNEL
+        if sub.action == "off":
+            return await daily.switch_off(origin, channel)
+        if sub.action == "now":
+            return await daily.post_now(origin, channel)
+        if sub.action != "set":
+            return await daily.status(origin, channel)
+        if not origin.is_admin:
+            return await daily.configure(origin, channel, sub.post_time or "", sub.zone or "", sub.argument)
+        if sub.post_time is None or sub.zone is None:
+            return DAILY_USAGE
+        valid = (
+            parse_post_time(sub.post_time) is not None
+            and parse_zone(sub.zone) is not None
+            and self.engine.decks.get(sub.argument) is not None
+        )
+        if valid:
+            # Only a valid request from an admin may put a message in the channel: it proves the bot can post there
+            # (Slack answers not_in_channel otherwise) and tells the channel what is coming.
+            refusal = await self._announce(origin, channel, parse_post_time(sub.post_time) or "", sub.zone)
+            if refusal is not None:
+                return refusal
+        return await daily.configure(origin, channel, sub.post_time, sub.zone, sub.argument)
+
+    async def _announce(self, origin: Origin, channel: str, post_time: str, zone: str) -> Reply | None:
+        text = (
+            f"{escape(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
+            f"({escape(zone)}). Answer with the buttons; only you see your feedback."
+        )
+        try:
+            await self.publisher.announce(channel, text)
+        except PublishError as error:
+            log.info("daily set refused for channel %s: %s", channel, error.reason)
+            if error.retryable:
+                return notice(
+                    "Slack didn't take the post",
+                    f"The bot could not post here just now ({error.reason}). Nothing was set up; try again in a moment.",
+                    "error",
+                )
+            return notice(
+                "The bot can't post in this channel",
+                f"Slack says {error.reason}. Nothing was set up; run `{COMMAND} daily set` here again once that is fixed.",
+                "warning",
+            )
+        return None
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()

@@ -30,18 +30,24 @@ class Directory:
     """users.info lookups, cached per (team, user) so a click costs at most one call every `ttl` seconds.
 
     A failed lookup (no users:read scope, rate limit, timeout) falls back to the name in the payload:
-    a name is nice to have, never a reason to drop a click.
+    a name is nice to have, never a reason to drop a click. Admin rights are checked at run time: from
+    users.info (is_admin / is_owner, so a demoted admin loses them within `ttl`) or `admin_user_ids`.
     """
 
     def __init__(
         self,
         *,
+        admin_user_ids: frozenset[str] = frozenset(),
         ttl: float = 600.0,
+        failure_ttl: float = 30.0,
         max_entries: int = 10_000,
         timeout: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        self.admin_user_ids = admin_user_ids
         self._ttl = ttl
+        # A failed lookup is retried sooner: an admin must not lose their rights for 10 minutes over one timeout.
+        self._failure_ttl = failure_ttl
         self._max = max_entries
         self._timeout = timeout
         self._clock = clock
@@ -51,7 +57,7 @@ class Directory:
         key = (team_id, user_id)
         hit = self._cache.get(key)
         now = self._clock()
-        if hit is not None and now - hit[0] < self._ttl:
+        if hit is not None and now - hit[0] < (self._ttl if hit[1] is not None else self._failure_ttl):
             self._cache.move_to_end(key)
             return hit[1]
         profile = await self._fetch(client, user_id)
@@ -97,6 +103,6 @@ class Directory:
             space_id=team_id,
             user_id=user_id,
             display_name=name[:NAME_LIMIT],
-            is_admin=profile.is_admin if profile else False,
+            is_admin=(profile is not None and profile.is_admin) or user_id in self.admin_user_ids,
             channel_id=channel_id,
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
@@ -17,11 +19,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
+from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
 from bot.content import ContentError
+from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
 from bot.runtime import open_engine
 from bot.store import SchemaTooNewError
@@ -36,10 +40,27 @@ def build_app(
     signing_secret: str = "",
     directory: Directory | None = None,
 ) -> AsyncApp:
-    """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where)."""
+    """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where).
+
+    The engine's daily posts on Slack go out through the same client (chat.postMessage / chat.update).
+    """
     app = AsyncApp(client=client, signing_secret=signing_secret, name="recsys-quiz")
-    QuizListeners(engine, directory or Directory()).register(app)
+    publisher = SlackDailyPublisher(client)
+    engine.daily.attach("slack", publisher)
+    QuizListeners(engine, directory or Directory(), publisher).register(app)
     return app
+
+
+@contextlib.asynccontextmanager
+async def daily_scheduler(engine: QuizEngine) -> AsyncIterator[asyncio.Task[None]]:
+    """The daily-post scheduler as a background task for as long as the bot serves; cancelled on the way out."""
+    task = asyncio.create_task(DailyScheduler(engine.daily).run(), name="recsys-quiz daily scheduler")
+    try:
+        yield task
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def web_client(settings: SlackSettings) -> AsyncWebClient:
@@ -93,25 +114,28 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
         client = web_client(settings)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        app = build_app(engine, client=client, signing_secret=signing_secret)
+        directory = Directory(admin_user_ids=settings.admin_user_ids)
+        app = build_app(engine, client=client, signing_secret=signing_secret, directory=directory)
         if settings.mode == "socket":
             assert settings.app_token is not None
             handler = socket_mode_handler(app, settings.app_token.get_secret_value(), client)
             await handler.connect_async()
             log.info("recsys-quiz on Slack: Socket Mode, Web API at %s", settings.api_url)
             try:
-                await stop.wait()
+                async with daily_scheduler(engine):
+                    await stop.wait()
             finally:
                 await handler.close_async()
-            return
-        runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH))
-        await runner.setup()
-        try:
-            await web.TCPSite(runner, settings.host, settings.port).start()
-            log.info("recsys-quiz on Slack: HTTP mode on %s:%s, requests at %s", settings.host, settings.port, EVENTS_PATH)
-            await stop.wait()
-        finally:
-            await runner.cleanup()
+        else:
+            runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH))
+            await runner.setup()
+            try:
+                await web.TCPSite(runner, settings.host, settings.port).start()
+                log.info("recsys-quiz on Slack: HTTP mode on %s:%s, requests at %s", settings.host, settings.port, EVENTS_PATH)
+                async with daily_scheduler(engine):
+                    await stop.wait()
+            finally:
+                await runner.cleanup()
     log.info("recsys-quiz on Slack: stopped")
 
 

@@ -24,12 +24,18 @@ from adapters.slack.text import clip, clip_escaped, escape, nonempty
 from bot.views import (
     AnswerFeedback,
     Button,
+    DailyFeedback,
+    DailyPostView,
     HelpView,
     LeaderboardView,
     Notice,
     QuestionCard,
+    QuestionStatsView,
     ScoreCard,
     StatsView,
+    Streak,
+    TeamListView,
+    TeamView,
     TipLine,
     TipsView,
 )
@@ -114,6 +120,38 @@ def actions(buttons: Iterable[Button]) -> list[ActionsBlock]:
 
 def _buttons_of(view: object) -> tuple[Button, ...]:
     return tuple(getattr(view, "buttons", ()) or ())
+
+
+def line_sections(lines: Sequence[str], title: str = "") -> list[Block]:
+    """Escaped lines packed into as few sections as fit Slack's 3000 characters each (a long list is never cut mid-line)."""
+    blocks: list[Block] = []
+    current = title
+    for line in lines:
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > SECTION_TEXT_LIMIT and current:
+            blocks.append(section(current))
+            candidate = line
+        current = candidate
+    if current:
+        blocks.append(section(current))
+    return blocks
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _share(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def _bar(share: float, width: int = 10) -> str:
+    filled = round(max(0.0, min(share, 1.0)) * width)
+    return "▓" * filled + "░" * (width - filled)
+
+
+def _streak(streak: Streak) -> str:
+    return f"{_plural(streak.current, 'daily question')} in a row (best {streak.best})"
 
 
 def _tip_sections(tips: Sequence[TipLine]) -> list[Block]:
@@ -254,11 +292,12 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
     blocks: list[Block] = [
         header(view.title),
         context(f"*{escape(view.window)}* · times in {escape(view.timezone)}", escape(view.ranking_rule)),
-        section("\n".join(lines) if lines else escape(view.empty_text)),
+        *(line_sections(lines) if lines else [section(escape(view.empty_text))]),
     ]
     small = [escape(view.footer)] if view.footer else []
     if view.pages > 1:
-        small.append(f"Page {view.page} of {view.pages}")
+        # Slack buttons cannot be disabled: the Previous of page 1 and the Next of the last page are left out.
+        small.append(f"Page {view.page} of {view.pages} · only you can turn the pages")
     if small:
         blocks.append(context(*small))
     blocks.extend(actions(view.buttons))
@@ -272,24 +311,139 @@ def _stats(view: StatsView) -> SlackMessage:
         header("Your progress"),
         section(f"*{escape(view.name)}*\n*Points:* {view.points}   *Answers:* {view.answers}"),
     ]
+    if view.windows:
+        points = [f"• {escape(w.window)}: {_plural(w.points, 'point')}" for w in view.windows]
+        blocks.extend(line_sections(points, f"*Points by window* (weeks start on Monday, {escape(view.timezone)})"))
+    team = f"*Team:* {escape(view.team)}" if view.team else f"*Team:* none yet (`{COMMAND} team join <name>`)"
+    streak = f"*Daily streak:* {_streak(view.streak)}" if view.streak else "*Daily streak:* no daily questions answered yet"
+    blocks.append(section(f"{team}\n{streak}"))
     if view.decks:
-        decks = "\n".join(
-            f"• {escape(d.deck_title)}: {d.answered} / {d.total} questions answered, {d.runs_finished} run(s) finished"
-            for d in view.decks
-        )
-        blocks.append(section(f"*Decks*\n{decks}"))
+        decks = [
+            f"• {escape(d.deck_title)}: {d.answered} / {d.total} completed, {d.runs_finished} run(s) finished" for d in view.decks
+        ]
+        blocks.extend(line_sections(decks, "*Decks*"))
     if view.topics:
-        topics = "\n".join(f"• {escape(t.topic)}: {t.correct} / {t.answered} correct" for t in view.topics)
-        blocks.append(section(f"*Accuracy per topic*\n{topics}"))
+        topics = [f"• {escape(t.topic)}: {t.correct} / {t.answered} correct" for t in view.topics]
+        blocks.extend(line_sections(topics, "*Accuracy per topic*"))
     if view.weakest_topic:
         blocks.append(section(f"*Weakest topic:* {escape(view.weakest_topic)}"))
     if not view.decks and not view.topics:
         blocks.append(section(f"No answers yet. Try `{COMMAND} start`."))
     if view.lines:
-        blocks.append(section("\n".join(escape(line) for line in view.lines)))
+        blocks.extend(line_sections([escape(line) for line in view.lines]))
     blocks.extend(actions(_buttons_of(view)))
     weakest = f", weakest topic: {escape(view.weakest_topic)}" if view.weakest_topic else ""
-    return message(f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}", blocks)
+    streak_text = f", daily streak {view.streak.current}" if view.streak else ""
+    return message(
+        f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}{streak_text}", blocks
+    )
+
+
+@_render.register
+def _team_list(view: TeamListView) -> SlackMessage:
+    lines = [
+        f"• *{escape(t.name)}*{' _(yours)_' if t.is_mine else ''}: {_plural(t.members, 'member')}, {_plural(t.points, 'point')}"
+        for t in view.teams
+    ]
+    blocks: list[Block] = [header("Study groups"), context(f"Points: {escape(view.window)}")]
+    blocks.extend(line_sections(lines) if lines else [section(escape(view.empty_text))])
+    if view.footer:
+        blocks.append(context(escape(view.footer)))
+    summary = "; ".join(f"{escape(t.name)} ({t.members})" for t in view.teams[:20]) or escape(view.empty_text)
+    return message(f"Study groups: {summary}", blocks)
+
+
+@_render.register
+def _team(view: TeamView) -> SlackMessage:
+    # Team names are user text: they go in escaped mrkdwn, never in the plain_text header.
+    lines = [f"• {escape(m.name)}: {_plural(m.points, 'point')}" for m in view.members]
+    blocks: list[Block] = [
+        header("Study group"),
+        section(f"*{escape(view.name)}*: {_plural(view.points, 'point')} · {_plural(len(view.members), 'member')}"),
+        context(f"Points: {escape(view.window)}"),
+    ]
+    blocks.extend(line_sections(lines, "*Members*") if lines else [section("No members now.")])
+    if view.footer:
+        blocks.append(context(escape(view.footer)))
+    return message(f"Team {escape(view.name)}: {_plural(view.points, 'point')}, {_plural(len(view.members), 'member')}", blocks)
+
+
+@_render.register
+def _question_stats(view: QuestionStatsView) -> SlackMessage:
+    blocks: list[Block] = [header("How each question was answered"), context(escape(view.deck_title), escape(view.note))]
+    summary = []
+    for q in view.questions:
+        if q.answered:
+            figures = f"{q.answered} {'person' if q.answered == 1 else 'people'} answered · {_share(q.correct_share)} correct"
+            options = []
+            for o in q.options:
+                mark = ":white_check_mark:" if o.correct else (":warning:" if o.top_wrong else "•")
+                note = " _(fools the most people)_" if o.top_wrong else ""
+                options.append(f"{mark} {escape(o.text)}: {_share(o.share)} ({o.picks}){note}")
+            body = "\n".join(options)
+        else:
+            figures, body = "no answers yet", ""
+        blocks.append(
+            section(f"*{q.position}. {escape(q.prompt)}*\n_{escape(q.topic)}_ · {figures}" + (f"\n{body}" if body else ""))
+        )
+        summary.append(f"Q{q.position}: {figures}")
+    if not view.questions:
+        blocks.append(section("This deck has no questions."))
+    return message(f"Question statistics for {escape(view.deck_title)}: " + "; ".join(summary), blocks)
+
+
+@_render.register
+def _daily_post(view: DailyPostView) -> SlackMessage:
+    blocks: list[Block] = [
+        header(f"{view.date_label} (closed)" if view.closed else view.date_label),
+        context(f"{escape(view.deck_title)} · {escape(view.topic)}"),
+        section(f"*{escape(view.prompt)}*"),
+    ]
+    letters = ", ".join(escape(o.letter) for o in view.options)
+    if not view.closed:
+        blocks.extend(section(f"*{escape(o.letter)}.*  {escape(o.text)}") for o in view.options)
+        blocks.append(
+            context(
+                f"*{_plural(view.answered, 'answer')}* so far",
+                "Pick the best answer with the buttons: one answer each, and only you see your feedback.",
+            )
+        )
+        blocks.extend(actions(view.buttons))
+        return message(f"{escape(view.date_label)}: {escape(view.prompt)} (answer with {letters})", blocks)
+    # Closed: Slack cannot disable buttons, so the reveal carries none at all.
+    results = {r.letter: r for r in view.results}
+    for o in view.options:
+        result = results.get(o.letter)
+        # The figures come first, so clipping a long option never cuts them off.
+        best = " :white_check_mark: *best answer*" if result is not None and result.correct else ""
+        tally = f"`{_bar(result.share)}` {_share(result.share)} ({result.picks})" if result is not None else ""
+        blocks.append(section(f"*{escape(o.letter)}.*  {tally}{best}\n{escape(o.text)}"))
+    if view.explanation:
+        blocks.append(section(f"*Why {escape(view.best_letter or '?')} is best:* {escape(view.explanation)}"))
+    blocks.append(
+        context(f"*Closed* · {_plural(view.answered, 'answer')}. The answer was revealed when the next question went out.")
+    )
+    best_text = f"the best answer was {escape(view.best_letter)}" if view.best_letter else "answers are closed"
+    return message(f"{escape(view.date_label)} (closed): {best_text}; {_plural(view.answered, 'answer')}.", blocks)
+
+
+@_render.register
+def _daily_feedback(view: DailyFeedback) -> SlackMessage:
+    verdict = "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
+    blocks: list[Block] = [
+        header(f"{':white_check_mark:' if view.correct else ':x:'} {verdict}"),
+        context(f"{escape(view.date_label)} · {escape(view.topic)} · {escape(view.deck_title)}"),
+        section(f"*You chose {escape(view.chosen.letter)}:* {escape(view.chosen.text)}"),
+    ]
+    if view.missed:
+        blocks.append(section(f"*What it misses:* {escape(view.missed)}"))
+    if not view.correct:
+        blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
+    blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
+    points = f"+{_plural(view.points, 'point')}" if view.points else "No points"
+    blocks.append(context(f"*{points}*", escape(view.scoring_note)))
+    blocks.append(context(f":fire: *Streak:* {_streak(view.streak)}"))
+    return message(f"{verdict}. {escape(view.scoring_note)} Streak: {view.streak.current} (best {view.streak.best}).", blocks)
 
 
 @_render.register

@@ -139,6 +139,11 @@ class FakeSlack:
         self.revoked: set[str] = set()  # tokens Slack answers with invalid_auth
         self.socket_connections = 0
         self.response_url_status = 200  # set to e.g. 404 to play an expired response_url
+        self.not_member: set[str] = set()  # channels the bot was never invited to: chat.postMessage says not_in_channel
+        self.archived: set[str] = set()
+        self.failures: dict[str, list[str | int]] = {}  # method -> next answers: a Slack error code, or an HTTP status
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> the message as it stands now
+        self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._keys = itertools.count(1)
         self._server: TestServer | None = None
@@ -170,13 +175,14 @@ class FakeSlack:
     def new_response_url(self) -> str:
         return f"{self.base}/response/{next(self._keys)}"
 
-    def add_user(self, user_id: str, display_name: str, *, is_admin: bool = False) -> None:
+    def add_user(self, user_id: str, display_name: str, *, is_admin: bool = False, is_owner: bool = False) -> None:
         self.users[user_id] = {
             "id": user_id,
             "team_id": self.TEAM,
             "name": user_id.lower(),
             "real_name": display_name,
             "is_admin": is_admin,
+            "is_owner": is_owner,
             "profile": {"display_name": display_name, "real_name": display_name},
         }
 
@@ -238,15 +244,47 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return _slack_json({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if isinstance(failure, int):  # an HTTP error page, as Slack's edge sends under load
+                return web.Response(status=failure, text="<html>Service Unavailable</html>", content_type="text/html")
+            status = 429 if failure == "ratelimited" else 200
+            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": "1"})
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
-            problems = block_kit_problems(args)
-            await self._record(Posted(via=method, key=str(args.get("channel")), body=args, problems=problems))
-            if problems:
-                return _slack_json({"ok": False, "error": "invalid_blocks", "errors": problems})
-            return _slack_json(
-                {"ok": True, "channel": args.get("channel"), "ts": "1700000000.000100", "message_ts": "1700000000.000100"}
-            )
+            return await self._chat(method, args)
         return _slack_json({"ok": False, "error": "unknown_method"})
+
+    async def _chat(self, method: str, args: dict[str, Any]) -> web.Response:
+        channel = str(args.get("channel"))
+        if channel in self.archived:
+            return _slack_json({"ok": False, "error": "is_archived"})
+        if channel in self.not_member and method != "chat.postEphemeral":
+            return _slack_json({"ok": False, "error": "not_in_channel"})
+        if method == "chat.update" and (channel, str(args.get("ts"))) not in self.messages:
+            return _slack_json({"ok": False, "error": "message_not_found"})
+        for key in ("blocks", "attachments"):  # slack_sdk sends these JSON-encoded inside a form body
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        problems = block_kit_problems(args)
+        await self._record(Posted(via=method, key=channel, body=args, problems=problems))
+        if problems:
+            return _slack_json({"ok": False, "error": "invalid_blocks", "errors": problems})
+        if method == "chat.update":
+            ts = str(args["ts"])
+        else:
+            ts = f"1700000000.{next(self._ts):06d}"  # every message gets its own ts, as on Slack
+        if method != "chat.postEphemeral":
+            self.messages[(channel, ts)] = {k: v for k, v in args.items() if k in ("text", "blocks")}
+        return _slack_json({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    def fail_next(self, method: str, *failures: str | int) -> None:
+        """The next calls of `method` fail: a Slack error code (429 for ratelimited) or an HTTP status."""
+        self.failures.setdefault(method, []).extend(failures)
+
+    def channel_messages(self, channel: str) -> list[Posted]:
+        """chat.postMessage calls to a channel, oldest first (the shared messages, not the ephemeral ones)."""
+        return [p for p in self.posted if p.via == "chat.postMessage" and p.key == channel]
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()

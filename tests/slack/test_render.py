@@ -17,6 +17,8 @@ from bot.views import (
     AnswerFeedback,
     Button,
     CommandHelp,
+    DailyFeedback,
+    DailyPostView,
     DeckLine,
     DeckProgress,
     HelpView,
@@ -24,13 +26,23 @@ from bot.views import (
     LeaderboardView,
     Notice,
     OptionLine,
+    OptionResult,
+    OptionShare,
     QuestionCard,
+    QuestionStatsLine,
+    QuestionStatsView,
     ScoreCard,
     StatsView,
+    Streak,
+    TeamLine,
+    TeamListView,
+    TeamMemberLine,
+    TeamView,
     TipLine,
     TipsView,
     TopicAccuracy,
     TopicResult,
+    WindowPoints,
 )
 from tests.slack.fake_slack import block_kit_problems
 
@@ -109,7 +121,63 @@ def samples(text: str = "text") -> dict[type, Any]:
             weakest_topic=text,
             points=2,
             answers=5,
+            windows=(WindowPoints(window=text, points=1), WindowPoints(window="All time", points=2)),
+            timezone=text,
+            team=text,
+            streak=Streak(current=2, best=4),
             lines=(text,),
+        ),
+        TeamListView: TeamListView(
+            window=text,
+            teams=(TeamLine(name=text, members=3, points=7, is_mine=True), TeamLine(name="Bo", members=1, points=0)),
+            footer=text,
+        ),
+        TeamView: TeamView(
+            name=text,
+            window=text,
+            points=7,
+            members=(TeamMemberLine(name=text, points=4), TeamMemberLine(name="Bo", points=3)),
+            footer=text,
+        ),
+        QuestionStatsView: QuestionStatsView(
+            deck_title=text,
+            questions=(
+                QuestionStatsLine(
+                    position=1,
+                    topic=text,
+                    prompt=text,
+                    answered=4,
+                    correct_share=0.5,
+                    options=(
+                        OptionShare(key="a", text=text, picks=2, share=0.5, correct=True),
+                        OptionShare(key="b", text=text, picks=2, share=0.5, correct=False, top_wrong=True),
+                    ),
+                ),
+                QuestionStatsLine(position=2, topic=text, prompt=text, answered=0, correct_share=0.0, options=()),
+            ),
+            note=text,
+        ),
+        DailyPostView: DailyPostView(
+            deck_title=text,
+            date_label="Daily question · Friday 27 November 2026",
+            topic=text,
+            prompt=text,
+            options=options,
+            buttons=tuple(_button(o.letter, f"rq1:d:1:{o.letter.lower()}") for o in options),
+            answered=3,
+        ),
+        DailyFeedback: DailyFeedback(
+            deck_title=text,
+            date_label="Daily question · Friday 27 November 2026",
+            topic=text,
+            correct=False,
+            chosen=options[0],
+            best=options[1],
+            explanation=text,
+            missed=text,
+            points=0,
+            scoring_note=text,
+            streak=Streak(current=3, best=5),
         ),
         Notice: Notice(tone="warning", title=text, text=text, buttons=(_button("Continue", "rq1:n:1"),)),
     }
@@ -247,3 +315,115 @@ def test_any_text_in_any_view_renders_within_limits(text: str) -> None:
         assert block_kit_problems(payload) == []
         for mrkdwn in [payload["text"], *_mrkdwn_texts(payload["blocks"])]:
             assert "<" not in mrkdwn and ">" not in mrkdwn
+
+
+def _closed_post(text: str = "Design a feature store") -> DailyPostView:
+    open_post = samples(text)[DailyPostView]
+    results = (
+        OptionResult(letter="A", picks=1, share=0.25, correct=False),
+        OptionResult(letter="B", picks=3, share=0.75, correct=True),
+        OptionResult(letter="C", picks=0, share=0.0, correct=False),
+        OptionResult(letter="D", picks=0, share=0.0, correct=False),
+    )
+    disabled = tuple(b.model_copy(update={"disabled": True}) for b in open_post.buttons)
+    return open_post.model_copy(
+        update={"closed": True, "buttons": disabled, "answered": 4, "best_letter": "B", "results": results, "explanation": text}
+    )
+
+
+def test_an_open_daily_post_has_the_options_the_count_and_four_buttons() -> None:
+    payload = render(samples("Design a feature store")[DailyPostView]).payload()
+    assert block_kit_problems(payload) == []
+    assert payload["blocks"][0]["text"]["text"] == "Daily question · Friday 27 November 2026"
+    buttons = payload["blocks"][-1]["elements"]
+    assert [b["text"]["text"] for b in buttons] == ["A", "B", "C", "D"]
+    assert all(b["action_id"].startswith("rq1:d:1:") for b in buttons)
+    assert "*3 answers* so far" in json.dumps(payload["blocks"])
+    assert payload["text"] == "Daily question · Friday 27 November 2026: Design a feature store (answer with A, B, C, D)"
+
+
+@pytest.mark.parametrize("text", ["Design a feature store", HOSTILE, "&<>x" * 2000], ids=["plain", "hostile", "long"])
+def test_a_closed_daily_post_has_no_buttons_says_it_is_closed_and_reveals_the_shares(text: str) -> None:
+    payload = render(_closed_post(text)).payload()
+    assert block_kit_problems(payload) == []
+    assert not [b for b in payload["blocks"] if b["type"] == "actions"]  # Slack cannot disable buttons: none at all
+    assert payload["blocks"][0]["text"]["text"].endswith("(closed)")
+    everything = json.dumps(payload, ensure_ascii=False)
+    assert "75% (3)" in everything and "25% (1)" in everything and "best answer" in everything
+    assert payload["text"].endswith("(closed): the best answer was B; 4 answers.")
+    for raw in ("<!channel>", "<@U123>", "@everyone"):
+        assert raw not in everything
+
+
+def test_daily_feedback_shows_the_verdict_the_points_and_the_streak() -> None:
+    payload = render(samples("x")[DailyFeedback]).payload()
+    assert block_kit_problems(payload) == []
+    assert payload["blocks"][0]["text"]["text"].endswith("Not the best answer: the best was B")
+    assert "3 daily questions in a row (best 5)" in json.dumps(payload["blocks"])
+    assert "Streak: 3 (best 5)" in payload["text"]
+    assert not [b for b in payload["blocks"] if b["type"] == "actions"]
+
+
+def test_a_board_page_shows_only_the_buttons_slack_can_use_and_the_page_and_footer() -> None:
+    tag = "0123456789ab"
+    view = LeaderboardView(
+        title="Leaderboard: teams",
+        window="This week (from Monday 23 Nov 2026)",
+        timezone="Europe/Berlin",
+        ranking_rule="Ranked by points per active member.",
+        rows=(LeaderboardRow(rank=1, name="Graph <Nerds>", points=6, detail="2 active of 3, 3 per active member"),),
+        footer="Your team Tiny: rank 12 of 12, 0.5 per active member.",
+        page=1,
+        pages=3,
+        buttons=(
+            Button(label="Previous", action_id=f"rq1:b:teams:week:1:{tag}", disabled=True),
+            Button(label="Next", action_id=f"rq1:b:teams:week:2:{tag}"),
+        ),
+    )
+    payload = render(view).payload()
+    assert block_kit_problems(payload) == []
+    assert [e["text"]["text"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]] == ["Next"]
+    text = json.dumps(payload["blocks"], ensure_ascii=False)
+    assert "Page 1 of 3" in text and "rank 12 of 12" in text and "Europe/Berlin" in text
+    assert "Graph &lt;Nerds&gt;" in text and "2 active of 3, 3 per active member" in text
+
+
+def test_stats_show_points_per_window_the_team_and_the_streak() -> None:
+    payload = render(samples("Ada")[StatsView]).payload()
+    text = json.dumps(payload["blocks"], ensure_ascii=False)
+    assert "*Points by window* (weeks start on Monday, Ada)" in text
+    assert "• All time: 2 points" in text
+    assert "*Team:* Ada" in text and "2 daily questions in a row (best 4)" in text
+    assert "3 / 5 completed" in text
+    none_yet = StatsView(name="Bo", decks=(), topics=(), weakest_topic=None, points=0, answers=0)
+    text = json.dumps(render(none_yet).payload()["blocks"])
+    assert "none yet" in text and "no daily questions answered yet" in text
+
+
+def test_question_stats_mark_the_best_answer_and_the_one_that_fools_the_most() -> None:
+    payload = render(samples("Pick a store")[QuestionStatsView]).payload()
+    assert block_kit_problems(payload) == []
+    first, second = (b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
+    assert "4 people answered · 50% correct" in first
+    assert (
+        ":white_check_mark: Pick a store: 50% (2)" in first
+        and ":warning: Pick a store: 50% (2) _(fools the most people)_" in first
+    )
+    assert "no answers yet" in second
+    assert payload["text"] == "Question statistics for Pick a store: Q1: 4 people answered · 50% correct; Q2: no answers yet"
+
+
+def test_hundreds_of_teams_or_questions_stay_within_slack_limits() -> None:
+    teams = tuple(TeamLine(name=f"Team {i} " + "&" * 20, members=i, points=i) for i in range(500))
+    payload = render(TeamListView(window="All time", teams=teams)).payload()
+    assert block_kit_problems(payload) == []
+    sections = [b["text"]["text"] for b in payload["blocks"] if b["type"] == "section"]
+    assert all(s.count("\n") >= 10 for s in sections[:-1])  # many lines per section, none cut in half
+    assert all(not s.endswith(ELLIPSIS) for s in sections)
+    line = QuestionStatsLine(position=1, topic="t", prompt="p" * 4000, answered=1, correct_share=1.0, options=())
+    many = QuestionStatsView(
+        deck_title="d", questions=tuple(line.model_copy(update={"position": i}) for i in range(80)), note="n"
+    )
+    payload = render(many).payload()
+    assert block_kit_problems(payload) == []
+    assert "more not shown" in json.dumps(payload["blocks"][-1])
