@@ -17,8 +17,16 @@ FOLLOWUP_WINDOW = 15 * 60.0
 BOT_ID = "1100000000000000001"
 APP_ID = BOT_ID  # modern applications: the bot user's id is the application id
 GUILD_ID = "1200000000000000001"
-CHANNEL_ID = "1300000000000000001"
+CHANNEL_ID = "1300000000000000001"  # where every interaction happens
+OTHER_CHANNEL_ID = "1300000000000000002"  # another text channel of the guild
 EPHEMERAL = 64
+# Permission bits (https://discord.com/developers/docs/topics/permissions).
+ADMINISTRATOR = 1 << 3
+MANAGE_GUILD = 1 << 5
+VIEW_CHANNEL = 1 << 10
+SEND_MESSAGES = 1 << 11
+EMBED_LINKS = 1 << 14
+POSTING = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
 JSON_BODY = web.RequestKey("json_body", object)
 
 # Discord's message limits (DESIGN.md "Platform facts").
@@ -69,6 +77,13 @@ class Call:
     path: str
     json: Any
     at: float  # monotonic
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel option's value in `FakeDiscord.slash` (sent as type 7 with Discord's resolved channel data)."""
+
+    id: str
 
 
 @dataclass
@@ -167,6 +182,14 @@ class FakeDiscord:
         self.identifies: list[dict[str, Any]] = []
         self.bot_gateway_calls = 0
         self.forbidden_guilds: set[str] = set()  # guilds the bot was not invited to
+        # The guild's text channels; the bot's role (@everyone here) has `bot_permissions`, and a channel may deny some.
+        self.channels: dict[str, str] = {CHANNEL_ID: "study", OTHER_CHANNEL_ID: "announcements"}
+        self.bot_permissions = POSTING
+        self.channel_denies: dict[str, int] = {}
+        self.channel_messages: dict[str, dict[str, Any]] = {}  # messages the bot posted to channels, as they are now
+        self.channel_posts: list[Call] = []  # POST /channels/{id}/messages
+        self.channel_edits: list[Call] = []  # PATCH /channels/{id}/messages/{id}
+        self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._ready = asyncio.Event()
@@ -187,6 +210,11 @@ class FakeDiscord:
         app.router.add_post(f"{API}/webhooks/{{app}}/{{token}}", self._followup)
         app.router.add_patch(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._edit)
         app.router.add_delete(f"{API}/webhooks/{{app}}/{{token}}/messages/{{message}}", self._delete)
+        app.router.add_get(f"{API}/guilds/{{guild}}", self._guild)
+        app.router.add_get(f"{API}/guilds/{{guild}}/members/{{user}}", self._member)
+        app.router.add_get(f"{API}/channels/{{channel}}", self._channel)
+        app.router.add_post(f"{API}/channels/{{channel}}/messages", self._channel_post)
+        app.router.add_patch(f"{API}/channels/{{channel}}/messages/{{message}}", self._channel_edit)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._unexpected)
         self._runner = web.AppRunner(app)
@@ -319,7 +347,11 @@ class FakeDiscord:
 
     # Interactions the tests send ----------------------------------------------------------------
 
-    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: str = "0") -> dict[str, Any]:
+    def permissions_in(self, channel_id: str) -> int:
+        """The bot's permissions in a channel: its role's, less the channel's deny overwrite."""
+        return self.bot_permissions & ~self.channel_denies.get(channel_id, 0)
+
+    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0) -> dict[str, Any]:
         interaction_id = snowflake()
         payload: dict[str, Any] = {
             "id": interaction_id,
@@ -329,7 +361,7 @@ class FakeDiscord:
             "version": 1,
             "attachment_size_limit": 8 * 1024 * 1024,
             "locale": "en-US",
-            "app_permissions": "0",
+            "app_permissions": str(self.permissions_in(CHANNEL_ID)) if guild else "0",
             "entitlements": [],
             "channel_id": CHANNEL_ID,
         }
@@ -355,7 +387,7 @@ class FakeDiscord:
                     "deaf": False,
                     "mute": False,
                     "flags": 0,
-                    "permissions": permissions,
+                    "permissions": str(permissions),
                     "nick": None,
                     "avatar": None,
                 },
@@ -378,19 +410,50 @@ class FakeDiscord:
         await self._dispatch(payload)
         return pending
 
+    def _command_data(self, sub: str, options: dict[str, Any] | None, focused: str | None = None) -> dict[str, Any]:
+        """`sub` is "start" or "team create" (a subcommand group, type 2, around the subcommand)."""
+        leaf: list[dict[str, Any]] = []
+        resolved: dict[str, Any] = {}
+        for name, value in (options or {}).items():
+            if isinstance(value, ChannelRef):
+                leaf.append({"type": 7, "name": name, "value": value.id})
+                resolved.setdefault("channels", {})[value.id] = {
+                    "id": value.id,
+                    "name": self.channels.get(value.id, "unknown"),
+                    "type": 0,
+                    "permissions": str(ADMINISTRATOR),  # the *user's* permissions there, as Discord sends them
+                }
+            else:
+                leaf.append({"type": 3, "name": name, "value": value} | ({"focused": True} if name == focused else {}))
+        *group, command = sub.split()
+        options_tree: list[dict[str, Any]] = [{"type": 1, "name": command, "options": leaf}]
+        if group:
+            options_tree = [{"type": 2, "name": group[0], "options": options_tree}]
+        data: dict[str, Any] = {"id": "1500000000000000001", "name": "recsys-quiz", "type": 1, "options": options_tree}
+        if resolved:
+            data["resolved"] = resolved
+        return data
+
     async def slash(
-        self, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, *, guild: bool = True, age: float = 0.0
+        self,
+        user: dict[str, Any],
+        sub: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild: bool = True,
+        age: float = 0.0,
+        permissions: int = 0,
     ) -> Pending:
-        """`/recsys-quiz <sub> [options]` typed by `user`."""
-        payload = self._base(2, user, guild=guild)
-        sub_options = [{"type": 3, "name": k, "value": v} for k, v in (options or {}).items()]
-        payload["data"] = {
-            "id": "1500000000000000001",
-            "name": "recsys-quiz",
-            "type": 1,
-            "options": [{"type": 1, "name": sub, "options": sub_options}],
-        }
+        """`/recsys-quiz <sub> [options]` typed by `user`, who has `permissions` in the guild (MANAGE_GUILD: an admin)."""
+        payload = self._base(2, user, guild=guild, permissions=permissions)
+        payload["data"] = self._command_data(sub, options)
         return await self.send(payload, age=age)
+
+    async def autocomplete(self, user: dict[str, Any], sub: str, options: dict[str, Any], focused: str) -> Pending:
+        """`user` is typing option `focused` of `/recsys-quiz <sub>`: Discord asks for suggestions (type 4)."""
+        payload = self._base(4, user)
+        payload["data"] = self._command_data(sub, options, focused)
+        return await self.send(payload)
 
     async def click(self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0) -> Pending:
         """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components)."""
@@ -457,9 +520,18 @@ class FakeDiscord:
         kind = body.get("type")
         data = body.get("data") or {}
         is_click = pending.payload["type"] == 3
+        if pending.payload["type"] == 4:
+            if kind != 8 or len(data.get("choices", [])) > 25:
+                self.violations.append(f"interaction {pending.id}: autocomplete answered with {body!r}")
+                return _error(400, 50035, "Invalid Form Body")
+            pending.last_message = data  # type: ignore[attr-defined]
+            pending.delivered.set()
+            return web.Response(status=204)
         if kind not in (4, 5, 6, 7) or (kind in (6, 7) and not is_click):
             self.violations.append(f"interaction {pending.id}: response type {kind} is not valid here")
             return _error(400, 50035, "Invalid Form Body")
+        if kind == 7:
+            self._check_not_shared(pending)
         info: dict[str, Any] = {"id": pending.id, "type": pending.payload["type"]}
         result: dict[str, Any] = {"interaction": info}
         if kind in (4, 7):
@@ -512,6 +584,7 @@ class FakeDiscord:
         self._check_message(f"edit {pending.id}", data)
         pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
         if request.match_info["message"] == "@original" and pending.payload["type"] == 3:
+            self._check_not_shared(pending)
             original = pending.payload["message"]  # after type 6 the original is the clicked message
             message = self._message({**original, **data}, message_id=original["id"], flags=original.get("flags", 0))
         else:
@@ -520,8 +593,131 @@ class FakeDiscord:
         pending.delivered.set()
         return _json(message)
 
+    def _check_not_shared(self, pending: Pending) -> None:
+        # A click on a channel post (the daily question) must never turn that shared message into one person's reply.
+        clicked = pending.payload.get("message") or {}
+        if clicked.get("id") in self.channel_messages:
+            self.violations.append(f"interaction {pending.id}: replaced the shared channel message {clicked['id']}")
+
     async def _delete(self, request: web.Request) -> web.Response:
         pending = self._followup_target(request)
         if pending is not None:
             pending.followups.append(Call("DELETE", request.path, None, time.monotonic()))
         return web.Response(status=204)
+
+    # Guild, channels and channel messages (daily posts) -----------------------------------------
+
+    async def _guild(self, request: web.Request) -> web.Response:
+        if request.match_info["guild"] != GUILD_ID:
+            return _error(404, 10004, "Unknown Guild")
+        role = {
+            "id": GUILD_ID,  # @everyone has the guild's id
+            "name": "@everyone",
+            "permissions": str(self.bot_permissions),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        return _json(
+            {
+                "id": GUILD_ID,
+                "name": "study group",
+                "icon": None,
+                "owner_id": "1000000000000000009",
+                "roles": [role],
+                "emojis": [],
+                "stickers": [],
+                "features": [],
+                "premium_tier": 0,
+                "verification_level": 0,
+                "default_message_notifications": 0,
+                "explicit_content_filter": 0,
+                "mfa_level": 0,
+                "nsfw_level": 0,
+                "preferred_locale": "en-US",
+            }
+        )
+
+    async def _member(self, request: web.Request) -> web.Response:
+        if request.match_info["guild"] != GUILD_ID or request.match_info["user"] != BOT_ID:
+            return _error(404, 10007, "Unknown Member")
+        member = {
+            "user": BOT_USER,
+            "roles": [],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+        return _json(member)
+
+    def _channel_payload(self, channel_id: str) -> dict[str, Any]:
+        deny = self.channel_denies.get(channel_id, 0)
+        return {
+            "id": channel_id,
+            "type": 0,
+            "guild_id": GUILD_ID,
+            "name": self.channels[channel_id],
+            "position": 0,
+            "permission_overwrites": [{"id": GUILD_ID, "type": 0, "allow": "0", "deny": str(deny)}] if deny else [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+        }
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        channel_id = request.match_info["channel"]
+        if channel_id not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        if not self.permissions_in(channel_id) & VIEW_CHANNEL:
+            return _error(403, 50001, "Missing Access")
+        return _json(self._channel_payload(channel_id))
+
+    def _refused(self, request: web.Request, channel_id: str, needed: int) -> web.Response | None:
+        if channel_id not in self.channels:
+            return _error(404, 10003, "Unknown Channel")
+        allowed = self.permissions_in(channel_id)
+        if not allowed & VIEW_CHANNEL:
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            return _error(403, 50001, "Missing Access")
+        if allowed & needed != needed:
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            return _error(403, 50013, "Missing Permissions")
+        return None
+
+    async def _channel_post(self, request: web.Request) -> web.Response:
+        channel_id = request.match_info["channel"]
+        refused = self._refused(request, channel_id, SEND_MESSAGES | EMBED_LINKS)
+        if refused is not None:
+            return refused
+        data = request[JSON_BODY] or {}
+        self._check_message(f"channel post to {channel_id}", data)
+        if data.get("flags", 0) & EPHEMERAL:
+            self.violations.append(f"channel post to {channel_id}: ephemeral flag on a channel message")
+        self.channel_posts.append(Call("POST", request.path, data, time.monotonic()))
+        message = self._message(data) | {"channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "flags": 0}
+        message.pop("application_id")
+        self.messages[message["id"]] = self.channel_messages[message["id"]] = message
+        return _json(message)
+
+    async def _channel_edit(self, request: web.Request) -> web.Response:
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        refused = self._refused(request, channel_id, 0)
+        if refused is not None:
+            return refused
+        message = self.channel_messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return _error(404, 10008, "Unknown Message")
+        data = request[JSON_BODY] or {}
+        self._check_message(f"channel edit of {message_id}", data)
+        self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic()))
+        for key in ("content", "embeds", "components"):
+            if key in data:
+                message[key] = data[key] or ([] if key != "content" else "")
+        message["edited_timestamp"] = "2026-11-27T00:00:01+00:00"
+        return _json(message)

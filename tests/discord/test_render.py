@@ -102,7 +102,9 @@ def daily_post(
         answered=3,
         closed=closed,
         best_letter="C" if closed else None,
-        results=tuple(OptionResult(letter=x, picks=n, share=n / 3, correct=x == "C") for x, n in zip(letters, (1, 0, 2, 0)))
+        results=tuple(
+            OptionResult(letter=x, picks=n, share=n / 3, correct=x == "C") for x, n in zip(letters, (1, 0, 2, 0), strict=True)
+        )
         if closed
         else (),
         explanation="Because the index drifts." if closed else None,
