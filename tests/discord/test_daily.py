@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import aiohttp
 import discord
 import pytest
 
@@ -26,9 +28,10 @@ from tests.discord.fake_discord import (
     SEND_MESSAGES,
     ChannelRef,
     FakeDiscord,
+    Pending,
     user_payload,
 )
-from tests.discord.test_bot import custom_ids, embed, labels
+from tests.discord.test_bot import SlowEngine, custom_ids, embed, labels
 
 ADMIN = user_payload("1600000000000000010", "lead", global_name="Lead")
 ALICE = user_payload("1600000000000000001", "alice", global_name="Alice")
@@ -232,3 +235,36 @@ def _http_error(kind: type[discord.HTTPException], status: int, code: int = 0) -
 def test_discord_errors_map_to_publish_errors(error: BaseException, retryable: bool) -> None:
     mapped = publish_error(error)
     assert isinstance(mapped, PublishError) and mapped.retryable is retryable and mapped.reason
+
+
+async def test_a_slow_daily_answer_is_deferred_then_sent_privately_without_touching_the_post(
+    fake: FakeDiscord, db_path: Path
+) -> None:
+    slow = lambda engine: SlowEngine(engine, 0.3)  # noqa: E731
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7)), defer_after=0.05, wrap=slow):
+        await configure(fake, permissions=MANAGE_GUILD)
+        await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
+        message = daily_message(fake)
+        pending = await fake.click(ALICE, message, custom_ids(message)[0])
+        feedback = await fake.delivered(pending)
+    assert pending.responses[0].json["type"] == 6
+    assert [c.method for c in pending.followups] == ["POST"]
+    assert feedback["flags"] & EPHEMERAL and embed(feedback)["title"].startswith(("Correct", "Not the best answer"))
+    assert fake.channel_messages[message["id"]]["embeds"] == message["embeds"]
+
+
+async def test_the_fake_fails_a_click_reply_that_replaces_the_shared_post(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7))):
+        await configure(fake, permissions=MANAGE_GUILD)
+        await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
+    message = daily_message(fake)
+    payload = fake._base(3, ALICE) | {"message": message, "data": {"custom_id": custom_ids(message)[0], "component_type": 2}}
+    fake.interactions[payload["id"]] = Pending(
+        id=payload["id"], token=payload["token"], payload=payload, sent_at=time.monotonic()
+    )
+    url = f"{fake.api_base}/interactions/{payload['id']}/{payload['token']}/callback"
+    update = {"type": 7, "data": {"embeds": [{"title": "Alice's feedback"}], "allowed_mentions": {"parse": []}}}
+    async with aiohttp.ClientSession() as session, session.post(url, json=update) as response:
+        assert response.status == 200
+    assert any("replaced the shared channel message" in v for v in fake.violations)
+    fake.violations.clear()
