@@ -60,11 +60,23 @@ def stale_command_reply(names: list[str]) -> Reply:
     )
 
 
-NOT_IN_DMS = notice(
+NO_DAILY_IN_DMS = notice(
     "Daily questions are for server channels",
     "Direct messages have no daily question and no admins: run `/recsys-quiz daily ...` in a channel of your server.",
     "warning",
 )
+NO_TEAMS_IN_DMS = notice(
+    "Teams are for servers",
+    "A study group belongs to a server: run `/recsys-quiz team ...` in a channel of your server.",
+    "warning",
+)
+NOT_A_TEXT_CHANNEL = notice(
+    "Pick a text channel",
+    "The daily question is posted to a text or announcement channel, not a thread, voice or forum channel. "
+    "Run `daily set` there, or name one with the channel option. Nothing was changed.",
+    "warning",
+)
+TEXT_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
 
 
 def _deck_choices(decks: DeckLibrary) -> list[app_commands.Choice[str]]:
@@ -106,7 +118,7 @@ class PostableChannel(app_commands.Transformer):
 
     @property
     def channel_types(self) -> list[discord.ChannelType]:
-        return [discord.ChannelType.text, discord.ChannelType.news]
+        return list(TEXT_CHANNELS)
 
     async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
         return value
@@ -197,8 +209,21 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
 Run = Callable[[discord.Interaction, set[str], OriginWork], Awaitable[None]]
 
 
+def _in_server_only(run: Run, refusal: Reply) -> Run:
+    """`run`, except that in direct messages (no server: no admins, no channels, no teams) the answer is `refusal`."""
+
+    async def guarded(interaction: discord.Interaction, known: set[str], work: OriginWork) -> None:
+        async def refuse(_: Origin) -> Reply:
+            return refusal
+
+        await run(interaction, known, work if interaction.guild_id is not None else refuse)
+
+    return guarded
+
+
 def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
     team = app_commands.Group(name="team", description="Study groups: create, join, leave, list, show")
+    run = _in_server_only(run, NO_TEAMS_IN_DMS)
 
     async def team_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # Discord waits 3 s for suggestions and shows at most 25; a failure shows none rather than an error.
@@ -244,18 +269,10 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
     daily = app_commands.Group(name="daily", description="A question posted to a channel every day (set up by admins)")
     channel_help = "Which channel (default: this one)"
 
+    in_server = _in_server_only(run, NO_DAILY_IN_DMS)
+
     def channel_of(interaction: discord.Interaction, channel: app_commands.AppCommandChannel | None) -> int:
         return channel.id if channel is not None else int(interaction.channel_id or 0)
-
-    async def in_server(interaction: discord.Interaction, known: set[str], work: OriginWork) -> None:
-        if interaction.guild_id is None:
-
-            async def refuse(_: Origin) -> Reply:
-                return NOT_IN_DMS
-
-            await run(interaction, known, refuse)
-        else:
-            await run(interaction, known, work)
 
     async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(current)]
@@ -273,9 +290,14 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
         interaction: discord.Interaction, time: str, timezone: str, channel: ChannelOption | None = None, deck: str | None = None
     ) -> None:
         channel_id = channel_of(interaction, channel)
+        # The option offers text channels only; typed in a thread or a voice channel's chat, "here" is not one.
+        here_kind = getattr(interaction.channel, "type", None) if channel is None else None
+        text_channel = here_kind is None or here_kind in TEXT_CHANNELS
 
         async def work(origin: Origin) -> Reply:
             service = handler.engine.daily
+            if origin.is_admin and not text_channel:
+                return NOT_A_TEXT_CHANNEL
             # The core refuses non-admins and says what a valid time and zone look like; only a request it
             # would accept is worth the permission check (which may take REST calls for another channel).
             if origin.is_admin and parse_post_time(time) is not None and parse_zone(timezone) is not None:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import discord
 
+from adapters.discord.daily import NEEDED_PERMISSIONS
+
 SCOPES = ("bot", "applications.commands")
 
-# None. Everything the bot sends is an interaction response or followup, which Discord delivers through
-# the interaction's webhook: that needs no channel permission (not even Send Messages or Embed Links).
-# A feature that posts on its own (e.g. a daily question) must add View Channel, Send Messages and Embed Links here.
-PERMISSIONS = discord.Permissions.none()
+# View Channel, Send Messages and Embed Links (19456), for the daily question only: it is the one message the
+# bot posts by itself, as a channel message with an embed and buttons (and later edits, which need nothing more
+# for its own messages). Every other reply is an interaction response or followup, delivered through the
+# interaction's webhook, which needs no channel permission. A server can also withhold these from the bot's
+# role and grant them in the daily channel alone; `daily set` checks them in the chosen channel.
+PERMISSIONS = NEEDED_PERMISSIONS
 
 
 def invite_url(client_id: int, permissions: discord.Permissions = PERMISSIONS) -> str:

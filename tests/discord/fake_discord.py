@@ -351,7 +351,9 @@ class FakeDiscord:
         """The bot's permissions in a channel: its role's, less the channel's deny overwrite."""
         return self.bot_permissions & ~self.channel_denies.get(channel_id, 0)
 
-    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0) -> dict[str, Any]:
+    def _base(
+        self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0
+    ) -> dict[str, Any]:
         interaction_id = snowflake()
         payload: dict[str, Any] = {
             "id": interaction_id,
@@ -372,7 +374,7 @@ class FakeDiscord:
                 "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
                 "channel": {
                     "id": CHANNEL_ID,
-                    "type": 0,
+                    "type": channel_type,  # 0 text; 11 a public thread
                     "guild_id": GUILD_ID,
                     "name": "study",
                     "position": 0,
@@ -394,6 +396,18 @@ class FakeDiscord:
                 "authorizing_integration_owners": {"0": GUILD_ID},
                 "context": 0,
             }
+            if channel_type in (10, 11, 12):  # a thread: its own id, inside the text channel
+                payload["channel"] |= {
+                    "parent_id": CHANNEL_ID,
+                    "owner_id": user["id"],
+                    "message_count": 0,
+                    "member_count": 1,
+                    "thread_metadata": {
+                        "archived": False,
+                        "auto_archive_duration": 1440,
+                        "archive_timestamp": "2026-01-01T00:00:00+00:00",
+                    },
+                }
         else:
             payload |= {
                 "user": user,
@@ -443,9 +457,10 @@ class FakeDiscord:
         guild: bool = True,
         age: float = 0.0,
         permissions: int = 0,
+        channel_type: int = 0,
     ) -> Pending:
         """`/recsys-quiz <sub> [options]` typed by `user`, who has `permissions` in the guild (MANAGE_GUILD: an admin)."""
-        payload = self._base(2, user, guild=guild, permissions=permissions)
+        payload = self._base(2, user, guild=guild, permissions=permissions, channel_type=channel_type)
         payload["data"] = self._command_data(sub, options)
         return await self.send(payload, age=age)
 

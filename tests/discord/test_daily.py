@@ -104,6 +104,13 @@ async def test_daily_set_is_refused_in_a_channel_the_bot_cannot_post_to(fake: Fa
     )
 
 
+async def test_daily_set_in_a_thread_asks_for_a_text_channel(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7))) as client:
+        thread = await configure(fake, permissions=MANAGE_GUILD, channel_type=11)
+        stored = await client.engine.store.daily_channel("discord", GUILD_ID, CHANNEL_ID)
+    assert embed(thread)["title"] == "Pick a text channel" and stored is None
+
+
 def daily_message(fake: FakeDiscord, index: int = -1) -> dict[str, Any]:
     post = fake.channel_posts[index]
     message_id = next(m for m in fake.channel_messages.values() if m["embeds"] == post.json["embeds"])["id"]

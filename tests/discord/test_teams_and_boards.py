@@ -66,8 +66,10 @@ async def test_a_team_name_with_mention_or_markup_syntax_is_refused_and_nothing_
     async with running_bot(fake, db_path):
         refused = [await shown(fake, ALICE, "team create", {"name": name}) for name in ("@everyone", "**bold**", "   ", "x" * 40)]
         missing = await shown(fake, ALICE, "team join", {"name": "Nobody"})
+        in_dm = await shown(fake, ALICE, "team create", {"name": "Loners"}, guild=False)
         listing = await shown(fake, ALICE, "team list")
     assert all(embed(m)["title"] == "Team name not accepted" for m in refused)
+    assert embed(in_dm)["title"] == "Teams are for servers"
     assert embed(missing)["title"] == "No such team"
     assert embed(listing)["description"].startswith("No teams yet")
 
