@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 EVENTS_PATH = "/slack/events"
 DEFAULT_API_URL = "https://slack.com/api/"
 # Slack member ids: U… (or W… on Enterprise Grid), as "Copy member ID" in a profile gives them.
-USER_ID = re.compile(r"^[UW][A-Z0-9]{2,63}$")
+USER_ID = re.compile(r"^[UW][A-Z0-9]{1,63}$")
 
 
 class SlackSettingsError(ValueError):

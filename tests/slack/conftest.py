@@ -5,8 +5,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import random
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.main import build_app
 from adapters.slack.web import build_web_app
-from bot.config import CoreSettings
+from bot.content import DeckLibrary
 from bot.engine import QuizEngine
-from bot.runtime import open_engine
-from tests.slack.fake_slack import FakeSlack
+from bot.store import SQLiteStore
+from tests.conftest import FakeClock
+from tests.slack.fake_slack import FakeSlack, Posted
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
@@ -72,13 +75,15 @@ class SlackSender:
             text = await response.text()
         return Answer(status=response.status, text=text, elapsed=time.monotonic() - started)
 
-    def slash_body(self, text: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None) -> str:
+    def slash_body(
+        self, text: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None, channel: str = "C1"
+    ) -> str:
         return urlencode(
             {
                 "token": "legacy-verification-token",
                 "team_id": team,
                 "team_domain": "fake",
-                "channel_id": "C1",
+                "channel_id": channel,
                 "channel_name": "study",
                 "user_id": user,
                 "user_name": user.lower(),
@@ -92,19 +97,28 @@ class SlackSender:
         )
 
     def click_payload(
-        self, action_id: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None
+        self,
+        action_id: str,
+        user: str = "U1",
+        *,
+        team: str = TEAM,
+        response_url: str | None = None,
+        channel: str = "C1",
+        message_ts: str = "1700000000.000100",
+        ephemeral: bool = True,
     ) -> dict[str, Any]:
+        """A click as Slack sends it; `ephemeral=False` is a click on a shared channel message (a daily post)."""
         return {
             "type": "block_actions",
             "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "token": "legacy-verification-token",
-            "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C1", "is_ephemeral": True},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral},
             "trigger_id": "1.2.3",
             "team": {"id": team, "domain": "fake"},
             "enterprise": None,
             "is_enterprise_install": False,
-            "channel": {"id": "C1", "name": "study"},
+            "channel": {"id": channel, "name": "study"},
             "response_url": response_url or self.fake.new_response_url(),
             "actions": [
                 {
@@ -121,11 +135,25 @@ class SlackSender:
     def form(payload: dict[str, Any] | str) -> str:
         return urlencode({"payload": payload if isinstance(payload, str) else json.dumps(payload)})
 
-    async def slash(self, text: str, user: str = "U1", **kwargs: Any) -> Answer:
-        return await self.post(self.slash_body(text, user), **kwargs)
+    async def slash(self, text: str, user: str = "U1", *, channel: str = "C1", **kwargs: Any) -> Answer:
+        return await self.post(self.slash_body(text, user, channel=channel), **kwargs)
 
     async def click(self, action_id: str, user: str = "U1", **kwargs: Any) -> Answer:
         return await self.post(self.form(self.click_payload(action_id, user)), **kwargs)
+
+    async def ask(self, text: str, user: str = "U1", *, channel: str = "C1") -> Posted:
+        """A slash command, acknowledged in time; the bot's answer (its response_url message)."""
+        before = len(self.fake.posted)
+        answer = await self.slash(text, user, channel=channel)
+        assert answer.status == 200 and answer.elapsed < DEADLINE
+        return await self.fake.next_reply(before)
+
+    async def press(self, action_id: str, user: str = "U1", **payload: Any) -> Posted:
+        """A button click, acknowledged in time; the bot's answer to it."""
+        before = len(self.fake.posted)
+        answer = await self.post(self.form(self.click_payload(action_id, user, **payload)))
+        assert answer.status == 200 and answer.elapsed < DEADLINE
+        return await self.fake.next_reply(before)
 
 
 @pytest.fixture
@@ -139,9 +167,10 @@ async def fake() -> AsyncIterator[FakeSlack]:
 
 
 @pytest.fixture
-async def quiz_engine(tmp_path: Path) -> AsyncIterator[QuizEngine]:
-    async with open_engine(CoreSettings(db_path=tmp_path / "slack-quiz.db")) as engine:
-        yield engine
+async def quiz_engine(tmp_path: Path, decks: DeckLibrary, clock: FakeClock) -> AsyncIterator[QuizEngine]:
+    """The engine on a real SQLite file, on a clock the test moves (the daily scheduler's tick is called directly)."""
+    async with await SQLiteStore.open(tmp_path / "slack-quiz.db") as store:
+        yield QuizEngine(store, decks, clock=clock, rng=random.Random(7))
 
 
 @pytest.fixture
@@ -150,10 +179,19 @@ def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack) -> AsyncApp:
     return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET)
 
 
+@asynccontextmanager
+async def serving(app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
+    """The bolt app in HTTP mode on 127.0.0.1, and a sender of signed requests to it."""
+    server = TestServer(build_web_app(app, SIGNING_SECRET), host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield SlackSender(str(server.make_url("/slack/events")), session, fake)
+    finally:
+        await server.close()
+
+
 @pytest.fixture
 async def slack(bolt_app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
-    server = TestServer(build_web_app(bolt_app, SIGNING_SECRET), host="127.0.0.1", port=0)
-    await server.start_server()
-    async with aiohttp.ClientSession() as session:
-        yield SlackSender(str(server.make_url("/slack/events")), session, fake)
-    await server.close()
+    async with serving(bolt_app, fake) as sender:
+        yield sender

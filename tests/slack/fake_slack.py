@@ -106,6 +106,7 @@ class Posted:
     key: str  # the response_url's key, or the channel
     body: dict[str, Any]
     problems: list[str] = field(default_factory=list)
+    ts: str | None = None  # chat.*: the message's ts
 
     @property
     def blocks(self) -> list[dict[str, Any]]:
@@ -267,24 +268,30 @@ class FakeSlack:
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         problems = block_kit_problems(args)
-        await self._record(Posted(via=method, key=channel, body=args, problems=problems))
+        # Every message gets its own ts, as on Slack; an update keeps the ts of the message it edits.
+        ts = str(args["ts"]) if method == "chat.update" else f"1700000000.{next(self._ts):06d}"
+        await self._record(Posted(via=method, key=channel, body=args, problems=problems, ts=ts))
         if problems:
             return _slack_json({"ok": False, "error": "invalid_blocks", "errors": problems})
-        if method == "chat.update":
-            ts = str(args["ts"])
-        else:
-            ts = f"1700000000.{next(self._ts):06d}"  # every message gets its own ts, as on Slack
         if method != "chat.postEphemeral":
             self.messages[(channel, ts)] = {k: v for k, v in args.items() if k in ("text", "blocks")}
         return _slack_json({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    async def next_reply(self, after: int, timeout: float = 5.0) -> Posted:
+        """The first private answer (response_url or chat.postEphemeral) once `after` messages have been posted."""
+
+        def replies(posted: list[Posted]) -> list[Posted]:
+            return [p for p in posted[after:] if p.via in ("response_url", "chat.postEphemeral")]
+
+        return replies(await self.wait_for(lambda posted: bool(replies(posted)), timeout))[0]
 
     def fail_next(self, method: str, *failures: str | int) -> None:
         """The next calls of `method` fail: a Slack error code (429 for ratelimited) or an HTTP status."""
         self.failures.setdefault(method, []).extend(failures)
 
-    def channel_messages(self, channel: str) -> list[Posted]:
-        """chat.postMessage calls to a channel, oldest first (the shared messages, not the ephemeral ones)."""
-        return [p for p in self.posted if p.via == "chat.postMessage" and p.key == channel]
+    def channel_messages(self, channel: str, via: str = "chat.postMessage") -> list[Posted]:
+        """Calls of `via` on a channel, oldest first (by default the shared messages, not the ephemeral ones)."""
+        return [p for p in self.posted if p.via == via and p.key == channel]
 
     async def _response_url(self, request: web.Request) -> web.Response:
         body = await request.json()

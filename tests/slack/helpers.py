@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from bot.actions import AnswerAction, decode
+import sqlite3
+from typing import Any
+
+from bot.actions import AnswerAction, DailyAnswerAction, decode
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from tests.slack.fake_slack import FakeSlack, Posted
@@ -35,3 +38,24 @@ async def totals(engine: QuizEngine, user: str = "U1", team: str = FakeSlack.TEA
 
 async def is_known(engine: QuizEngine, user: str, team: str = FakeSlack.TEAM) -> bool:
     return await engine.store.person_id(Origin(platform="slack", space_id=team, user_id=user)) is not None
+
+
+def daily_buttons(post: Posted) -> list[DailyAnswerAction]:
+    return [a for a in (decode(i) for i in post.action_ids) if isinstance(a, DailyAnswerAction)]
+
+
+async def daily_best_and_wrong(engine: QuizEngine, post: Posted) -> tuple[str, list[str]]:
+    """The action ids of the best answer and of the wrong answers on a daily post."""
+    buttons = daily_buttons(post)
+    stored = await engine.store.daily_post(buttons[0].post_id)
+    assert stored is not None
+    question = engine.decks.get(stored.deck_id).question(stored.question_id)  # type: ignore[union-attr]
+    assert question is not None
+    best = next(b.encode() for b in buttons if b.option_key == question.correct_option.key)
+    return best, [b.encode() for b in buttons if b.encode() != best]
+
+
+def query(engine: QuizEngine, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
+    """Rows read straight from the SQLite file, through a connection of the test's own."""
+    with sqlite3.connect(engine.store.path) as db:
+        return [tuple(row) for row in db.execute(sql, parameters)]

@@ -11,7 +11,7 @@ import yaml
 from adapters.cli import main as cli_main
 from adapters.slack.config import DEFAULT_API_URL, SlackSettingsError, load_settings
 
-SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "SLACK_API_URL")
+SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "PORT", "SLACK_API_URL", "SLACK_ADMIN_USER_IDS")
 MANIFEST = Path(__file__).resolve().parents[2] / "adapters" / "slack" / "manifest.yaml"
 ADAPTER = MANIFEST.parent
 
@@ -40,6 +40,14 @@ def test_an_app_token_means_socket_mode_without_a_signing_secret(monkeypatch: py
     assert load_settings().mode == "socket"
 
 
+def test_slack_admin_user_ids_is_a_comma_separated_list_of_member_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    assert load_settings().admin_user_ids == frozenset()
+    monkeypatch.setenv("SLACK_ADMIN_USER_IDS", " U012AB3CD, W0ENTERPRISE ,, ")
+    assert load_settings().admin_user_ids == {"U012AB3CD", "W0ENTERPRISE"}
+
+
 def test_empty_lines_copied_from_env_example_count_as_unset(tmp_path: Path) -> None:
     (tmp_path / ".env").write_text(
         "SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=s\nSLACK_APP_TOKEN=\nSLACK_API_URL=http://127.0.0.1:9/api\n"
@@ -57,6 +65,7 @@ def test_empty_lines_copied_from_env_example_count_as_unset(tmp_path: Path) -> N
         ("PORT", "seventy", "PORT"),
         ("PORT", "70000", "PORT"),
         ("SLACK_API_URL", "slack.com/api", "SLACK_API_URL"),
+        ("SLACK_ADMIN_USER_IDS", "U012AB3CD,@alice", "SLACK_ADMIN_USER_IDS: Value error, '@alice' is not a Slack member id"),
     ],
 )
 def test_a_malformed_setting_is_named(monkeypatch: pytest.MonkeyPatch, name: str, value: str, message: str) -> None:
