@@ -190,6 +190,7 @@ class FakeDiscord:
         self.channel_posts: list[Call] = []  # POST /channels/{id}/messages
         self.channel_edits: list[Call] = []  # PATCH /channels/{id}/messages/{id}
         self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
+        self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
         self._sockets: list[web.WebSocketResponse] = []
         self._seq = 0
         self._ready = asyncio.Event()
@@ -710,6 +711,8 @@ class FakeDiscord:
         refused = self._refused(request, channel_id, SEND_MESSAGES | EMBED_LINKS)
         if refused is not None:
             return refused
+        if self.channel_post_failures:
+            return _error(self.channel_post_failures.pop(0), 0, "Service Unavailable")
         data = request[JSON_BODY] or {}
         self._check_message(f"channel post to {channel_id}", data)
         if data.get("flags", 0) & EPHEMERAL:

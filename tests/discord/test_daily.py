@@ -202,10 +202,27 @@ async def test_a_post_discord_refuses_is_recorded_and_shown_in_status_and_the_sc
         fake.channel_denies[CHANNEL_ID] = SEND_MESSAGES  # someone took the permission away afterwards
         clock.now = berlin(23, 9)
         await client.engine.daily.tick()
-        fake.channel_denies.clear()
         status = await shown(fake, ALICE, "daily status")
-    assert fake.channel_posts == [] and len(fake.channel_refusals) == 1
+        clock.advance(3600)
+        await client.engine.daily.tick()  # a refusal is not retried by itself ...
+        refused_only = not fake.channel_posts
+        fake.channel_denies.clear()
+        now = await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)  # ... the admin fixes it and posts
+    assert refused_only and len(fake.channel_refusals) == 1
     assert "failed (Discord refused (403, code 50013)" in embed(status)["description"]
+    assert embed(now)["title"] == "Posted" and len(fake.channel_posts) == 1
+
+
+async def test_a_post_that_meets_a_discord_outage_is_retried_later_that_day(fake: FakeDiscord, db_path: Path) -> None:
+    clock = FakeClock(berlin(23, 9))
+    async with running_bot(fake, db_path, clock=clock) as client:
+        await configure(fake, permissions=MANAGE_GUILD)
+        fake.channel_post_failures.append(503)
+        await client.engine.daily.tick()
+        failed = not fake.channel_posts
+        clock.advance(60)  # the core's first retry delay
+        await client.engine.daily.tick()
+    assert failed and len(fake.channel_posts) == 1
 
 
 async def test_the_scheduler_runs_from_login_and_stops_with_the_client(fake: FakeDiscord, db_path: Path) -> None:
