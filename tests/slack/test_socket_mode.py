@@ -11,9 +11,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.main import build_app, socket_mode_handler
 from bot.engine import QuizEngine
-from tests.slack.conftest import BOT_TOKEN, DEADLINE, SlackSender
+from bot.origin import Origin
+from tests.slack.conftest import BOT_TOKEN, DEADLINE, TEAM, SlackSender
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import best_and_wrong, totals
+from tests.slack.helpers import best_and_wrong, daily_best_and_wrong, totals
 
 APP_TOKEN = "xapp-1-test"
 
@@ -81,3 +82,21 @@ async def test_socket_mode_malformed_click_is_acked_and_records_nothing(
     notice = await fake.next_message(0)
     assert notice.body["text"].startswith("That request was incomplete")
     assert await totals(quiz_engine) == (0, 0)
+
+
+async def test_socket_mode_a_click_on_a_daily_post_gets_private_feedback(
+    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    admin = Origin(platform="slack", space_id=TEAM, user_id="UADMIN", is_admin=True, channel_id="C1")
+    await quiz_engine.daily.configure(admin, "C1", "09:00", "UTC")
+    assert (await quiz_engine.daily.post_now(admin, "C1")).view.title == "Posted"  # type: ignore[union-attr]
+    [post] = fake.channel_messages("C1")
+    best, _ = await daily_best_and_wrong(quiz_engine, post)
+    sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - only builds payloads here
+    before = len(fake.posted)
+    payload = sender.click_payload(best, "U2", message_ts=post.ts or "", ephemeral=False)
+    await fake.socket_outbox.put({"envelope_id": "env-d", "type": "interactive", "payload": payload})
+    await fake.wait_for_socket_ack("env-d", timeout=DEADLINE)
+    feedback = await fake.next_reply(before)
+    assert feedback.body["text"].startswith("Correct") and feedback.body["response_type"] == "ephemeral"
+    assert feedback.body["replace_original"] is False
