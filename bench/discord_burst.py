@@ -1,0 +1,129 @@
+"""Discord burst: button clicks dispatched as INTERACTION_CREATE into `recsys-quiz discord` (its own process).
+
+The bot runs as a real process (the `recsys-quiz discord` entry point: discord.py's AutoShardedClient)
+with DISCORD_API_BASE and DISCORD_GATEWAY_URL pointed at the fake Discord of tests/discord/fake_discord.py,
+which runs in this process and sends the clicks over the gateway websocket. Each person has a run
+prepared through the engine; the click is on the first button of their first question, on a message
+that carries that button (as Discord sends it, so discord.py routes it to the DynamicItem). Reported:
+clicks/s, time from dispatch to the interaction callback p50/p99/max, answers in the database, the
+fake's record of late (> 3 s) or broken responses, and the bot's resident memory.
+
+Run: python -m bench.discord_burst [--people 10000] [--rates 200,1000] [--paced 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._common import count_answers, cli, cpu_seconds, machine, percentile, prepare_runs, proc_status, stop
+from tests.discord.fake_discord import DEADLINE, EPHEMERAL, GUILD_ID, FakeDiscord, Pending, user_payload
+
+
+def message_with(fake: FakeDiscord, custom_id: str) -> dict[str, Any]:
+    """The ephemeral question card as Discord would send it back with a click: one row holding the button."""
+    row = {"type": 1, "components": [{"type": 2, "style": 1, "label": "A", "custom_id": custom_id}]}
+    return fake._message({"components": [row], "embeds": [{"title": "Question 1 / 5"}]}, flags=EPHEMERAL)
+
+
+async def burst(fake: FakeDiscord, clicks: list[tuple[dict[str, Any], dict[str, Any], str]], rate: float | None) -> tuple[float, list[Pending]]:
+    began = time.perf_counter()
+    pendings: list[Pending] = []
+    for index, (user, message, custom_id) in enumerate(clicks):
+        if rate:
+            delay = began + index / rate - time.perf_counter()
+            if delay > 0.001:
+                await asyncio.sleep(delay)
+        pendings.append(await fake.click(user, message, custom_id))
+    await asyncio.gather(*(asyncio.wait_for(p.answered.wait(), 600) for p in pendings))
+    return time.perf_counter() - began, pendings
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=10_000, help="clicks in the all-at-once burst")
+    parser.add_argument("--rates", default="200,1000", help="paced bursts (clicks a second), each of --paced clicks")
+    parser.add_argument("--paced", type=int, default=2_000, help="clicks per paced burst")
+    parser.add_argument("--profile", type=Path, default=None, help="run the bot under cProfile, writing its stats here")
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r]
+    folder = Path(tempfile.mkdtemp(prefix="recsys-quiz-discord-bench-"))
+    db_path = folder / "discord.db"
+    total = args.people + args.paced * len(rates)
+    users = [user_payload(str(1_600_000_000_000_000_000 + i), f"user{i}") for i in range(total)]
+    print(f"machine: {machine()}")
+    began = time.perf_counter()
+    custom_ids = await prepare_runs(db_path, "discord", GUILD_ID, [u["id"] for u in users])
+    print(f"prepared {len(custom_ids):,} runs through the engine in {time.perf_counter() - began:.1f} s")
+
+    # The fake refuses a late callback (as Discord does) without recording it; here every callback is
+    # accepted and recorded so that lateness can be measured, and counted against Discord's 3 s below.
+    fake = FakeDiscord(deadline=float("inf"))
+    await fake.start()
+    env = {
+        **os.environ,
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_BASE": fake.api_base,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "DISCORD_GUILD_ID": GUILD_ID,
+        "RECSYS_QUIZ_DB": str(db_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    if args.profile is None:
+        command = cli("discord")
+    else:
+        command = [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve()), "-m", "adapters.cli", "discord"]
+    bot = subprocess.Popen(command, env=env, cwd=folder)
+    try:
+        for _ in range(400):
+            if fake.identifies:
+                break
+            if bot.poll() is not None:
+                raise RuntimeError("the bot exited before connecting")
+            await asyncio.sleep(0.05)
+        else:
+            raise RuntimeError("the bot did not connect to the fake gateway")
+        await asyncio.sleep(2.5)  # discord.py waits guild_ready_timeout (2 s) before it is ready
+        print(f"bot pid {bot.pid}: rss before the bursts {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB")
+        offset = 0
+        for rate, n in [(None, args.people), *((rate, args.paced) for rate in rates)]:
+            clicks = [(users[i], message_with(fake, custom_ids[i]), custom_ids[i]) for i in range(offset, offset + n)]
+            cpu_bot, cpu_us = cpu_seconds(bot.pid), cpu_seconds()
+            elapsed, pendings = await burst(fake, clicks, rate)
+            cpu_bot, cpu_us = cpu_seconds(bot.pid) - cpu_bot, cpu_seconds() - cpu_us
+            latencies = [p.responses[0].at - p.sent_at for p in pendings if p.responses]
+            kinds: dict[int, int] = {}
+            for p in pendings:
+                kind = p.responses[0].json.get("type") if p.responses else None
+                kinds[kind] = kinds.get(kind, 0) + 1  # type: ignore[index]
+            late = sum(1 for v in latencies if v > DEADLINE)
+            print(
+                f"{'all at once' if rate is None else f'paced at {rate:,.0f}/s'}: {n} clicks answered in {elapsed:.2f} s = "
+                f"{n / elapsed:,.0f} clicks/s; dispatch to callback p50 {statistics.median(latencies) * 1000:.0f} ms, "
+                f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; later than 3 s: {late}; "
+                f"response types {kinds} (7 = feedback in place, 6 = deferred); CPU: bot {cpu_bot / elapsed:.0%} of a core, "
+                f"fake Discord {cpu_us / elapsed:.0%}; bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB"
+            )
+            offset += n
+        await asyncio.sleep(1)  # deferred replies (if any) finish
+        recorded = count_answers(db_path)
+        print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
+        violations = [v for v in fake.violations if "answered late" not in v]
+        print(f"fake Discord saw {len(violations)} rule violations" + (f", e.g. {violations[:3]}" if violations else ""))
+        status = proc_status(bot.pid)
+        print(f"bot rss after the bursts {status['VmRSS'] / 1024:.0f} MB (peak {status['VmHWM'] / 1024:.0f} MB)")
+    finally:
+        stop(bot)
+        await fake.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

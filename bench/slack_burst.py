@@ -1,0 +1,194 @@
+"""Slack HTTP burst: signed button clicks to `recsys-quiz slack` (HTTP mode, its own process) on loopback.
+
+The bot runs as a real process (the `recsys-quiz slack` entry point, bolt's aiohttp app behind the
+signature guard) with its Web API and every response_url pointed at the fake Slack of
+tests/slack/fake_slack.py, which runs in this process together with the load generator. Each person
+has a run prepared through the engine beforehand; the burst is one click per person on their first
+question's first button. Reported: clicks/s, time to acknowledge (HTTP 200) p50/p99/max, time until
+the feedback reached the response_url, that every click's answer is in the database, and the bot's
+resident memory before and after.
+
+Run: python -m bench.slack_burst [--people 10000] [--rates 200,1000] [--paced 2000] [--connections 256] [--profile FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+
+from bench._common import count_answers, cli, cpu_seconds, free_port, machine, percentile, prepare_runs, proc_status, stop
+from tests.slack.fake_slack import FakeSlack
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+ACK_DEADLINE = 3.0  # Slack's
+
+
+def signed(body: str) -> dict[str, str]:
+    ts = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+    }
+
+
+def click_body(fake: FakeSlack, user: str, action_id: str) -> str:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": fake.TEAM},
+        "api_app_id": "A1",
+        "token": "legacy",
+        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C1", "is_ephemeral": True},
+        "trigger_id": "1.2.3",
+        "team": {"id": fake.TEAM, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": "C1", "name": "study"},
+        "response_url": fake.new_response_url(),
+        "actions": [{"action_id": action_id, "block_id": "b1", "text": {"type": "plain_text", "text": "A"}, "type": "button", "action_ts": "1.0"}],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+async def burst(
+    session: aiohttp.ClientSession, url: str, bodies: list[str], rate: float | None
+) -> tuple[float, list[float], list[float], list[int]]:
+    """Send the clicks (all at once, or at `rate` a second); returns elapsed, ack latency from due time, from send, statuses."""
+    from_due: list[float] = []
+    from_send: list[float] = []
+    statuses: list[int] = []
+
+    async def one(body: str, due: float) -> None:
+        sent = time.perf_counter()
+        async with session.post(url, data=body.encode(), headers=signed(body)) as response:
+            await response.read()
+            statuses.append(response.status)
+        done = time.perf_counter()
+        from_due.append(done - due)
+        from_send.append(done - sent)
+
+    began = time.perf_counter()
+    tasks = []
+    for index, body in enumerate(bodies):
+        due = began + index / rate if rate else began
+        if rate:
+            delay = due - time.perf_counter()
+            if delay > 0.001:
+                await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(body, due)))
+    await asyncio.gather(*tasks)
+    return time.perf_counter() - began, from_due, from_send, statuses
+
+
+def report(label: str, n: int, elapsed: float, from_due: list[float], from_send: list[float], statuses: list[int]) -> None:
+    late = sum(1 for v in from_due if v > ACK_DEADLINE)
+    bad = sum(1 for s in statuses if s != 200)
+    print(
+        f"{label}: {n} clicks acked in {elapsed:.2f} s = {n / elapsed:,.0f} clicks/s; "
+        f"ack p50 {statistics.median(from_due) * 1000:.0f} ms, p99 {percentile(from_due, 0.99) * 1000:.0f} ms, "
+        f"max {max(from_due) * 1000:.0f} ms (from each click's due time; from the request's send: "
+        f"p99 {percentile(from_send, 0.99) * 1000:.0f} ms); later than 3 s: {late}; non-200: {bad}"
+    )
+
+
+async def wait_feedback(fake: FakeSlack, expected: int, began: float, timeout: float = 120.0) -> float:
+    await fake.wait_for(lambda posted: len(posted) >= expected, timeout)
+    return time.perf_counter() - began
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--people", type=int, default=10_000, help="clicks in the all-at-once burst")
+    parser.add_argument("--rates", default="200,1000", help="paced bursts (clicks a second), each of --paced clicks")
+    parser.add_argument("--paced", type=int, default=2_000, help="clicks per paced burst")
+    parser.add_argument("--profile", type=Path, default=None, help="run the bot under cProfile, writing its stats here")
+    parser.add_argument("--connections", type=int, default=256, help="concurrent HTTP connections of the load generator")
+    args = parser.parse_args()
+    rates = [float(r) for r in args.rates.split(",") if r]
+    folder = Path(tempfile.mkdtemp(prefix="recsys-quiz-slack-bench-"))
+    db_path = folder / "slack.db"
+    total = args.people + args.paced * len(rates)
+    users = [f"U{i:07d}" for i in range(total)]
+    print(f"machine: {machine()}")
+    began = time.perf_counter()
+    clicks = await prepare_runs(db_path, "slack", FakeSlack.TEAM, users)
+    print(f"prepared {len(clicks):,} runs through the engine in {time.perf_counter() - began:.1f} s")
+
+    fake = FakeSlack()
+    for user in users:
+        fake.add_user(user, f"Person {user}")
+    await fake.start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "SLACK_APP_TOKEN": "",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "RECSYS_QUIZ_DB": str(db_path),
+        "LOG_LEVEL": "WARNING",
+    }
+    command = cli("slack") if args.profile is None else [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve()), "-m", "adapters.cli", "slack"]
+    bot = subprocess.Popen(command, env=env, cwd=folder)
+    url = f"http://127.0.0.1:{port}/slack/events"
+    try:
+        connector = aiohttp.TCPConnector(limit=args.connections)
+        async with aiohttp.ClientSession(connector=connector) as session:
+            for _ in range(200):  # until the bot listens
+                try:
+                    async with session.post(url, data=b"ssl_check=1&token=x") as response:
+                        await response.read()
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                raise RuntimeError("the bot did not start listening")
+            print(f"bot pid {bot.pid}: rss before the bursts {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB")
+            rounds = [(None, args.people), *((rate, args.paced) for rate in rates)]
+            offset = 0
+            for rate, n in rounds:
+                bodies = [click_body(fake, users[i], clicks[i]) for i in range(offset, offset + n)]
+                before = len(fake.posted)
+                start = time.perf_counter()
+                cpu_bot, cpu_us = cpu_seconds(bot.pid), cpu_seconds()
+                elapsed, from_due, from_send, statuses = await burst(session, url, bodies, rate)
+                report("all at once" if rate is None else f"paced at {rate:,.0f}/s", n, elapsed, from_due, from_send, statuses)
+                done = await wait_feedback(fake, before + n, start)
+                feedback = fake.posted[before:]
+                cpu_bot, cpu_us = cpu_seconds(bot.pid) - cpu_bot, cpu_seconds() - cpu_us
+                good = sum(1 for p in feedback if p.body.get("text", "").startswith(("Correct", "Not the best")))
+                print(
+                    f"  every feedback reached its response_url {done:.2f} s after the burst began "
+                    f"({n / done:,.0f} answers/s end to end); feedback messages: {good} of {n}; "
+                    f"bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB; CPU used: bot {cpu_bot / done:.0%} of a core, "
+                    f"fake Slack + load generator {cpu_us / done:.0%}"
+                )
+                offset += n
+            recorded = count_answers(db_path)
+            print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
+            status = proc_status(bot.pid)
+            print(f"bot rss after the bursts {status['VmRSS'] / 1024:.0f} MB (peak {status['VmHWM'] / 1024:.0f} MB)")
+    finally:
+        stop(bot)
+        await fake.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
