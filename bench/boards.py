@@ -53,7 +53,13 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
         "INSERT INTO people (person_id, platform, space_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         ((p, PLATFORM, SPACE, f"u{p}", f"user {p}", NOW - 86_400) for p in range(1, people + 1)),
     )
-    plan = "[" + ",".join(f'{{"question": "{q}", "order": {list(o.key for o in deck.questions[i].options)}}}' for i, q in enumerate(questions)) + "]"
+    plan = (
+        "["
+        + ",".join(
+            f'{{"question": "{q}", "order": {list(o.key for o in deck.questions[i].options)}}}' for i, q in enumerate(questions)
+        )
+        + "]"
+    )
     plan = plan.replace("'", '"')
     runs: list[tuple[int, int, str, int, str, int, int]] = []
     answers: list[tuple[int, int, int, int, str, str, str, int, int, int]] = []
@@ -101,7 +107,10 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
         "INSERT INTO teams (team_id, platform, space_id, name, name_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         ((t, PLATFORM, SPACE, f"Team {t}", f"team {t}", 2 * t, NOW - 86_400) for t in range(1, teams + 1)),
     )
-    db.executemany("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", ((p, t, NOW - 86_400) for p, t in members.items()))
+    db.executemany(
+        "INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)",
+        ((p, t, NOW - 86_400) for p, t in members.items()),
+    )
     db.executemany("INSERT INTO team_member_periods (team_id, period, person_id, points) VALUES (?, ?, ?, ?)", member_periods)
     db.executemany(
         "INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, ?)",
@@ -116,7 +125,8 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
 
 def _flush(db: sqlite3.Connection, runs: list, answers: list, firsts: list, totals: list) -> None:  # type: ignore[type-arg]
     db.executemany(
-        "INSERT INTO runs (run_id, person_id, deck_id, deck_version, plan, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)", runs
+        "INSERT INTO runs (run_id, person_id, deck_id, deck_version, plan, started_at, finished_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        runs,
     )
     db.executemany(
         "INSERT INTO answers (answer_id, run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)"
@@ -124,12 +134,16 @@ def _flush(db: sqlite3.Connection, runs: list, answers: list, firsts: list, tota
         answers,
     )
     db.executemany("INSERT INTO first_answers (person_id, deck_id, question_id, answer_id) VALUES (?, ?, ?, ?)", firsts)
-    db.executemany("INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)", totals)
+    db.executemany(
+        "INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)", totals
+    )
     for rows in (runs, answers, firsts, totals):
         rows.clear()
 
 
-async def timed(name: str, calls: int, make: Callable[[int], Awaitable[object]], check: Callable[[object], None]) -> tuple[str, float, float]:
+async def timed(
+    name: str, calls: int, make: Callable[[int], Awaitable[object]], check: Callable[[object], None]
+) -> tuple[str, float, float]:
     latencies: list[float] = []
     for i in range(calls):
         began = time.perf_counter()
@@ -154,7 +168,9 @@ async def main() -> None:
         pass  # create and migrate the schema exactly as the bot does
     began = time.perf_counter()
     answers = generate(path, decks.default, args.people, args.answers_per_person, args.teams)
-    print(f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})")
+    print(
+        f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})"
+    )
 
     rng = random.Random(3)
     people = args.people
@@ -181,9 +197,14 @@ async def main() -> None:
                 board,
             ),
             await timed(
-                "people board, random page", args.calls, lambda i: engine.leaderboard(asker(i), "people", "week", rng.randint(1, pages)), board
+                "people board, random page",
+                args.calls,
+                lambda i: engine.leaderboard(asker(i), "people", "week", rng.randint(1, pages)),
+                board,
             ),
-            await timed("people board, last page", args.calls, lambda i: engine.leaderboard(asker(i), "people", "month", pages), board),
+            await timed(
+                "people board, last page", args.calls, lambda i: engine.leaderboard(asker(i), "people", "month", pages), board
+            ),
             await timed("team board, first page", args.calls, lambda i: engine.leaderboard(asker(i), "teams", "all"), board),
             await timed("stats", args.calls, lambda i: engine.stats(asker(i)), stats),
         ]

@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import count_answers, cli, cpu_seconds, machine, percentile, prepare_runs, proc_status, stop
+from bench._common import cli, count_answers, cpu_seconds, machine, percentile, prepare_runs, proc_status, stop
 from tests.discord.fake_discord import DEADLINE, EPHEMERAL, GUILD_ID, FakeDiscord, Pending, user_payload
 
 
@@ -34,7 +34,9 @@ def message_with(fake: FakeDiscord, custom_id: str) -> dict[str, Any]:
     return fake._message({"components": [row], "embeds": [{"title": "Question 1 / 5"}]}, flags=EPHEMERAL)
 
 
-async def burst(fake: FakeDiscord, clicks: list[tuple[dict[str, Any], dict[str, Any], str]], rate: float | None) -> tuple[float, list[Pending]]:
+async def burst(
+    fake: FakeDiscord, clicks: list[tuple[dict[str, Any], dict[str, Any], str]], rate: float | None
+) -> tuple[float, list[Pending]]:
     began = time.perf_counter()
     pendings: list[Pending] = []
     for index, (user, message, custom_id) in enumerate(clicks):
@@ -115,7 +117,9 @@ async def main() -> None:
             offset += n
         await asyncio.sleep(1)  # deferred replies (if any) finish
         recorded = count_answers(db_path)
-        print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
+        print(
+            f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
+        )
         violations = [v for v in fake.violations if "answered late" not in v]
         print(f"fake Discord saw {len(violations)} rule violations" + (f", e.g. {violations[:3]}" if violations else ""))
         status = proc_status(bot.pid)

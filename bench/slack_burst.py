@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bench._common import count_answers, cli, cpu_seconds, free_port, machine, percentile, prepare_runs, proc_status, stop
+from bench._common import cli, count_answers, cpu_seconds, free_port, machine, percentile, prepare_runs, proc_status, stop
 from tests.slack.fake_slack import FakeSlack
 
 SECRET = "bench-signing-secret"
@@ -60,7 +60,15 @@ def click_body(fake: FakeSlack, user: str, action_id: str) -> str:
         "is_enterprise_install": False,
         "channel": {"id": "C1", "name": "study"},
         "response_url": fake.new_response_url(),
-        "actions": [{"action_id": action_id, "block_id": "b1", "text": {"type": "plain_text", "text": "A"}, "type": "button", "action_ts": "1.0"}],
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": "b1",
+                "text": {"type": "plain_text", "text": "A"},
+                "type": "button",
+                "action_ts": "1.0",
+            }
+        ],
     }
     return urlencode({"payload": json.dumps(payload)})
 
@@ -145,7 +153,11 @@ async def main() -> None:
         "RECSYS_QUIZ_DB": str(db_path),
         "LOG_LEVEL": "WARNING",
     }
-    command = cli("slack") if args.profile is None else [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve()), "-m", "adapters.cli", "slack"]
+    command = (
+        cli("slack")
+        if args.profile is None
+        else [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve()), "-m", "adapters.cli", "slack"]
+    )
     bot = subprocess.Popen(command, env=env, cwd=folder)
     url = f"http://127.0.0.1:{port}/slack/events"
     try:
@@ -182,7 +194,9 @@ async def main() -> None:
                 )
                 offset += n
             recorded = count_answers(db_path)
-            print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
+            print(
+                f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
+            )
             status = proc_status(bot.pid)
             print(f"bot rss after the bursts {status['VmRSS'] / 1024:.0f} MB (peak {status['VmHWM'] / 1024:.0f} MB)")
     finally:

@@ -39,7 +39,11 @@ def time_to_first_question(db: Path, user: str, timeout: float = 20.0) -> float:
     env = {**os.environ, "COLUMNS": "100"}
     began = time.perf_counter()
     process = subprocess.Popen(
-        [*cli("play"), "--db", str(db), "--user", user], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        [*cli("play"), "--db", str(db), "--user", user],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
     )
     assert process.stdout is not None
     seen = b""
@@ -97,15 +101,21 @@ async def main() -> None:
     first = time_to_first_question(db, "bench")
     again = [time_to_first_question(db, "bench") for _ in range(args.launches)]
     fresh = [time_to_first_question(folder / f"fresh{i}.db", "bench") for i in range(max(1, args.launches // 2))]
-    print(f"play to the first question, new database (created and migrated): first launch {first * 1000:.0f} ms; "
-          f"median of {len(fresh)} more {statistics.median(fresh) * 1000:.0f} ms, max {max(fresh) * 1000:.0f} ms")
-    print(f"play to the first question, existing database (resume): median of {len(again)} {statistics.median(again) * 1000:.0f} ms, "
-          f"p90 {percentile(again, 0.9) * 1000:.0f} ms, max {max(again) * 1000:.0f} ms; target < {TARGET_S * 1000:.0f} ms: "
-          f"{'met' if max(again + fresh) < TARGET_S else 'MISSED'}")
+    print(
+        f"play to the first question, new database (created and migrated): first launch {first * 1000:.0f} ms; "
+        f"median of {len(fresh)} more {statistics.median(fresh) * 1000:.0f} ms, max {max(fresh) * 1000:.0f} ms"
+    )
+    print(
+        f"play to the first question, existing database (resume): median of {len(again)} {statistics.median(again) * 1000:.0f} ms, "
+        f"p90 {percentile(again, 0.9) * 1000:.0f} ms, max {max(again) * 1000:.0f} ms; target < {TARGET_S * 1000:.0f} ms: "
+        f"{'met' if max(again + fresh) < TARGET_S else 'MISSED'}"
+    )
     start = time.perf_counter()
     import_only = subprocess.run([*cli("--help")], capture_output=True, check=True)
     del import_only
-    print(f"(for scale: `recsys-quiz --help`, interpreter start-up and argparse only, takes {(time.perf_counter() - start) * 1000:.0f} ms)")
+    print(
+        f"(for scale: `recsys-quiz --help`, interpreter start-up and argparse only, takes {(time.perf_counter() - start) * 1000:.0f} ms)"
+    )
 
     print(f"memory: {args.rounds} rounds of {args.people:,} new people each answering at once through the engine")
     base = proc_status()
@@ -114,7 +124,9 @@ async def main() -> None:
     for number, rate, rss, peak in rows:
         print(f"  round {number}: {rate:,.0f} answers/s; rss {rss:.0f} MB (peak so far {peak:.0f} MB)")
     growth = rows[-1][2] - rows[1][2] if len(rows) > 2 else 0.0
-    print(f"  rss change from round 2 to round {rows[-1][0]}: {growth:+.1f} MB for {(rows[-1][0] - 2) * args.people:,} more people")
+    print(
+        f"  rss change from round 2 to round {rows[-1][0]}: {growth:+.1f} MB for {(rows[-1][0] - 2) * args.people:,} more people"
+    )
 
 
 if __name__ == "__main__":
