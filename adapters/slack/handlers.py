@@ -145,23 +145,20 @@ class QuizListeners:
             return await daily.configure(origin, channel, sub.post_time or "", sub.zone or "", sub.argument)
         if sub.post_time is None or sub.zone is None:
             return DAILY_USAGE
-        valid = (
-            parse_post_time(sub.post_time) is not None
-            and parse_zone(sub.zone) is not None
-            and self.engine.decks.get(sub.argument) is not None
-        )
-        if valid:
+        post_time, zone = parse_post_time(sub.post_time), parse_zone(sub.zone)
+        if post_time is not None and zone is not None and self.engine.decks.get(sub.argument) is not None:
             # Only a valid request from an admin may put a message in the channel: it proves the bot can post there
             # (Slack answers not_in_channel otherwise) and tells the channel what is coming.
-            refusal = await self._announce(origin, channel, parse_post_time(sub.post_time) or "", sub.zone)
+            refusal = await self._announce(origin, channel, post_time, zone.key)
             if refusal is not None:
                 return refusal
+        # An invalid time, zone or deck gets the core's notice showing the valid form; nothing was posted.
         return await daily.configure(origin, channel, sub.post_time, sub.zone, sub.argument)
 
     async def _announce(self, origin: Origin, channel: str, post_time: str, zone: str) -> Reply | None:
         text = (
             f"{escape(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
-            f"({escape(zone)}). Answer with the buttons; only you see your feedback."
+            f"({escape(zone)}). Answer each question with its buttons: one answer each, and only you see your feedback."
         )
         try:
             await self.publisher.announce(channel, text)
