@@ -6,7 +6,7 @@ import functools
 import logging
 import zoneinfo
 from collections.abc import Awaitable, Callable, Iterable, Iterator
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import discord
 from discord import app_commands
@@ -24,8 +24,8 @@ log = logging.getLogger(__name__)
 
 GROUP_NAME = "recsys-quiz"
 OriginWork = Callable[[Origin], Awaitable[Reply]]
-Board = Literal["people", "teams"]
-Window = Literal["week", "month", "all"]
+DECK_OPTIONS = 4  # start, tips, stats and daily set each take a deck
+DECK_CHOICES_BUDGET = 5000
 
 
 class CommandHandler(Protocol):
@@ -131,7 +131,11 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
     """The command group, with the decks as choices (Discord allows 25; more decks get autocomplete)."""
     group = app_commands.Group(name=GROUP_NAME, description="Practise RecSys Platform Engineer interview questions")
     choices = _deck_choices(decks)
-    use_choices = len(choices) <= CHOICES
+    # Discord refuses a command whose names, descriptions, values and choices add up to over 8000 characters,
+    # and four options list the decks: they get choices only while those fit in DECK_CHOICES_BUDGET (the rest
+    # of the group takes about 2000), and autocomplete otherwise, as beyond 25 decks.
+    choice_characters = sum(len(c.name) + len(c.value) for c in choices) * DECK_OPTIONS
+    use_choices = len(choices) <= CHOICES and choice_characters <= DECK_CHOICES_BUDGET
 
     async def run(interaction: discord.Interaction, known: set[str], work: OriginWork) -> None:
         unknown = _unknown_options(interaction, known)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,6 +108,48 @@ def _json(data: Any, status: int = 200) -> web.Response:
 
 def _error(status: int, code: int, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status)
+
+
+COMMAND_NAME = re.compile(r"^[-_a-z0-9]{1,32}$")  # Discord also allows other scripts' letters; this bot uses ASCII
+
+
+def command_problems(command: dict[str, Any]) -> list[str]:
+    """Every way a command synced to Discord breaks its limits (Discord would refuse the whole sync with 400)."""
+    problems: list[str] = []
+    total = 0
+
+    def visit(item: dict[str, Any], where: str, depth: int) -> None:
+        nonlocal total
+        name, description = item.get("name", ""), item.get("description", "")
+        total += len(name) + len(description)
+        if not COMMAND_NAME.match(name):
+            problems.append(f"{where}: bad name {name!r}")
+        if not 1 <= len(description) <= 100:
+            problems.append(f"{where}: description of {len(description)} characters (1 to 100)")
+        options = item.get("options") or []
+        if len(options) > 25:
+            problems.append(f"{where}: more than 25 options")
+        if item.get("type") == 2 and depth > 1:
+            problems.append(f"{where}: a subcommand group nested in a group")
+        required_seen_optional = False
+        for option in options:
+            if option.get("type") not in (1, 2):
+                if option.get("required") and required_seen_optional:
+                    problems.append(f"{where}: a required option after an optional one")
+                required_seen_optional |= not option.get("required")
+            choices = option.get("choices") or []
+            if len(choices) > 25:
+                problems.append(f"{where} {option.get('name')}: more than 25 choices")
+            for choice in choices:
+                total += len(choice["name"]) + len(str(choice["value"]))
+                if not 1 <= len(choice["name"]) <= 100:
+                    problems.append(f"{where} {option.get('name')}: choice name of {len(choice['name'])} characters")
+            visit(option, f"{where} {option.get('name')}", depth + 1)
+
+    visit(command, f"command {command.get('name')}", 0)
+    if total > 8000:
+        problems.append(f"command {command.get('name')}: {total} characters in all (Discord allows 8000)")
+    return problems
 
 
 def limit_problems(data: dict[str, Any]) -> list[str]:
@@ -299,6 +342,8 @@ class FakeDiscord:
         if scope in self.forbidden_guilds:
             return _error(403, 50001, "Missing Access")
         commands = request[JSON_BODY] or []
+        for command in commands:
+            self.violations.extend(command_problems(command))
         self.synced[scope] = commands
         echoed = []
         for command in commands:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import discord
+import pytest
 from discord import app_commands
 
 from adapters.discord.commands import build_group, zone_suggestions
 from bot.content import DeckLibrary, default_content_dir, load_decks
+from tests.discord.fake_discord import command_problems
 
 
 class Handler:
@@ -20,9 +22,9 @@ class Handler:
         raise AssertionError
 
 
-def decks(count: int) -> DeckLibrary:
+def decks(count: int, suffix: str = " " + "x" * 120) -> DeckLibrary:
     seed = load_decks(default_content_dir()).default
-    return DeckLibrary([seed.model_copy(update={"id": f"deck-{i}", "title": f"Deck {i} " + "x" * 120}) for i in range(count)])
+    return DeckLibrary([seed.model_copy(update={"id": f"deck-{i}", "title": f"Deck {i}{suffix}"}) for i in range(count)])
 
 
 def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Parameter:
@@ -67,12 +69,28 @@ def test_timezone_suggestions_are_iana_names_at_most_25_prefix_matches_first() -
 
 
 def test_up_to_25_decks_are_offered_as_choices_with_names_of_at_most_100() -> None:
-    group = build_group(Handler(), decks(25))  # type: ignore[arg-type]
-    for name in ("start", "tips"):
+    group = build_group(Handler(), decks(25, suffix=""))  # type: ignore[arg-type]
+    for name in ("start", "tips", "stats"):
         parameter = deck_parameter(group, name)
         assert [c.value for c in parameter.choices] == [f"deck-{i}" for i in range(25)]
-        assert all(len(c.name) <= 100 and c.name.endswith("…") for c in parameter.choices)
+        assert all(len(c.name) <= 100 for c in parameter.choices)
         assert not parameter.autocomplete and not parameter.required
+    assert all(
+        len(c.name) == 100 and c.name.endswith("…") for c in deck_parameter(build_group(Handler(), decks(2)), "start").choices
+    )  # type: ignore[arg-type]
+
+
+def test_decks_whose_choices_would_break_discords_8000_character_limit_get_autocomplete() -> None:
+    group = build_group(Handler(), decks(25))  # 25 titles of 100 characters, in four options: over 8000
+    parameter = deck_parameter(group, "start")  # type: ignore[arg-type]
+    assert parameter.choices == [] and parameter.autocomplete
+
+
+@pytest.mark.parametrize(("count", "suffix"), [(1, ""), (25, ""), (25, " " + "x" * 120), (40, "")])
+def test_the_synced_group_stays_within_discords_command_limits(count: int, suffix: str) -> None:
+    tree = app_commands.CommandTree(discord.Client(intents=discord.Intents.none()))
+    payload = build_group(Handler(), decks(count, suffix)).to_dict(tree)  # type: ignore[arg-type]
+    assert command_problems(payload) == []
 
 
 async def test_more_than_25_decks_are_offered_by_autocomplete() -> None:
@@ -83,3 +101,15 @@ async def test_more_than_25_decks_are_offered_by_autocomplete() -> None:
     assert isinstance(command, app_commands.Command)
     suggestions = await command._params["deck"].autocomplete(None, "deck 2")  # type: ignore[misc,union-attr]
     assert [c.value for c in suggestions] == ["deck-2"] + [f"deck-{i}" for i in range(20, 30)]
+
+
+def test_the_fake_knows_discords_command_limits() -> None:
+    bad = {
+        "name": "Recsys Quiz",
+        "description": "d" * 101,
+        "type": 1,
+        "options": [{"name": "x", "description": "d", "type": 3, "choices": [{"name": "c" * 101, "value": "v" * 8000}]}],
+    }
+    problems = " | ".join(command_problems(bad))
+    for expected in ("bad name", "description of 101", "choice name of 101", "characters in all"):
+        assert expected in problems
