@@ -78,11 +78,19 @@ class SlackDailyPublisher:
         return ts
 
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
+        """chat.update of the post; an edit Slack refuses for good (post deleted, bot removed) is given up, and logged.
+
+        The core retries a failed edit at every tick (every 5 s): raising for a deleted post would spend
+        chat.update's rate limit (Tier 3, about 50 a minute per workspace) on it forever, starving the good posts.
+        """
         rendered = render(view)
         try:
             await self.client.chat_update(channel=target.channel_id, ts=message_ref, **rendered.payload())
         except SLACK_FAILURES as error:
-            raise publish_error(error) from error
+            failure = publish_error(error)
+            if failure.retryable:
+                raise failure from error
+            log.warning("giving up editing daily post %s in channel %s: %s", message_ref, target.channel_id, failure.reason)
 
     async def announce(self, channel_id: str, text: str) -> None:
         """A short plain message to the channel; PublishError says why the bot cannot post there."""

@@ -9,9 +9,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.daily import SlackDailyPublisher
 from bot.daily import DailyTarget, PublishError
+from bot.engine import QuizEngine
+from bot.origin import Origin
 from bot.views import DailyPostView
-from tests.slack.conftest import BOT_TOKEN, TEAM
+from tests.slack.conftest import BOT_TOKEN, TEAM, SlackSender
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import daily_best_and_wrong
 from tests.slack.test_render import samples
 
 TARGET = DailyTarget(platform="slack", space_id=TEAM, channel_id="C1")
@@ -67,3 +70,27 @@ async def test_slack_out_of_reach_is_retried() -> None:
         await publisher.post(TARGET, _view())
     assert raised.value.retryable is True
     assert "could not reach Slack" in raised.value.reason
+
+
+@pytest.mark.parametrize("error", ["message_not_found", "not_in_channel", "cant_update_message"])
+async def test_an_edit_slack_refuses_for_good_is_given_up_not_raised(
+    publisher: SlackDailyPublisher, fake: FakeSlack, error: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake.fail_next("chat.update", error)
+    await publisher.edit(TARGET, "1700000000.000001", _view())  # the core then stops re-editing it every tick
+    assert "giving up editing daily post 1700000000.000001 in channel C1" in caplog.text and error in caplog.text
+
+
+async def test_a_deleted_post_is_not_edited_again_at_every_tick(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    admin = Origin(platform="slack", space_id=TEAM, user_id="UADMIN", is_admin=True, channel_id="C1")
+    await quiz_engine.daily.configure(admin, "C1", "09:00", "UTC")
+    await quiz_engine.daily.post_now(admin, "C1")
+    [post] = fake.channel_messages("C1")
+    best, _ = await daily_best_and_wrong(quiz_engine, post)
+    await slack.press(best, "U1", message_ts=post.ts or "", ephemeral=False)
+    del fake.messages[("C1", post.ts or "")]  # someone deleted the post
+    for _ in range(3):
+        await quiz_engine.daily.tick()
+    assert len([c for c in fake.calls if c.method == "chat.update"]) == 1
