@@ -29,6 +29,11 @@ ERROR_REPLY = notice(
 Work = Callable[[], Awaitable[Reply]]
 
 
+def _is_channel_post(message: discord.Message | None) -> bool:
+    """A message the bot posted on its own for the channel: public, and not the response to anyone's interaction."""
+    return message is not None and not message.flags.ephemeral and message.interaction_metadata is None
+
+
 class Responder:
     """Runs the work behind one interaction and delivers its Reply the way Discord needs."""
 
@@ -80,6 +85,11 @@ class Responder:
         embed, view = rendered.embed, rendered.to_view()
         is_click = interaction.type is discord.InteractionType.component
         replace = reply.replace and is_click  # a slash command has no message to replace
+        if replace and _is_channel_post(interaction.message):
+            # A click on a message the bot posted for everyone (the daily question): replacing it would show
+            # one person's reply to the whole channel. The core never asks for that; should it, answer privately.
+            log.warning("interaction %s: not replacing a shared channel post; replying privately instead", interaction.id)
+            replace, reply = False, reply.model_copy(update={"replace": False, "ephemeral": True})
         if not deferred:
             if replace:
                 await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)

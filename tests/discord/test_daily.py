@@ -292,3 +292,21 @@ async def test_the_fake_fails_a_click_reply_that_replaces_the_shared_post(fake: 
         assert response.status == 200
     assert any("replaced the shared channel message" in v for v in fake.violations)
     fake.violations.clear()
+
+
+class ReplacingEngine(SlowEngine):
+    """The real engine, but asking to replace the clicked message with every button's reply (a core bug)."""
+
+    async def handle(self, origin: Any, action_id: str) -> Any:
+        reply = await self._engine.handle(origin, action_id)
+        return reply.model_copy(update={"replace": True, "ephemeral": False})
+
+
+async def test_even_a_reply_that_asks_to_replace_the_shared_post_is_sent_privately(fake: FakeDiscord, db_path: Path) -> None:
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7)), wrap=lambda engine: ReplacingEngine(engine, 0)):
+        await configure(fake, permissions=MANAGE_GUILD)
+        await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
+        message = daily_message(fake)
+        response = await fake.answered(await fake.click(ALICE, message, custom_ids(message)[0]))
+    assert response.json["type"] == 4 and response.json["data"]["flags"] & EPHEMERAL
+    assert fake.channel_messages[message["id"]]["embeds"] == message["embeds"]
