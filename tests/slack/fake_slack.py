@@ -229,6 +229,13 @@ class FakeSlack:
             return _slack_json({"ok": True, "url": ws})
         if not token.startswith("xoxb-") or token in self.revoked:
             return _slack_json({"ok": False, "error": "invalid_auth"})
+        queued = self.failures.get(method)
+        if queued:
+            failure = queued.pop(0)
+            if isinstance(failure, int):  # an HTTP error page, as Slack's edge sends under load
+                return web.Response(status=failure, text="<html>Service Unavailable</html>", content_type="text/html")
+            status = 429 if failure == "ratelimited" else 200
+            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": "1"})
         if method == "auth.test":
             return _slack_json(
                 {
@@ -245,13 +252,6 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return _slack_json({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
-        queued = self.failures.get(method)
-        if queued:
-            failure = queued.pop(0)
-            if isinstance(failure, int):  # an HTTP error page, as Slack's edge sends under load
-                return web.Response(status=failure, text="<html>Service Unavailable</html>", content_type="text/html")
-            status = 429 if failure == "ratelimited" else 200
-            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": "1"})
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             return await self._chat(method, args)
         return _slack_json({"ok": False, "error": "unknown_method"})

@@ -269,3 +269,13 @@ async def test_a_rate_limited_post_is_retried_later_and_sent_once(
     await quiz_engine.daily.tick()
     assert len(fake.channel_messages("C1")) == 2
     assert query(quiz_engine, "SELECT status FROM daily_posts") == [("sent",)]  # one post row, sent once
+
+
+async def test_a_failed_users_info_is_asked_again_soon_so_an_admin_is_not_locked_out_for_long(fake: FakeSlack) -> None:
+    now = [0.0]
+    directory = Directory(clock=lambda: now[0])
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    fake.fail_next("users.info", "ratelimited")
+    assert not (await directory.origin(client, team_id=TEAM, user_id=ADMIN)).is_admin
+    now[0] += 31
+    assert (await directory.origin(client, team_id=TEAM, user_id=ADMIN)).is_admin
