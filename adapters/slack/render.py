@@ -313,8 +313,8 @@ def _stats(view: StatsView) -> SlackMessage:
     ]
     if view.windows:
         points = [f"• {escape(w.window)}: {_plural(w.points, 'point')}" for w in view.windows]
-        blocks.extend(line_sections(points, f"*Points by window* (weeks start on Monday, {escape(view.timezone)})"))
-    team = f"*Team:* {escape(view.team)}" if view.team else f"*Team:* none yet (`{COMMAND} team join <name>`)"
+        blocks.extend(line_sections(points, f"*Points by window* (weeks start on Monday; times in {escape(view.timezone)})"))
+    team = f"*Team:* {escape(view.team)}" if view.team else f"*Team:* none yet (`{COMMAND} team join {escape('<name>')}`)"
     streak = f"*Daily streak:* {_streak(view.streak)}" if view.streak else "*Daily streak:* no daily questions answered yet"
     blocks.append(section(f"{team}\n{streak}"))
     if view.decks:

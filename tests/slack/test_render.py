@@ -391,13 +391,16 @@ def test_a_board_page_shows_only_the_buttons_slack_can_use_and_the_page_and_foot
 def test_stats_show_points_per_window_the_team_and_the_streak() -> None:
     payload = render(samples("Ada")[StatsView]).payload()
     text = json.dumps(payload["blocks"], ensure_ascii=False)
-    assert "*Points by window* (weeks start on Monday, Ada)" in text
+    assert "*Points by window* (weeks start on Monday; times in Ada)" in text
     assert "• All time: 2 points" in text
     assert "*Team:* Ada" in text and "2 daily questions in a row (best 4)" in text
     assert "3 / 5 completed" in text
     none_yet = StatsView(name="Bo", decks=(), topics=(), weakest_topic=None, points=0, answers=0)
-    text = json.dumps(render(none_yet).payload()["blocks"])
+    payload = render(none_yet).payload()
+    text = json.dumps(payload["blocks"])
     assert "none yet" in text and "no daily questions answered yet" in text
+    assert "team join &lt;name&gt;" in text
+    assert all("<" not in t for t in _mrkdwn_texts(payload["blocks"]))  # `<name>` would be parsed as a link
 
 
 def test_question_stats_mark_the_best_answer_and_the_one_that_fools_the_most() -> None:
