@@ -37,6 +37,7 @@ TIME_FORMAT = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 # Failed sends are retried with doubling waits, capped, and only within the post's own local day.
 RETRY_FIRST_DELAY = 60
 RETRY_MAX_DELAY = 3600
+RETRY_AFTER_REFUSAL = 900
 DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
 ADMIN_ONLY = (
     "Only admins can set up the daily question: members with Manage Server on Discord; "
@@ -181,7 +182,11 @@ class DailyService:
         lines = [self._describe(channel, deck)]
         if posts:
             last = posts[0]
-            state = {"sent": "posted", "sending": "being posted", "failed": f"failed ({last.last_error}); retrying"}[last.status]
+            if last.status == "failed" and last.next_attempt_at is not None:
+                retry = datetime.fromtimestamp(last.next_attempt_at, ZoneInfo(channel.timezone))
+                state = f"failed ({last.last_error}); trying again at {retry:%H:%M}, or run `daily now` once it is fixed"
+            else:
+                state = {"sent": "posted", "sending": "being posted", "failed": f"failed ({last.last_error})"}[last.status]
             lines.append(f"Last post: {last.local_date}, {state}.")
         else:
             lines.append("Last post: none yet.")
@@ -293,8 +298,10 @@ class DailyService:
         except Exception as error:
             reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
             delay = min(RETRY_FIRST_DELAY * 2**post.attempts, RETRY_MAX_DELAY)
-            retry_at = self._now() + delay if not isinstance(error, PublishError) or error.retryable else None
-            await self.store.mark_failed(post.post_id, reason, retry_at)
+            if isinstance(error, PublishError) and not error.retryable:
+                # A refusal (missing permission, bot not in the channel) may be fixed by an admin the same day.
+                delay = max(delay, RETRY_AFTER_REFUSAL)
+            await self.store.mark_failed(post.post_id, reason, self._now() + delay)
             log.warning("daily post %s to channel %s failed (attempt %d): %s", post.post_id, post.channel_id, post.attempts + 1, reason)
         else:
             await self.store.mark_sent(post.post_id, message_ref, self._now())
@@ -313,13 +320,15 @@ class DailyService:
         if publisher is None or post.message_ref is None:
             return
         view = await self.post_view(post)
+        # Claim the edit first: with several bot processes on one database only one of them sends it.
+        if not await self.store.claim_refresh(post, view.answered, view.closed):
+            return
         target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
         try:
             await publisher.edit(target, post.message_ref, view)
         except Exception as error:
-            log.warning("editing daily post %s failed: %s", post.post_id, error)
-            return
-        await self.store.mark_shown(post.post_id, view.answered, view.closed)
+            log.warning("editing daily post %s failed, will try again: %s", post.post_id, error)
+            await self.store.release_refresh(post)
 
     def _choose(self, channel: DailyChannel, deck: Deck) -> DailyPick:
         """Every question of the deck once per cycle, in a fresh order each cycle."""

@@ -191,6 +191,10 @@ class QuizEngine:
     async def team_list(self, origin: Origin) -> Reply:
         return await self.boards.team_list(origin)
 
+    async def team_names(self, origin: Origin, prefix: str = "", limit: int = 25) -> list[str]:
+        """Team names for autocomplete (plain strings, no points)."""
+        return await self.boards.team_names(origin, prefix, limit)
+
     async def team_show(self, origin: Origin, name: str | None = None) -> Reply:
         return await self.boards.team_show(origin, name)
 

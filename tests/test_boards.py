@@ -228,3 +228,11 @@ async def test_question_stats_show_shares_for_admins_only(berlin_engine: QuizEng
     assert sum(o.picks for o in first.options) == 4
     assert sum(o.top_wrong for o in first.options) == 1
     assert view.questions[1].answered == 0
+
+
+async def test_team_names_for_autocomplete_match_a_prefix_ignoring_case(berlin_engine: QuizEngine) -> None:
+    for user, name in [("a", "Vector Search"), ("b", "vectorised"), ("c", "Ranking Club")]:
+        await berlin_engine.team_create(person(user), name)
+    assert await berlin_engine.team_names(person("z"), "VEC") == ["Vector Search", "vectorised"]
+    assert await berlin_engine.team_names(person("z"), "") == ["Ranking Club", "Vector Search", "vectorised"]
+    assert await berlin_engine.team_names(person("z", space="elsewhere"), "") == []

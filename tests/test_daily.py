@@ -329,3 +329,55 @@ async def test_scheduler_loop_keeps_ticking_after_an_error(daily_engine: QuizEng
     with pytest.raises(asyncio.CancelledError):
         await DailyScheduler(daily_engine.daily, sleep=stop_after_three).run()
     assert ticks == 3
+
+
+async def test_a_refused_post_is_tried_again_later_the_same_day(
+    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    publisher.failures = [PublishError("Missing Access (403)", retryable=False)]
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    status = (await daily_engine.daily.status(admin(), "c")).view
+    assert isinstance(status, Notice) and "trying again at 09:15" in status.text and "daily now" in status.text
+    clock.advance(14 * 60)
+    await daily_engine.daily.tick()
+    assert publisher.posts == []
+    clock.advance(60)
+    await daily_engine.daily.tick()
+    assert len(publisher.posts) == 1 and await store.failed_posts("discord") == []
+
+
+async def test_two_processes_edit_a_post_count_once(db_path: Path, decks: DeckLibrary, clock: FakeClock) -> None:
+    publisher = FakePublisher()
+    async with await SQLiteStore.open(db_path) as store_a, await SQLiteStore.open(db_path) as store_b:
+        engine_a = QuizEngine(store_a, decks, clock=clock, rng=random.Random(1))
+        engine_b = QuizEngine(store_b, decks, clock=clock, rng=random.Random(2))
+        for engine in (engine_a, engine_b):
+            engine.daily.attach("discord", publisher)
+        await configure(engine_a, "c", "09:00", "UTC")
+        clock.now = utc("2026-11-27T09:00:00")
+        await engine_a.daily.tick()
+        _, post, _ = publisher.posts[0]
+        await engine_a.handle(member("ann"), post.buttons[0].action_id)
+        await asyncio.gather(engine_a.daily.tick(), engine_b.daily.tick())
+        await asyncio.gather(engine_a.daily.tick(), engine_b.daily.tick())
+    assert [view.answered for _, view in publisher.edits] == [1]
+
+
+async def test_a_failed_edit_is_tried_again_at_the_next_tick(daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    _, post, _ = publisher.posts[0]
+    await daily_engine.handle(member("ann"), post.buttons[0].action_id)
+    original_edit = publisher.edit
+
+    async def failing_edit(*_: object) -> None:
+        raise PublishError("HTTP 503")
+
+    publisher.edit = failing_edit  # type: ignore[method-assign]
+    await daily_engine.daily.tick()
+    publisher.edit = original_edit  # type: ignore[method-assign]
+    await daily_engine.daily.tick()
+    assert [view.answered for _, view in publisher.edits] == [1]

@@ -220,11 +220,25 @@ class DailyStore(ScoreStore):
         )
         return [_post(row) for row in rows]
 
-    async def mark_shown(self, post_id: int, count: int, revealed: bool) -> None:
+    async def claim_refresh(self, post: DailyPost, count: int, revealed: bool) -> bool:
+        """Mark the post's message as showing `count` (and the reveal) if nobody else did since `post` was read."""
+
+        def write(db: sqlite3.Connection) -> bool:
+            cursor = db.execute(
+                """UPDATE daily_posts SET shown_count = ?, reveal_shown = MAX(reveal_shown, ?)
+                   WHERE post_id = ? AND shown_count = ? AND reveal_shown = ?""",
+                (count, int(revealed), post.post_id, post.shown_count, int(post.reveal_shown)),
+            )
+            return cursor.rowcount == 1
+
+        return await self._write(write)
+
+    async def release_refresh(self, post: DailyPost) -> None:
+        """Undo a claimed refresh whose edit failed, so the next tick tries again."""
         await self._write(
             lambda db: db.execute(
-                "UPDATE daily_posts SET shown_count = ?, reveal_shown = MAX(reveal_shown, ?) WHERE post_id = ?",
-                (count, int(revealed), post_id),
+                "UPDATE daily_posts SET shown_count = ?, reveal_shown = ? WHERE post_id = ?",
+                (post.shown_count, int(post.reveal_shown), post.post_id),
             )
         )
 

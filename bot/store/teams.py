@@ -65,6 +65,15 @@ class TeamStore(StoreBase):
 
         return await self._write(write)
 
+    async def team_names(self, platform: str, space_id: str, prefix: str, limit: int) -> list[str]:
+        """Team names of a space that start with `prefix` (ignoring case), for autocomplete."""
+        rows = await self._fetchall(
+            """SELECT name FROM teams WHERE platform = ? AND space_id = ? AND name_key >= ? AND name_key < ?
+               ORDER BY name_key LIMIT ?""",
+            (platform, space_id, prefix.casefold(), prefix.casefold() + "\U0010ffff", limit),
+        )
+        return [str(row[0]) for row in rows]
+
     async def team_of(self, person_id: int) -> str | None:
         row = await self._fetchone(_TEAM_OF, (person_id,))
         return str(row[0]) if row else None
