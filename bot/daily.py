@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import re
 import uuid
+import zoneinfo
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
 from typing import Protocol
@@ -80,9 +82,18 @@ def parse_post_time(text: str) -> str | None:
     return f"{int(match.group(1)):02d}:{match.group(2)}" if match else None
 
 
+@functools.cache
+def _zone_names() -> dict[str, str]:
+    return {name.casefold(): name for name in zoneinfo.available_timezones()}
+
+
 def parse_zone(text: str) -> ZoneInfo | None:
+    """An IANA zone by name, ignoring case ('europe/berlin' is Europe/Berlin), or None."""
+    name = _zone_names().get(text.strip().casefold())
+    if name is None:
+        return None
     try:
-        return ZoneInfo(text.strip())
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
@@ -200,6 +211,14 @@ class DailyService:
         if channel is None or not channel.enabled:
             return notice("No daily question here", "Set one up first with `daily set HH:MM Area/City`.", "warning")
         today = datetime.fromtimestamp(self._now(), ZoneInfo(channel.timezone)).date()
+        failed = [p for p in await self.store.failed_posts(channel.platform) if p.channel_key == channel.channel_key]
+        if failed and failed[-1].local_date == today.isoformat():
+            # Today's post failed earlier (say, a missing permission the admin just fixed): send that one now,
+            # rather than a second post that the retry would later double.
+            retried = await self._retry(failed[-1], now=True)
+            if retried is None:
+                return notice("Not posted", "Another process is sending this post right now; try again in a moment.", "warning")
+            return self._posted_notice(retried)
         taken = set(await self.store.slots_of(channel.channel_key, today.isoformat()))
         slot = today.isoformat()
         extra = 2
@@ -209,10 +228,14 @@ class DailyService:
         post = await self._claim_and_send(channel, slot, today)
         if post is None:
             return notice("Not posted", "Another post for this channel is being sent right now; try again in a moment.", "warning")
+        return self._posted_notice(post)
+
+    @staticmethod
+    def _posted_notice(post: DailyPost) -> Reply:
         if post.status != "sent":
             return notice(
                 "Could not post",
-                f"The platform refused the post: {post.last_error}. It will be retried; check that the bot can post here.",
+                f"The platform refused the post: {post.last_error}. It will be tried again; check that the bot can post here.",
                 "error",
             )
         return notice("Posted", "The next daily question is in the channel.", "success")
@@ -275,17 +298,18 @@ class DailyService:
             return None  # another process (or an earlier run) has this slot
         return await self._send(post)
 
-    async def _retry(self, post: DailyPost) -> None:
+    async def _retry(self, post: DailyPost, now: bool = False) -> DailyPost | None:
+        """Send a failed post again when its wait is over (or at once), on its own local day only."""
         channel = await self.store.daily_channel(post.platform, post.space_id, post.channel_id)
         if channel is None or not channel.enabled:
-            return
+            return None
         today = datetime.fromtimestamp(self._now(), ZoneInfo(channel.timezone)).date()
         if post.local_date != today.isoformat():
-            return  # a day's post is only ever sent on its own day
-        if await self.store.reclaim_failed(post.post_id, self.instance, self._now()):
-            fresh = await self.store.daily_post(post.post_id)
-            if fresh is not None:
-                await self._send(fresh)
+            return None  # a day's post is only ever sent on its own day
+        if not await self.store.reclaim_failed(post.post_id, self.instance, self._now(), ignore_wait=now):
+            return None
+        fresh = await self.store.daily_post(post.post_id)
+        return await self._send(fresh) if fresh is not None else None
 
     async def _send(self, post: DailyPost) -> DailyPost:
         publisher = self._publishers.get(post.platform)
@@ -326,6 +350,12 @@ class DailyService:
         target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
         try:
             await publisher.edit(target, post.message_ref, view)
+        except PublishError as error:
+            if error.retryable:
+                log.warning("editing daily post %s failed, will try again: %s", post.post_id, error.reason)
+                await self.store.release_refresh(post)
+            else:  # the message is gone or the bot lost access: retrying every tick would only burn rate limits
+                log.warning("editing daily post %s refused, giving up on this edit: %s", post.post_id, error.reason)
         except Exception as error:
             log.warning("editing daily post %s failed, will try again: %s", post.post_id, error)
             await self.store.release_refresh(post)

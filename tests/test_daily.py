@@ -381,3 +381,45 @@ async def test_a_failed_edit_is_tried_again_at_the_next_tick(daily_engine: QuizE
     publisher.edit = original_edit  # type: ignore[method-assign]
     await daily_engine.daily.tick()
     assert [view.answered for _, view in publisher.edits] == [1]
+
+
+async def test_daily_now_sends_todays_failed_post_instead_of_a_second_one(
+    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    publisher.failures = [PublishError("Missing Access (403)", retryable=False)]
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    posted = (await daily_engine.daily.post_now(admin(), "c")).view
+    assert isinstance(posted, Notice) and posted.title == "Posted"
+    for hours in (1, 2, 5):
+        clock.now = utc("2026-11-27T09:00:00") + hours * 3600
+        await daily_engine.daily.tick()
+    assert len(publisher.posts) == 1 and await store.failed_posts("discord") == []
+
+
+async def test_zone_names_are_accepted_in_any_case(daily_engine: QuizEngine, store: SQLiteStore) -> None:
+    await configure(daily_engine, "c", "09:00", "europe/berlin")
+    channel = await store.daily_channel("discord", "g1", "c")
+    assert channel is not None and channel.timezone == "Europe/Berlin"
+
+
+async def test_an_edit_the_platform_refuses_is_not_retried_every_tick(
+    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    _, post, _ = publisher.posts[0]
+    await daily_engine.handle(member("ann"), post.buttons[0].action_id)
+    attempts = 0
+
+    async def deleted(*_: object) -> None:
+        nonlocal attempts
+        attempts += 1
+        raise PublishError("Unknown Message (404)", retryable=False)
+
+    publisher.edit = deleted  # type: ignore[method-assign]
+    for _ in range(3):
+        await daily_engine.daily.tick()
+    assert attempts == 1

@@ -175,14 +175,14 @@ class DailyStore(ScoreStore):
             )
         )
 
-    async def reclaim_failed(self, post_id: int, instance: str, at: int) -> bool:
-        """Take a failed post for another attempt; only one process can win it."""
+    async def reclaim_failed(self, post_id: int, instance: str, at: int, ignore_wait: bool = False) -> bool:
+        """Take a failed post for another attempt once its wait is over (or at once); only one process can win it."""
 
         def write(db: sqlite3.Connection) -> bool:
             cursor = db.execute(
                 """UPDATE daily_posts SET status = 'sending', claimed_by = ?, claimed_at = ?
-                   WHERE post_id = ? AND status = 'failed' AND next_attempt_at IS NOT NULL AND next_attempt_at <= ?""",
-                (instance, at, post_id, at),
+                   WHERE post_id = ? AND status = 'failed' AND (? OR (next_attempt_at IS NOT NULL AND next_attempt_at <= ?))""",
+                (instance, at, post_id, int(ignore_wait), at),
             )
             return cursor.rowcount == 1
 
