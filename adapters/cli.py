@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import getpass
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.config import CoreSettings
@@ -16,7 +17,8 @@ EXIT_INTERRUPTED = 130
 RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` again to resume."
 
 
-def _settings(args: argparse.Namespace) -> CoreSettings:
+def core_settings(args: argparse.Namespace) -> CoreSettings:
+    """The core's settings from the environment and `.env`, with `--db` applied; exits with a clear message when one is bad."""
     from pydantic import ValidationError
 
     from bot.config import CoreSettings
@@ -44,12 +46,13 @@ def _console_origin(user: str) -> object:
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
-def _run_async(main: object) -> int:
+def run_async(main: Coroutine[Any, Any, int]) -> int:
+    """Run a surface's main coroutine; broken decks or a too-new database end it with exit code 2 and a message."""
     from bot.content import ContentError
     from bot.store import SchemaTooNewError
 
     try:
-        return asyncio.run(main)  # type: ignore[arg-type]
+        return asyncio.run(main)
     except ContentError as error:
         print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
         return 2
@@ -64,7 +67,7 @@ def cmd_play(args: argparse.Namespace) -> int:
     from adapters.console.play import play
     from bot.runtime import open_engine
 
-    settings = _settings(args)
+    settings = core_settings(args)
     console = Console(highlight=False)
     user = (args.user or _default_user()).strip()
     if not user:
@@ -80,7 +83,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 return 0
 
     try:
-        return _run_async(main())
+        return run_async(main())
     except KeyboardInterrupt:
         console.print(f"\n{RESUME_HINT}")
         return EXIT_INTERRUPTED
@@ -93,7 +96,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
     from bot.origin import Origin
     from bot.runtime import open_engine
 
-    settings = _settings(args)
+    settings = core_settings(args)
     platform, _, space = args.space.partition(":")
     if not platform or not space:
         print("recsys-quiz: --space takes PLATFORM:SPACE_ID, for example console:local or discord:1234", file=sys.stderr)
@@ -106,7 +109,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return _run_async(main())
+    return run_async(main())
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -115,7 +118,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from adapters.console.render import render
     from bot.runtime import open_engine
 
-    settings = _settings(args)
+    settings = core_settings(args)
 
     async def main() -> int:
         async with open_engine(settings) as engine:
@@ -123,7 +126,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return _run_async(main())
+    return run_async(main())
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:

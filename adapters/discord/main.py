@@ -12,7 +12,7 @@ from typing import Any
 
 import discord
 
-from adapters.cli import _run_async, _settings
+from adapters.cli import core_settings, run_async
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
 from adapters.discord.daily import DiscordPublisher
@@ -37,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"recsys-quiz: {error}", file=sys.stderr)
         return 2
 
-    core = _settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
+    core = core_settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
     core.configure_logging()
     try:
-        return _run_async(serve(core, settings, token))
+        return run_async(serve(core, settings, token))
     except KeyboardInterrupt:
         return 0
     except discord.LoginFailure:
