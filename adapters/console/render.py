@@ -11,6 +11,8 @@ from rich.text import Text
 
 from bot.views import (
     AnswerFeedback,
+    DailyFeedback,
+    DailyPostView,
     HelpView,
     LeaderboardView,
     Notice,
@@ -188,6 +190,39 @@ def _(view: QuestionStatsView) -> RenderableType:
             body.append(f"   {option.share:>4.0%}  {option.text} {mark}\n")
     body.append(view.note, style="italic")
     return Panel(body, title=Text(f"Question stats · {view.deck_title}"), title_align="left")
+
+
+@render.register
+def _(post: DailyPostView) -> RenderableType:
+    body = Text(post.prompt + "\n", style="bold")
+    for option in post.options:
+        body.append(f"\n{option.letter}) ", style="bold cyan")
+        body.append(option.text + "\n")
+    if post.closed:
+        body.append(f"\nClosed. Best answer: {post.best_letter}.\n", style="bold green")
+        for result in post.results:
+            mark = " ✓" if result.correct else ""
+            body.append(f"  {result.letter}: {result.share:.0%} ({result.picks}){mark}\n")
+        if post.explanation:
+            body.append(post.explanation + "\n")
+    else:
+        body.append(f"\n{post.answered} answered so far.\n", style="italic")
+    return Panel(body, title=Text(f"{post.date_label} · {post.topic}"), subtitle=Text(post.deck_title), title_align="left")
+
+
+@render.register
+def _(feedback: DailyFeedback) -> RenderableType:
+    body = Text()
+    verdict = "Correct: that's the best answer." if feedback.correct else f"Not the best answer. The best was {feedback.best.letter}."
+    body.append(verdict + "\n", style="bold green" if feedback.correct else "bold red")
+    if feedback.missed:
+        body.append(f"\nYou chose {feedback.chosen.letter}. What it misses: ", style="bold")
+        body.append(feedback.missed)
+    body.append("\n\nWhy the best answer is best: ", style="bold")
+    body.append(feedback.explanation)
+    body.append(f"\n\n{feedback.scoring_note}", style="italic")
+    body.append(f"\nDaily streak: {feedback.streak.current} (best {feedback.streak.best})")
+    return Panel(body, title=Text(f"{feedback.date_label} · {feedback.topic}"), title_align="left")
 
 
 @render.register

@@ -14,173 +14,26 @@ from adapters.slack.render import has_renderer, render, with_preface
 from adapters.slack.text import ELLIPSIS, clip_escaped, escape
 from bot.views import (
     VIEW_TYPES,
-    AnswerFeedback,
     Button,
-    CommandHelp,
     DailyFeedback,
     DailyPostView,
-    DeckLine,
-    DeckProgress,
     HelpView,
     LeaderboardRow,
     LeaderboardView,
     Notice,
-    OptionLine,
     OptionResult,
-    OptionShare,
     QuestionCard,
     QuestionStatsLine,
     QuestionStatsView,
-    ScoreCard,
     StatsView,
-    Streak,
     TeamLine,
     TeamListView,
-    TeamMemberLine,
-    TeamView,
     TipLine,
     TipsView,
-    TopicAccuracy,
-    TopicResult,
-    WindowPoints,
 )
 from tests.slack.fake_slack import block_kit_problems
-
-HOSTILE = "<!channel> <!here> <@U123> <#C1> <https://evil.example|free points> & @everyone *bold* `code`"
-
-
-def _button(label: str = "Go", action_id: str = "rq1:s:deck") -> Button:
-    return Button(label=label, action_id=action_id, style="primary")
-
-
-def samples(text: str = "text") -> dict[type, Any]:
-    """One instance of every view type, with `text` in every user-visible string."""
-    options = tuple(OptionLine(letter=letter, text=f"{text} {letter}") for letter in "ABCD")
-    tips = (TipLine(title=text, text=text), TipLine(title="Second", text=text))
-    return {
-        QuestionCard: QuestionCard(
-            deck_title=text,
-            topic=text,
-            position=2,
-            total=5,
-            prompt=text,
-            options=options,
-            buttons=tuple(_button(o.letter, f"rq1:a:1:1:{o.letter.lower()}") for o in options),
-            note=text,
-        ),
-        AnswerFeedback: AnswerFeedback(
-            deck_title=text,
-            topic=text,
-            position=2,
-            total=5,
-            prompt=text,
-            correct=False,
-            chosen=options[0],
-            best=options[1],
-            explanation=text,
-            missed=text,
-            points=0,
-            scoring_note=text,
-            buttons=(_button("Next question", "rq1:n:1"),),
-        ),
-        ScoreCard: ScoreCard(
-            deck_title=text,
-            score=3,
-            total=5,
-            points=2,
-            topics=(TopicResult(topic=text, correct=1, total=2),),
-            tips=tips,
-            scoring_note=text,
-            buttons=(_button("Play again"),),
-        ),
-        TipsView: TipsView(deck_title=text, tips=tips),
-        HelpView: HelpView(
-            intro=text,
-            commands=(CommandHelp(usage="start [deck]", description=text),),
-            decks=(DeckLine(id="deck", title=text, questions=5),),
-            scoring_rule=text,
-            buttons=(_button("Start"),),
-        ),
-        LeaderboardView: LeaderboardView(
-            title="Leaderboard: people",
-            window=text,
-            timezone="UTC",
-            ranking_rule=text,
-            rows=(
-                LeaderboardRow(rank=1, name=text, points=3, is_asker=True),
-                LeaderboardRow(rank=1, name="Bo", points=3, detail=text),
-            ),
-            footer=text,
-            page=1,
-            pages=2,
-        ),
-        StatsView: StatsView(
-            name=text,
-            decks=(DeckProgress(deck_title=text, answered=3, total=5, runs_finished=1),),
-            topics=(TopicAccuracy(topic=text, correct=1, answered=2),),
-            weakest_topic=text,
-            points=2,
-            answers=5,
-            windows=(WindowPoints(window=text, points=1), WindowPoints(window="All time", points=2)),
-            timezone=text,
-            team=text,
-            streak=Streak(current=2, best=4),
-            lines=(text,),
-        ),
-        TeamListView: TeamListView(
-            window=text,
-            teams=(TeamLine(name=text, members=3, points=7, is_mine=True), TeamLine(name="Bo", members=1, points=0)),
-            footer=text,
-        ),
-        TeamView: TeamView(
-            name=text,
-            window=text,
-            points=7,
-            members=(TeamMemberLine(name=text, points=4), TeamMemberLine(name="Bo", points=3)),
-            footer=text,
-        ),
-        QuestionStatsView: QuestionStatsView(
-            deck_title=text,
-            questions=(
-                QuestionStatsLine(
-                    position=1,
-                    topic=text,
-                    prompt=text,
-                    answered=4,
-                    correct_share=0.5,
-                    options=(
-                        OptionShare(key="a", text=text, picks=2, share=0.5, correct=True),
-                        OptionShare(key="b", text=text, picks=2, share=0.5, correct=False, top_wrong=True),
-                    ),
-                ),
-                QuestionStatsLine(position=2, topic=text, prompt=text, answered=0, correct_share=0.0, options=()),
-            ),
-            note=text,
-        ),
-        DailyPostView: DailyPostView(
-            deck_title=text,
-            date_label="Daily question · Friday 27 November 2026",
-            topic=text,
-            prompt=text,
-            options=options,
-            buttons=tuple(_button(o.letter, f"rq1:d:1:{o.letter.lower()}") for o in options),
-            answered=3,
-        ),
-        DailyFeedback: DailyFeedback(
-            deck_title=text,
-            date_label="Daily question · Friday 27 November 2026",
-            topic=text,
-            correct=False,
-            chosen=options[0],
-            best=options[1],
-            explanation=text,
-            missed=text,
-            points=0,
-            scoring_note=text,
-            streak=Streak(current=3, best=5),
-        ),
-        Notice: Notice(tone="warning", title=text, text=text, buttons=(_button("Continue", "rq1:n:1"),)),
-    }
+from tests.view_samples import HOSTILE, samples
+from tests.view_samples import button as _button
 
 
 def _mrkdwn_texts(blocks: list[dict[str, Any]]) -> list[str]:
