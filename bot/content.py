@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 
@@ -83,15 +84,16 @@ class Question(_Frozen):
     def correct_option(self) -> Option:
         return next(o for o in self.options if o.correct)
 
-    def option(self, key: str) -> Option | None:
-        for option in self.options:
-            if option.key == key:
-                return option
-        return None
+    @cached_property
+    def _options_by_key(self) -> dict[str, Option]:
+        return {o.key: o for o in self.options}
 
-    @property
+    def option(self, key: str) -> Option | None:
+        return self._options_by_key.get(key)
+
+    @cached_property
     def keys(self) -> frozenset[str]:
-        return frozenset(o.key for o in self.options)
+        return frozenset(self._options_by_key)
 
 
 class Tip(_Frozen):
@@ -122,11 +124,12 @@ class Deck(_Frozen):
             raise PydanticCustomError("deck", "question ids must be unique, repeated: {ids}", {"ids": ", ".join(duplicates)})
         return questions
 
+    @cached_property
+    def _questions_by_id(self) -> dict[str, Question]:
+        return {q.id: q for q in self.questions}
+
     def question(self, question_id: str) -> Question | None:
-        for question in self.questions:
-            if question.id == question_id:
-                return question
-        return None
+        return self._questions_by_id.get(question_id)
 
 
 class ContentError(Exception):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-import queue
 import sqlite3
-import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self, TypeVar
 
@@ -54,64 +54,60 @@ def _migrate(connection: sqlite3.Connection) -> None:
 
 
 class _GroupCommitWriter:
-    """One thread owns the write connection and runs queued write functions in shared transactions.
+    """Runs queued write functions in shared transactions on the event loop, committing in a helper thread.
 
     Each function runs inside its own SAVEPOINT (a failing one is undone alone); the batch then
     commits once, and only after that commit is each caller's future resolved, so no reply is ever
-    produced before its write is on disk. While one batch is being committed the next one queues up,
-    which is what turns thousands of concurrent answers into a few dozen fsyncs a second.
+    produced before its write is on disk. While one batch's COMMIT (the fsync) runs in the helper
+    thread, the next batch queues up: thousands of concurrent answers become a few dozen fsyncs a
+    second. The statements themselves run on the loop's thread because they take microseconds, and
+    handing the interpreter lock back and forth between threads for each of them cost more than
+    the statements did. BEGIN also runs in the helper thread: it may wait for another process.
     """
 
     def __init__(self, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
         self._connection = connection
         self._loop = loop
-        self._queue: queue.SimpleQueue[tuple[WriteFunction[Any], asyncio.Future[Any]] | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="recsys-quiz-writer", daemon=True)
-        self._thread.start()
+        self._pending: list[tuple[WriteFunction[Any], asyncio.Future[Any]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recsys-quiz-commit")
 
     def submit(self, function: WriteFunction[T]) -> asyncio.Future[T]:
         future: asyncio.Future[T] = self._loop.create_future()
-        self._queue.put((function, future))
+        self._pending.append((function, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = self._loop.create_task(self._flush())
         return future
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
-        self._connection.close()
+    async def aclose(self) -> None:
+        if self._flusher is not None:
+            await asyncio.shield(self._flusher)
+        await self._loop.run_in_executor(self._io, self._connection.close)
+        self._io.shutdown(wait=True)
 
-    def _run(self) -> None:
-        stopping = False
-        while not stopping:
-            first = self._queue.get()
-            if first is None:
-                break
-            batch = [first]
-            while len(batch) < MAX_BATCH:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is None:
-                    stopping = True
-                    break
-                batch.append(item)
+    async def _flush(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             try:
-                outcomes = self._commit(batch)
-            except BaseException as error:  # never let the writer thread die with callers waiting
+                await self._loop.run_in_executor(self._io, self._connection.execute, "BEGIN IMMEDIATE")
+            except sqlite3.Error as error:
+                log.error("cannot start a write transaction: %s", error)
+                _settle([(future, None, error) for _, future in batch])
+                continue
+            try:
+                outcomes = self._run(batch)
+                outcomes = await self._loop.run_in_executor(self._io, self._commit, outcomes)
+            except BaseException as error:  # never leave callers waiting
                 log.exception("write batch failed")
                 outcomes = [(future, None, error) for _, future in batch]
-            self._loop.call_soon_threadsafe(_settle, outcomes)
+                with contextlib.suppress(sqlite3.Error):
+                    if self._connection.in_transaction:
+                        await self._loop.run_in_executor(self._io, self._connection.execute, "ROLLBACK")
+            _settle(outcomes)
 
-    def _commit(
-        self, batch: list[tuple[WriteFunction[Any], asyncio.Future[Any]]]
-    ) -> list[tuple[asyncio.Future[Any], Any, BaseException | None]]:
+    def _run(self, batch: list[tuple[WriteFunction[Any], asyncio.Future[Any]]]) -> list[Outcome]:
         db = self._connection
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as error:
-            log.error("cannot start a write transaction: %s", error)
-            return [(future, None, error) for _, future in batch]
-        outcomes: list[tuple[asyncio.Future[Any], Any, BaseException | None]] = []
+        outcomes: list[Outcome] = []
         for function, future in batch:
             try:
                 db.execute("SAVEPOINT write")
@@ -124,23 +120,30 @@ class _GroupCommitWriter:
                 except sqlite3.Error:
                     # SQLite already rolled the whole transaction back (disk full, I/O error): nothing in it survives.
                     log.error("write failed and took its transaction with it: %s", error)
-                    if db.in_transaction:
-                        db.execute("ROLLBACK")
                     return [(f, None, error) for _, f in batch]
                 outcomes.append((future, None, error))
             else:
                 outcomes.append((future, result, None))
+        return outcomes
+
+    def _commit(self, outcomes: list[Outcome]) -> list[Outcome]:
+        db = self._connection
+        if not db.in_transaction:  # rolled back by SQLite inside _run
+            return outcomes
         try:
             db.execute("COMMIT")
         except sqlite3.Error as error:
-            log.error("commit of %d writes failed, none recorded: %s", len(batch), error)
+            log.error("commit of %d writes failed, none recorded: %s", len(outcomes), error)
             if db.in_transaction:
                 db.execute("ROLLBACK")
             return [(future, None, error) for future, _, _ in outcomes]
         return outcomes
 
 
-def _settle(outcomes: Iterable[tuple[asyncio.Future[Any], Any, BaseException | None]]) -> None:
+Outcome = tuple[asyncio.Future[Any], Any, BaseException | None]
+
+
+def _settle(outcomes: Iterable[Outcome]) -> None:
     for future, result, error in outcomes:
         if future.cancelled():
             continue
@@ -186,13 +189,13 @@ class StoreBase:
             reader.row_factory = sqlite3.Row
             await reader.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         except BaseException:
-            writer.close()
+            await writer.aclose()
             raise
         return cls(path, writer, reader)
 
     async def close(self) -> None:
         await self._reader.close()
-        await asyncio.get_running_loop().run_in_executor(None, self._writer.close)
+        await self._writer.aclose()
 
     async def __aenter__(self) -> Self:
         return self

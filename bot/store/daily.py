@@ -248,7 +248,11 @@ class DailyStore(ScoreStore):
         """One answer per person per post, committed with its points before this returns."""
 
         def write(db: sqlite3.Connection) -> DailyAnswerOutcome:
-            post = db.execute("SELECT status, closed_at FROM daily_posts WHERE post_id = ?", (post_id,)).fetchone()
+            post = db.execute(
+                """SELECT p.status, p.closed_at, c.platform, c.space_id
+                   FROM daily_posts AS p JOIN daily_channels AS c ON c.channel_key = p.channel_key WHERE p.post_id = ?""",
+                (post_id,),
+            ).fetchone()
             if post is None or post["status"] != "sent" or post["closed_at"] is not None:
                 return DailyAnswerOutcome(status="closed")
             existing = db.execute(
@@ -267,7 +271,7 @@ class DailyStore(ScoreStore):
                 (post_id, person_id, option_key, int(correct), points, at),
             )
             db.execute("UPDATE daily_posts SET answer_count = answer_count + 1 WHERE post_id = ?", (post_id,))
-            credit(db, person_id, points, periods)
+            credit(db, (person_id, post["platform"], post["space_id"]), points, periods)
             return DailyAnswerOutcome(status="recorded", option_key=option_key, correct=correct, points=points)
 
         return await self._write(write)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Callable, Sequence
 
-from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row
+from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
 from bot.store.scores import ScoreStore, credit
 
 
@@ -19,7 +18,7 @@ class RunStore(ScoreStore):
 
     async def start_run(self, person_id: int, deck_id: str, deck_version: int, plan: Sequence[PlanStep], at: int) -> tuple[Run, bool]:
         """The person's open run of the deck if there is one (False), else a new run with this plan (True)."""
-        plan_json = json.dumps([step.model_dump(mode="json") for step in plan])
+        plan_text = plan_json(plan)
 
         def write(db: sqlite3.Connection) -> tuple[Run, bool]:
             row = db.execute(
@@ -29,7 +28,7 @@ class RunStore(ScoreStore):
                 return _run_from_row(row), False
             row = db.execute(
                 "INSERT INTO runs (person_id, deck_id, deck_version, plan, started_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
-                (person_id, deck_id, deck_version, plan_json, at),
+                (person_id, deck_id, deck_version, plan_text, at),
             ).fetchone()
             return _run_from_row(row), True
 
@@ -76,7 +75,7 @@ class RunStore(ScoreStore):
 
         def write(db: sqlite3.Connection) -> ClickOutcome:
             row = db.execute(
-                """SELECT r.*, p.platform = ? AND p.space_id = ? AND p.user_id = ? AS owned
+                """SELECT r.*, p.platform, p.space_id, p.platform = ? AND p.space_id = ? AND p.user_id = ? AS owned
                    FROM runs AS r JOIN people AS p ON p.person_id = r.person_id WHERE r.run_id = ?""",
                 (*identity, run_id),
             ).fetchone()
@@ -88,29 +87,27 @@ class RunStore(ScoreStore):
             correct = judge(run)
             if correct is None:
                 return ClickOutcome(status="invalid", run=run)
-            existing = db.execute("SELECT * FROM answers WHERE run_id = ? AND position = ?", (run_id, position)).fetchone()
+            answers = db.execute("SELECT * FROM answers WHERE run_id = ? ORDER BY position", (run_id,)).fetchall()
+            existing = next((a for a in answers if a["position"] == position), None)
             if existing is not None:
                 return ClickOutcome(status="already_answered", run=run, answer=_answer_from_row(existing))
-            (answered,) = db.execute("SELECT COUNT(*) FROM answers WHERE run_id = ?", (run_id,)).fetchone()
-            if answered != position:
+            if len(answers) != position:
                 return ClickOutcome(status="not_current", run=run)
             question_id = run.plan[position].question
-            scored_before = db.execute(
-                "SELECT 1 FROM first_answers WHERE person_id = ? AND deck_id = ? AND question_id = ?",
-                (run.person_id, run.deck_id, question_id),
-            ).fetchone()
-            points = 1 if (correct and scored_before is None) else 0
-            (answer_id,) = db.execute(
+            # Only a person's first answer to a question can score: one statement decides and records it.
+            answer_id, points = db.execute(
                 """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING answer_id""",
-                (run_id, position, run.person_id, run.deck_id, question_id, option_key, int(correct), points, at),
+                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
+                           ?7 AND NOT EXISTS (SELECT 1 FROM first_answers WHERE person_id = ?3 AND deck_id = ?4 AND question_id = ?5),
+                           ?8)
+                   RETURNING answer_id, points""",
+                (run_id, position, run.person_id, run.deck_id, question_id, option_key, int(correct), at),
             ).fetchone()
-            if scored_before is None:
-                db.execute(
-                    "INSERT INTO first_answers (person_id, deck_id, question_id, answer_id) VALUES (?, ?, ?, ?)",
-                    (run.person_id, run.deck_id, question_id, answer_id),
-                )
-            credit(db, run.person_id, points, periods)
+            db.execute(
+                "INSERT OR IGNORE INTO first_answers (person_id, deck_id, question_id, answer_id) VALUES (?, ?, ?, ?)",
+                (run.person_id, run.deck_id, question_id, answer_id),
+            )
+            credit(db, (run.person_id, row["platform"], row["space_id"]), points, periods)
             if position == len(run.plan) - 1:
                 db.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", (at, run_id))
             answer = Answer(

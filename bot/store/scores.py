@@ -9,14 +9,18 @@ from bot.store.base import StoreBase
 from bot.store.records import BoardRow, OptionTally, QuestionTally
 
 
-def credit(db: sqlite3.Connection, person_id: int, points: int, periods: Sequence[str]) -> None:
-    """Add one answer and its points to the person's (and their team's) totals, inside the caller's transaction."""
-    db.executemany(
-        """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers)
-           SELECT person_id, ?, platform, space_id, ?, 1 FROM people WHERE person_id = ?
-           ON CONFLICT (person_id, period) DO UPDATE SET points = points + excluded.points, answers = answers + 1""",
-        [(period, points, person_id) for period in periods],
-    )
+def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, periods: Sequence[str]) -> None:
+    """Add one answer and its points to the person's (and their team's) totals, inside the caller's transaction.
+
+    `person` is (person id, platform, space id): the board index is by space, so the totals carry it.
+    """
+    person_id, platform, space_id = person
+    for period in periods:
+        db.execute(
+            """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, 1)
+               ON CONFLICT (person_id, period) DO UPDATE SET points = points + excluded.points, answers = answers + 1""",
+            (person_id, period, platform, space_id, points),
+        )
     if not points:
         return
     row = db.execute("SELECT team_id FROM team_members WHERE person_id = ?", (person_id,)).fetchone()
