@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 WriteFunction = Callable[[sqlite3.Connection], T]
 BUSY_TIMEOUT_MS = 10_000  # another process may hold the write lock for a moment
-# A batch commits what has queued up while the previous batch was on disk; the cap bounds one batch's latency.
-MAX_BATCH = 512
+# A batch commits what has queued up while the previous batch was on disk. Its statements run on the event
+# loop (about 0.1 ms a write), so the cap also bounds how long one batch holds the loop: about 25 ms.
+MAX_BATCH = 256
 
 
 class SchemaTooNewError(RuntimeError):
@@ -154,7 +155,7 @@ def _settle(outcomes: Iterable[Outcome]) -> None:
 
 
 class StoreBase:
-    """One SQLite file in WAL mode: a group-commit writer thread and an aiosqlite reader connection."""
+    """One SQLite file in WAL mode: a group-commit writer connection and an aiosqlite reader connection."""
 
     def __init__(self, path: Path, writer: _GroupCommitWriter, reader: aiosqlite.Connection) -> None:
         self.path = path
