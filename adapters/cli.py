@@ -46,13 +46,24 @@ def _console_origin(user: str) -> object:
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
-def run_async(main: Coroutine[Any, Any, int]) -> int:
-    """Run a surface's main coroutine; broken decks or a too-new database end it with exit code 2 and a message."""
+def run_async(main: Coroutine[Any, Any, int], database: Path | None = None) -> int:
+    """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line."""
+    import sqlite3
+
     from bot.content import ContentError
     from bot.store import SchemaTooNewError
 
     try:
         return asyncio.run(main)
+    except sqlite3.Error as error:
+        # Read-only file or folder, a full disk, a lock held too long: say which file, not a traceback.
+        where = f" {database}" if database else ""
+        print(
+            f"recsys-quiz: cannot use the database{where}: {error}. Check that the file and its folder are writable "
+            "and the disk has space; answers already confirmed are kept.",
+            file=sys.stderr,
+        )
+        return 2
     except ContentError as error:
         print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
         return 2
@@ -83,7 +94,7 @@ def cmd_play(args: argparse.Namespace) -> int:
                 return 0
 
     try:
-        return run_async(main())
+        return run_async(main(), settings.db_path)
     except KeyboardInterrupt:
         console.print(f"\n{RESUME_HINT}")
         return EXIT_INTERRUPTED
@@ -109,7 +120,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main())
+    return run_async(main(), settings.db_path)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -126,7 +137,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main())
+    return run_async(main(), settings.db_path)
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:

@@ -239,12 +239,6 @@ def test_a_read_only_database_file_opens_for_reading_and_refuses_the_first_write
     asyncio.run(use_it())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.OperationalError,
-    reason="adapters/cli.py _run_async catches ContentError and SchemaTooNewError only: a read-only (or locked, or full) "
-    "database ends `recsys-quiz play` with a sqlite3.OperationalError traceback at its first write instead of a one-line message",
-)
 def test_play_on_a_read_only_database_says_so_in_one_line(read_only_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from adapters.cli import main
 

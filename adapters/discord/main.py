@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     core = core_settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
     core.configure_logging()
     try:
-        return run_async(serve(core, settings, token))
+        return run_async(serve(core, settings, token), core.db_path)
     except KeyboardInterrupt:
         return 0
     except discord.LoginFailure:

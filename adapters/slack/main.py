@@ -9,26 +9,23 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 from aiohttp import web
-from pydantic import ValidationError
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.cli import core_settings, run_async
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
-from bot.content import ContentError
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
 from bot.runtime import open_engine
-from bot.store import SchemaTooNewError
 
 log = logging.getLogger(__name__)
 
@@ -142,32 +139,25 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
 def run(args: argparse.Namespace) -> int:
     """`recsys-quiz slack`: read the settings, then serve until interrupted."""
     try:
-        core = CoreSettings()
         settings = load_settings()
     except SlackSettingsError as error:
         print(f"recsys-quiz slack: {error}", file=sys.stderr)
         return 2
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        print(f"recsys-quiz slack: bad setting: {problems}", file=sys.stderr)
-        return 2
-    if getattr(args, "db", None):
-        core = core.model_copy(update={"db_path": Path(args.db)})
+    core = core_settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
     core.configure_logging()
+
+    async def main() -> int:
+        await serve(core, settings)
+        return 0
+
     try:
-        asyncio.run(serve(core, settings))
+        # run_async turns broken decks and an unusable database into one line and exit code 2.
+        return run_async(main(), core.db_path)
     except KeyboardInterrupt:
         return 0
-    except ContentError as error:
-        print("recsys-quiz slack: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
-        return 2
-    except SchemaTooNewError as error:
-        print(f"recsys-quiz slack: {error}", file=sys.stderr)
-        return 2
     except SlackStartupError as error:
         print(f"recsys-quiz slack: {error}", file=sys.stderr)
         return 1
     except OSError as error:  # the port is taken, or Slack cannot be reached
         print(f"recsys-quiz slack: {error}", file=sys.stderr)
         return 1
-    return 0
