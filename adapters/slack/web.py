@@ -8,6 +8,8 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.internals import extract_content_type, parse_body
 from slack_sdk.signature import SignatureVerifier
 
@@ -32,6 +34,18 @@ def _is_ssl_check(body: str) -> bool:
     """Slack's certificate probe of a slash command URL (`ssl_check=1`), which it may send unsigned."""
     fields = dict(parse_qsl(body, keep_blank_values=True)) if not body.startswith("{") else {}
     return fields.get("ssl_check") == "1" and "command" not in fields and "payload" not in fields
+
+
+def _context_problem(body: object) -> str | None:
+    """Run bolt's own context extraction first: a wrongly typed `enterprise`, `team`, `user` or `authorizations`
+    makes it raise while building the request, which aiohttp would turn into a 500."""
+    if not isinstance(body, dict):
+        return None
+    try:
+        build_async_context(AsyncBoltContext(), body)
+    except Exception as error:  # any failure here is bolt refusing the payload's shape
+        return f"context fields of an unexpected type ({type(error).__name__})"
+    return None
 
 
 def guard(signing_secret: str, path: str = EVENTS_PATH) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
@@ -61,7 +75,7 @@ def guard(signing_secret: str, path: str = EVENTS_PATH) -> Callable[[web.Request
         except ValueError as error:  # json.JSONDecodeError is a ValueError
             log.warning("refusing a signed request whose body does not parse: %s", error)
             return web.json_response({"error": "malformed request"}, status=400)
-        problem = check(parsed)
+        problem = check(parsed) or _context_problem(parsed)
         if problem is not None:
             log.warning("refusing a signed request with a malformed payload: %s", problem)
             return web.json_response({"error": "malformed request", "detail": problem}, status=400)
