@@ -99,6 +99,7 @@ async def main() -> None:
         for rate, n in [(None, args.people), *((rate, args.paced) for rate in rates)]:
             clicks = [(users[i], message_with(fake, custom_ids[i]), custom_ids[i]) for i in range(offset, offset + n)]
             cpu_bot, cpu_us = cpu_seconds(bot.pid), cpu_seconds()
+            began_round = time.perf_counter()
             elapsed, pendings = await burst(fake, clicks, rate)
             cpu_bot, cpu_us = cpu_seconds(bot.pid) - cpu_bot, cpu_seconds() - cpu_us
             latencies = [p.responses[0].at - p.sent_at for p in pendings if p.responses]
@@ -107,6 +108,10 @@ async def main() -> None:
                 kind = p.responses[0].json.get("type") if p.responses else None
                 kinds[kind] = kinds.get(kind, 0) + 1  # type: ignore[index]
             late = sum(1 for v in latencies if v > DEADLINE)
+            # Deferred clicks get their message by a later edit: wait for every one before the next round starts.
+            await asyncio.gather(*(asyncio.wait_for(p.delivered.wait(), 600) for p in pendings), return_exceptions=True)
+            undelivered = sum(1 for p in pendings if not p.delivered.is_set())
+            delivered_after = time.perf_counter() - began_round
             print(
                 f"{'all at once' if rate is None else f'paced at {rate:,.0f}/s'}: {n} clicks answered in {elapsed:.2f} s = "
                 f"{n / elapsed:,.0f} clicks/s; dispatch to callback p50 {statistics.median(latencies) * 1000:.0f} ms, "
@@ -114,6 +119,7 @@ async def main() -> None:
                 f"response types {kinds} (7 = feedback in place, 6 = deferred); CPU: bot {cpu_bot / elapsed:.0%} of a core, "
                 f"fake Discord {cpu_us / elapsed:.0%}; bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB"
             )
+            print(f"  every reply shown {delivered_after:.2f} s after the round began; not delivered: {undelivered}")
             offset += n
         await asyncio.sleep(1)  # deferred replies (if any) finish
         recorded = count_answers(db_path)
