@@ -9,7 +9,6 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 from bot.content import DeckLibrary
@@ -61,7 +60,6 @@ def _kill_part_way(db: Path, wanted: int) -> list[tuple[int, int, str]]:
 
 def test_sigkill_mid_burst_loses_no_replied_answer_and_records_none_twice(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
-    started = time.monotonic()
     printed = _kill_part_way(db, wanted=400)
     assert len(printed) >= 400
 
@@ -95,7 +93,6 @@ def test_sigkill_mid_burst_loses_no_replied_answer_and_records_none_twice(tmp_pa
         assert count >= len(printed)
     finally:
         connection.close()
-    assert time.monotonic() - started < PATIENCE
 
 
 async def test_the_database_works_normally_after_the_kill(tmp_path: Path, decks: DeckLibrary) -> None:
