@@ -54,7 +54,8 @@ CLICK_PATHS: list[tuple[Any, ...]] = [
     ("container", "channel_id"),
     ("api_app_id",),
     ("is_enterprise_install",),
-    # ("enterprise",) and ("authorizations",) are covered by the wrongly-typed-context test below.
+    ("enterprise",),
+    ("authorizations",),
 ]
 SLASH_FIELDS = ["command", "text", "team_id", "user_id", "user_name", "channel_id", "channel_name", "api_app_id", "trigger_id"]
 # A mutation: (where, delete it or replace it, the replacement).
