@@ -283,3 +283,35 @@ def test_hundreds_of_teams_or_questions_stay_within_slack_limits() -> None:
     payload = render(many).payload()
     assert block_kit_problems(payload) == []
     assert "more not shown" in json.dumps(payload["blocks"][-1])
+
+
+def _round_trips_through_slack_sdk(payload: dict[str, Any]) -> None:
+    """Each block, read into slack_sdk's Block Kit models and written back, is unchanged and passes their validation."""
+    from slack_sdk.models.blocks import Block
+
+    for block in payload["blocks"]:
+        model = Block.parse(block)
+        assert model is not None, block
+        model.validate_json()  # raises SlackObjectFormationError on a broken limit
+        assert model.to_dict() == block
+
+
+@pytest.mark.parametrize("text", ["Ranking at scale", HOSTILE, "&<>x" * 2000, ""], ids=["plain", "hostile", "long", "empty"])
+@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
+def test_the_plain_dict_blocks_are_exactly_what_slack_sdk_models_would_build(view_type: type, text: str) -> None:
+    # The renderer builds dicts directly (slack_sdk's models cost ~2 ms a card); slack_sdk still vouches for them here.
+    _round_trips_through_slack_sdk(render(samples(text)[view_type]).payload())
+    _round_trips_through_slack_sdk(with_preface(render(samples(text)[view_type]), escape(text) or "x").payload())
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(min_size=0, max_size=400), st.sampled_from(VIEW_TYPES))
+def test_any_text_renders_blocks_slack_sdk_accepts_unchanged(text: str, view_type: type) -> None:
+    _round_trips_through_slack_sdk(render(samples(text)[view_type]).payload())
+
+
+def test_a_rendered_message_shares_no_mutable_state_between_renders() -> None:
+    card = samples("x")[QuestionCard]
+    first, second = render(card), render(card)
+    first.payload()["blocks"][0]["type"] = "changed"
+    assert second.blocks[0]["type"] == "header" and first.blocks[0]["type"] == "header"
