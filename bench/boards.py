@@ -2,7 +2,7 @@
 
 The data is written straight into the real schema with plain sqlite3 (executemany, no fsync), consistent
 with what the engine would have written: runs, answers, first_answers, score_totals (all / week / month),
-teams with members and their totals. Then engine.leaderboard (first page, a middle page, the asker's
+teams with members and their totals, the points histogram. Then engine.leaderboard (first page, a middle page, the asker's
 own-rank footer), the team board and engine.stats are timed through the real SQLiteStore.
 
 Run: python -m bench.boards [--people 100000] [--answers-per-person 10] [--teams 1000] [--calls 200]
@@ -55,9 +55,7 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
     )
     plan = (
         "["
-        + ",".join(
-            f'{{"question": "{q}", "order": {list(o.key for o in deck.questions[i].options)}}}' for i, q in enumerate(questions)
-        )
+        + ",".join(f'{{"question": "{q}", "order": {list(o.key for o in deck.questions[i].options)}}}' for i, q in enumerate(questions))
         + "]"
     )
     plan = plan.replace("'", '"')
@@ -116,6 +114,12 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
         "INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, ?)",
         ((t, period, team_points[t], team_active[t]) for t in team_points for period in periods),
     )
+    # The aggregates the engine keeps in each answer's transaction, derived here in one go.
+    db.execute(
+        """INSERT INTO points_histogram (platform, space_id, period, points, people)
+           SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY platform, space_id, period, points"""
+    )
+    db.execute("UPDATE teams SET members = (SELECT COUNT(*) FROM team_members AS m WHERE m.team_id = teams.team_id)")
     db.execute("COMMIT")
     db.execute("ANALYZE")
     (written,) = db.execute("SELECT COUNT(*) FROM answers").fetchone()
@@ -134,9 +138,7 @@ def _flush(db: sqlite3.Connection, runs: list, answers: list, firsts: list, tota
         answers,
     )
     db.executemany("INSERT INTO first_answers (person_id, deck_id, question_id, answer_id) VALUES (?, ?, ?, ?)", firsts)
-    db.executemany(
-        "INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)", totals
-    )
+    db.executemany("INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)", totals)
     for rows in (runs, answers, firsts, totals):
         rows.clear()
 
@@ -168,9 +170,7 @@ async def main() -> None:
         pass  # create and migrate the schema exactly as the bot does
     began = time.perf_counter()
     answers = generate(path, decks.default, args.people, args.answers_per_person, args.teams)
-    print(
-        f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})"
-    )
+    print(f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})")
 
     rng = random.Random(3)
     people = args.people
@@ -202,9 +202,7 @@ async def main() -> None:
                 lambda i: engine.leaderboard(asker(i), "people", "week", rng.randint(1, pages)),
                 board,
             ),
-            await timed(
-                "people board, last page", args.calls, lambda i: engine.leaderboard(asker(i), "people", "month", pages), board
-            ),
+            await timed("people board, last page", args.calls, lambda i: engine.leaderboard(asker(i), "people", "month", pages), board),
             await timed("team board, first page", args.calls, lambda i: engine.leaderboard(asker(i), "teams", "all"), board),
             await timed("stats", args.calls, lambda i: engine.stats(asker(i)), stats),
         ]

@@ -47,6 +47,10 @@ def asker_tag(origin: Origin) -> str:
     return hashlib.sha256(f"{origin.platform}:{origin.space_id}:{origin.user_id}".encode()).hexdigest()[:12]
 
 
+def _average(team: TeamRow) -> float:
+    return round(team.points / team.active_members, 2)
+
+
 def shared_ranks(keys: list[float]) -> list[int]:
     """Ranks for keys sorted best first, where equal keys share a rank (1, 2, 2, 4)."""
     ranks: list[int] = []
@@ -140,16 +144,11 @@ class Boards:
         )
 
     async def _team_board(self, origin: Origin, window: str, page: int) -> LeaderboardView:
-        teams = [t for t in await self.store.teams(origin.platform, origin.space_id, self._period(window)) if t.active_members]
-
-        def average(team: TeamRow) -> float:
-            return round(team.points / team.active_members, 2)
-
-        teams.sort(key=lambda t: (-average(t), -t.points, t.name.casefold()))
-        ranks = shared_ranks([average(t) for t in teams])
-        pages = max(1, math.ceil(len(teams) / PAGE_SIZE))
+        period = self._period(window)
+        total = await self.store.active_team_count(origin.platform, origin.space_id, period)
+        pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(page, pages)
-        start = (page - 1) * PAGE_SIZE
+        ranked = await self.store.team_page(origin.platform, origin.space_id, period, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         person_id = await self.store.person_id(origin)
         my_team = await self.store.team_of(person_id) if person_id is not None else None
         rows = tuple(
@@ -157,17 +156,17 @@ class Boards:
                 rank=rank,
                 name=team.name,
                 points=team.points,
-                detail=f"{team.active_members} active of {team.members}, {average(team):g} per active member",
+                detail=f"{team.active_members} active of {team.members}, {_average(team):g} per active member",
                 is_asker=team.name == my_team,
             )
-            for rank, team in list(zip(ranks, teams, strict=True))[start : start + PAGE_SIZE]
+            for rank, team in ranked
         )
         footer = None
         if my_team is not None and not any(r.is_asker for r in rows):
-            mine = next(((rank, t) for rank, t in zip(ranks, teams, strict=True) if t.name == my_team), None)
+            standing = await self.store.team_standing(my_team, origin.platform, origin.space_id, period)
             footer = (
-                f"Your team {my_team}: rank {mine[0]} of {len(teams)}, {average(mine[1]):g} per active member."
-                if mine
+                f"Your team {my_team}: rank {standing[0]} of {total}, {standing[1]:g} per active member."
+                if standing
                 else f"Your team {my_team} has no points in this window yet."
             )
         return LeaderboardView(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import random
+import sqlite3
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -236,3 +238,32 @@ async def test_team_names_for_autocomplete_match_a_prefix_ignoring_case(berlin_e
     assert await berlin_engine.team_names(person("z"), "VEC") == ["Vector Search", "vectorised"]
     assert await berlin_engine.team_names(person("z"), "") == ["Ranking Club", "Vector Search", "vectorised"]
     assert await berlin_engine.team_names(person("z", space="elsewhere"), "") == []
+
+
+async def test_running_aggregates_agree_with_a_recount_from_the_answers(
+    berlin_engine: QuizEngine, decks: DeckLibrary, store: SQLiteStore, db_path: Path
+) -> None:
+    rng = random.Random(5)
+    await berlin_engine.team_create(person("t0"), "Alpha")
+    await berlin_engine.team_create(person("t1"), "Beta")
+    for index in range(12):
+        origin = person(f"p{index}")
+        if index % 3:
+            await berlin_engine.team_join(origin, rng.choice(["Alpha", "Beta"]))
+        await answer_questions(berlin_engine, decks, origin, [rng.random() < 0.6 for _ in range(rng.randint(1, 5))])
+        if index == 7:
+            await berlin_engine.team_leave(origin)
+    with sqlite3.connect(db_path) as raw:
+        histogram = raw.execute(
+            "SELECT platform, space_id, period, points, people FROM points_histogram WHERE people != 0 ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+        recount = raw.execute(
+            "SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ).fetchall()
+        assert histogram == recount
+        totals = raw.execute("SELECT person_id, SUM(points), COUNT(*) FROM answers GROUP BY person_id ORDER BY 1").fetchall()
+        assert totals == raw.execute("SELECT person_id, points, answers FROM score_totals WHERE period = 'all' ORDER BY 1").fetchall()
+        members = raw.execute("SELECT t.members, (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.team_id) FROM teams t").fetchall()
+        assert all(kept == counted for kept, counted in members)
+    board = board_of(await berlin_engine.leaderboard(person("p0")))
+    assert [r.rank for r in board.rows] == shared_ranks([r.points for r in board.rows])

@@ -162,6 +162,23 @@ MIGRATIONS: tuple[str, ...] = (
     -- Stats read a person's finished runs per deck; without this they scanned every run.
     CREATE INDEX runs_by_person ON runs (person_id, deck_id, finished_at);
     """,
+    """
+    -- How many people of a space have each points total in a period. A rank is 1 + the people above a
+    -- total and a board's size is the sum, both read from a few rows however many people there are.
+    CREATE TABLE points_histogram (
+        platform TEXT NOT NULL,
+        space_id TEXT NOT NULL,
+        period   TEXT NOT NULL,
+        points   INTEGER NOT NULL,
+        people   INTEGER NOT NULL,
+        PRIMARY KEY (platform, space_id, period, points)
+    ) WITHOUT ROWID;
+    INSERT INTO points_histogram (platform, space_id, period, points, people)
+        SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY platform, space_id, period, points;
+    -- Kept with team_members, so team boards need not count members per team.
+    ALTER TABLE teams ADD COLUMN members INTEGER NOT NULL DEFAULT 0;
+    UPDATE teams SET members = (SELECT COUNT(*) FROM team_members AS m WHERE m.team_id = teams.team_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -16,11 +16,17 @@ def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, pe
     """
     person_id, platform, space_id = person
     for period in periods:
-        db.execute(
+        total, answers = db.execute(
             """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, 1)
-               ON CONFLICT (person_id, period) DO UPDATE SET points = points + excluded.points, answers = answers + 1""",
+               ON CONFLICT (person_id, period) DO UPDATE SET points = points + excluded.points, answers = answers + 1
+               RETURNING points, answers""",
             (person_id, period, platform, space_id, points),
-        )
+        ).fetchone()
+        if answers == 1:  # a new person on this board
+            _count_in(db, (platform, space_id, period), total, +1)
+        elif points:  # moved up from one total to another
+            _count_in(db, (platform, space_id, period), total - points, -1)
+            _count_in(db, (platform, space_id, period), total, +1)
     if not points:
         return
     row = db.execute("SELECT team_id FROM team_members WHERE person_id = ?", (person_id,)).fetchone()
@@ -49,16 +55,27 @@ def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, pe
         )
 
 
+def _count_in(db: sqlite3.Connection, board: tuple[str, str, str], points: int, change: int) -> None:
+    db.execute(
+        """INSERT INTO points_histogram (platform, space_id, period, points, people) VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (platform, space_id, period, points) DO UPDATE SET people = people + excluded.people""",
+        (*board, points, change),
+    )
+
+
 class ScoreStore(StoreBase):
     """Totals kept in the answer's transaction, and everything read from them."""
 
     async def people_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[BoardRow]:
         """One page of a people board, best first; ties share a rank (1, 2, 2, 4)."""
         rows = await self._fetchall(
+            # The page is cut from the covering board index alone; only its rows are joined to people.
             """SELECT t.person_id, p.user_id, p.display_name, t.points
-               FROM score_totals AS t JOIN people AS p ON p.person_id = t.person_id
-               WHERE t.platform = ? AND t.space_id = ? AND t.period = ?
-               ORDER BY t.points DESC, t.person_id LIMIT ? OFFSET ?""",
+               FROM (SELECT person_id, points FROM score_totals
+                     WHERE platform = ? AND space_id = ? AND period = ?
+                     ORDER BY points DESC, person_id LIMIT ? OFFSET ?) AS t
+               JOIN people AS p ON p.person_id = t.person_id
+               ORDER BY t.points DESC, t.person_id""",
             (platform, space_id, period, limit, offset),
         )
         if not rows:
@@ -74,14 +91,15 @@ class ScoreStore(StoreBase):
 
     async def _rank_of_points(self, platform: str, space_id: str, period: str, points: int) -> int:
         row = await self._fetchone(
-            "SELECT COUNT(*) FROM score_totals WHERE platform = ? AND space_id = ? AND period = ? AND points > ?",
+            "SELECT COALESCE(SUM(people), 0) FROM points_histogram WHERE platform = ? AND space_id = ? AND period = ? AND points > ?",
             (platform, space_id, period, points),
         )
         return 1 + (int(row[0]) if row else 0)
 
     async def people_count(self, platform: str, space_id: str, period: str) -> int:
         row = await self._fetchone(
-            "SELECT COUNT(*) FROM score_totals WHERE platform = ? AND space_id = ? AND period = ?", (platform, space_id, period)
+            "SELECT COALESCE(SUM(people), 0) FROM points_histogram WHERE platform = ? AND space_id = ? AND period = ?",
+            (platform, space_id, period),
         )
         return int(row[0]) if row else 0
 

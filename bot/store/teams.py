@@ -15,6 +15,17 @@ def _team_name_of(db: sqlite3.Connection, person_id: int) -> str | None:
     return str(row[0]) if row else None
 
 
+def _add_member(db: sqlite3.Connection, person_id: int, team_id: int, at: int) -> None:
+    db.execute("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", (person_id, team_id, at))
+    db.execute("UPDATE teams SET members = members + 1 WHERE team_id = ?", (team_id,))
+
+
+# Teams rank by points per active member, rounded to hundredths so that equal averages share a rank.
+_AVERAGE = "ROUND(CAST(tt.points AS REAL) / tt.active_members, 2)"
+_ACTIVE_TEAMS = """FROM teams AS t JOIN team_totals AS tt ON tt.team_id = t.team_id AND tt.period = ?
+                   WHERE t.platform = ? AND t.space_id = ? AND tt.active_members > 0"""
+
+
 class TeamStore(StoreBase):
     """Teams, their members and their totals."""
 
@@ -35,7 +46,7 @@ class TeamStore(StoreBase):
                     "SELECT name FROM teams WHERE platform = ? AND space_id = ? AND name_key = ?", (platform, space_id, name_key)
                 ).fetchone()
                 return TeamChange(status="name_taken", team=taken[0] if taken else None)
-            db.execute("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", (person_id, row[0], at))
+            _add_member(db, person_id, row[0], at)
             return TeamChange(status="ok", team=name)
 
         return await self._write(write)
@@ -50,7 +61,7 @@ class TeamStore(StoreBase):
             ).fetchone()
             if row is None:
                 return TeamChange(status="no_such_team")
-            db.execute("INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)", (person_id, row["team_id"], at))
+            _add_member(db, person_id, row["team_id"], at)
             return TeamChange(status="ok", team=row["name"])
 
         return await self._write(write)
@@ -60,7 +71,8 @@ class TeamStore(StoreBase):
             current = _team_name_of(db, person_id)
             if current is None:
                 return TeamChange(status="not_in_team")
-            db.execute("DELETE FROM team_members WHERE person_id = ?", (person_id,))
+            (team_id,) = db.execute("DELETE FROM team_members WHERE person_id = ? RETURNING team_id", (person_id,)).fetchone()
+            db.execute("UPDATE teams SET members = members - 1 WHERE team_id = ?", (team_id,))
             return TeamChange(status="ok", team=current)
 
         return await self._write(write)
@@ -81,8 +93,7 @@ class TeamStore(StoreBase):
     async def teams(self, platform: str, space_id: str, period: str) -> list[TeamRow]:
         """Every team of a space with its member count and its points and active members in the period."""
         rows = await self._fetchall(
-            """SELECT t.team_id, t.name,
-                      (SELECT COUNT(*) FROM team_members AS m WHERE m.team_id = t.team_id) AS members,
+            """SELECT t.team_id, t.name, t.members,
                       COALESCE(tt.points, 0) AS points, COALESCE(tt.active_members, 0) AS active_members
                FROM teams AS t LEFT JOIN team_totals AS tt ON tt.team_id = t.team_id AND tt.period = ?
                WHERE t.platform = ? AND t.space_id = ?
@@ -90,6 +101,40 @@ class TeamStore(StoreBase):
             (period, platform, space_id),
         )
         return [TeamRow(**dict(row)) for row in rows]
+
+    async def team_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[tuple[int, TeamRow]]:
+        """(rank, team) for one page of a team board: teams that scored in the period, best average first."""
+        rows = await self._fetchall(
+            f"""SELECT t.team_id, t.name, t.members, tt.points, tt.active_members, {_AVERAGE} AS average {_ACTIVE_TEAMS}
+                ORDER BY average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
+            (period, platform, space_id, limit, offset),
+        )
+        page: list[tuple[int, TeamRow]] = []
+        for index, row in enumerate(rows):
+            if index and row["average"] == rows[index - 1]["average"]:
+                rank = page[-1][0]
+            else:
+                rank = await self.team_rank_of_average(platform, space_id, period, row["average"]) if not index else offset + index + 1
+            team = TeamRow(
+                team_id=row["team_id"], name=row["name"], members=row["members"], points=row["points"], active_members=row["active_members"]
+            )
+            page.append((rank, team))
+        return page
+
+    async def team_rank_of_average(self, platform: str, space_id: str, period: str, average: float) -> int:
+        row = await self._fetchone(f"SELECT COUNT(*) {_ACTIVE_TEAMS} AND {_AVERAGE} > ?", (period, platform, space_id, average))
+        return 1 + (int(row[0]) if row else 0)
+
+    async def active_team_count(self, platform: str, space_id: str, period: str) -> int:
+        row = await self._fetchone(f"SELECT COUNT(*) {_ACTIVE_TEAMS}", (period, platform, space_id))
+        return int(row[0]) if row else 0
+
+    async def team_standing(self, team_name: str, platform: str, space_id: str, period: str) -> tuple[int, float] | None:
+        """(rank, points per active member) of a team on its board for the period, or None if it has not scored."""
+        row = await self._fetchone(f"SELECT {_AVERAGE} AS average {_ACTIVE_TEAMS} AND t.name = ?", (period, platform, space_id, team_name))
+        if row is None:
+            return None
+        return await self.team_rank_of_average(platform, space_id, period, row["average"]), float(row["average"])
 
     async def team_members(self, platform: str, space_id: str, name_key: str, period: str) -> tuple[str, list[TeamMember]] | None:
         """(team name, current members with the points they earned for it in the period), or None."""
