@@ -94,6 +94,23 @@ class QuizClient(discord.AutoShardedClient):
         self._tasks: list[asyncio.Task[None]] = []
         if settings.gateway_url:
             self._use_gateway_url(settings.gateway_url)
+        self._guard_interaction_parser()
+
+    def _guard_interaction_parser(self) -> None:
+        # discord.py's gateway parsers trust Discord: an INTERACTION_CREATE missing a field it expects raises
+        # inside DiscordWebSocket.received_message and ends client.start(). One malformed event must cost only
+        # itself, so its parse error is logged and the event dropped (there is no interaction to answer).
+        parsers = self._connection.parsers
+        parse = parsers["INTERACTION_CREATE"]
+
+        def guarded(data: Any) -> None:
+            try:
+                parse(data)
+            except Exception:
+                event_id = data.get("id") if isinstance(data, dict) else None
+                log.exception("dropped a malformed INTERACTION_CREATE event (id %s)", event_id)
+
+        parsers["INTERACTION_CREATE"] = guarded
 
     def _use_gateway_url(self, url: str) -> None:
         # With no fixed shard count, AutoShardedClient connects to the URL `GET /gateway/bot` returns;
