@@ -7,6 +7,8 @@ from typing import Any
 
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.render import SlackMessage
 from bot.views import Reply
@@ -37,29 +39,41 @@ class Target:
         self.message_is_ephemeral = message_is_ephemeral
 
 
+async def respond_via(respond: AsyncRespond, client: AsyncWebClient | None, **message: Any) -> WebhookResponse:
+    """POST `message` to the request's response_url, through the Web API client's HTTP session when it has one.
+
+    bolt's `respond` makes a new AsyncWebhookClient without a session, so every post would open a new
+    session and connection; sharing the client's session keeps one pool of keep-alive connections.
+    """
+    session = client.session if client is not None else None
+    if session is None or session.closed or respond.response_url is None:
+        return await respond(**message)
+    webhook = AsyncWebhookClient(url=respond.response_url, session=session, proxy=respond.proxy, ssl=respond.ssl)
+    return await webhook.send(**message)
+
+
 async def deliver(reply: Reply, rendered: SlackMessage, target: Target) -> bool:
     """Send the message as the reply asks (ephemeral or not, replacing the clicked card or not); True if Slack took it."""
     # A private reply never replaces a shared message (a daily post): everyone would see one person's feedback.
     replace = reply.replace and target.from_click and (target.message_is_ephemeral or not reply.ephemeral)
     if target.respond is not None and target.respond.response_url:
-        if await _via_response_url(reply, rendered, target.respond, replace=replace, from_click=target.from_click):
+        if await _via_response_url(reply, rendered, target, replace=replace):
             return True
     return await _via_web_api(reply, rendered, target, replace)
 
 
-async def _via_response_url(
-    reply: Reply, rendered: SlackMessage, respond: AsyncRespond, *, replace: bool, from_click: bool
-) -> bool:
+async def _via_response_url(reply: Reply, rendered: SlackMessage, target: Target, *, replace: bool) -> bool:
+    assert target.respond is not None
     kwargs: dict[str, Any] = {"text": rendered.text, "blocks": list(rendered.blocks)}
     if replace:
         # Updating in place is the only way to change an ephemeral card; response_type is ignored then.
         kwargs["replace_original"] = True
     else:
         kwargs["response_type"] = "ephemeral" if reply.ephemeral else "in_channel"
-        if from_click:  # a click's response_url replaces the clicked message unless told otherwise
+        if target.from_click:  # a click's response_url replaces the clicked message unless told otherwise
             kwargs["replace_original"] = False
     try:
-        response = await respond(**kwargs)
+        response = await respond_via(target.respond, target.client, **kwargs)
     except Exception:  # noqa: BLE001 - network trouble: the Web API may still get through
         log.exception("posting to the response_url failed")
         return False

@@ -14,7 +14,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Subcommand, parse
 from adapters.slack.daily import SlackDailyPublisher
-from adapters.slack.delivery import Target, deliver
+from adapters.slack.delivery import Target, deliver, respond_via
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
@@ -84,7 +84,7 @@ class QuizListeners:
             command = parse_command(body)
         except MalformedPayload as error:
             log.warning("malformed slash command: %s", error)
-            await self._answer_malformed(respond)
+            await self._answer_malformed(respond, client)
             return
         origin = await self.directory.origin(
             client,
@@ -183,7 +183,7 @@ class QuizListeners:
             click = parse_block_actions(body)
         except MalformedPayload as error:
             log.warning("malformed block_actions payload: %s", error)
-            await self._answer_malformed(respond)
+            await self._answer_malformed(respond, client)
             return
         assert click.space_id is not None  # checked by the payload model
         origin = await self.directory.origin(
@@ -207,10 +207,12 @@ class QuizListeners:
         await deliver(reply, _render(reply), target)
 
     @staticmethod
-    async def _answer_malformed(respond: AsyncRespond) -> None:
+    async def _answer_malformed(respond: AsyncRespond, client: AsyncWebClient | None = None) -> None:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
         if respond is not None and respond.response_url:
             try:
-                await respond(response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload())
+                await respond_via(
+                    respond, client, response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload()
+                )
             except Exception:  # noqa: BLE001
                 log.exception("answering a malformed request failed")

@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -60,9 +61,20 @@ async def daily_scheduler(engine: QuizEngine) -> AsyncIterator[asyncio.Task[None
             await task
 
 
-def web_client(settings: SlackSettings) -> AsyncWebClient:
+# Connections kept open to Slack at once (Web API and response_urls together); more requests wait for one.
+SLACK_CONNECTIONS = 100
+
+
+def http_session() -> aiohttp.ClientSession:
+    """The one HTTP client of the process: every Web API call and every response_url post reuses its
+    keep-alive connections (slack_sdk alone opens a new session, and a new connection, per call)."""
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS))
+
+
+def web_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client; with `session`, its calls (and the response_url posts, see delivery) share that pool."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.api_url)
+    return AsyncWebClient(token=token, base_url=settings.api_url, session=session)
 
 
 def socket_mode_handler(app: AsyncApp, app_token: str, client: AsyncWebClient) -> AsyncSocketModeHandler:
@@ -107,8 +119,9 @@ async def preflight(client: AsyncWebClient, settings: SlackSettings) -> None:
 async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event | None = None) -> None:
     """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     stop = stop or _stop_on_signals()
-    async with open_engine(core) as engine:
-        client = web_client(settings)
+    # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
+    async with open_engine(core) as engine, http_session() as session:
+        client = web_client(settings, session)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         directory = Directory(admin_user_ids=settings.admin_user_ids)

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
 
-
 from adapters.slack.text import clip, clip_escaped, escape, nonempty
 from bot.views import (
     AnswerFeedback,

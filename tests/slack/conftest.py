@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestServer
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import main
 from adapters.slack.main import build_app
 from adapters.slack.web import build_web_app
 from bot.content import DeckLibrary
@@ -174,8 +175,15 @@ async def quiz_engine(tmp_path: Path, decks: DeckLibrary, clock: FakeClock) -> A
 
 
 @pytest.fixture
-def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack) -> AsyncApp:
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
+    """The bot's one HTTP session, as serve() makes it: Web API calls and response_url posts share it."""
+    async with main.http_session() as session:
+        yield session
+
+
+@pytest.fixture
+def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> AsyncApp:
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
     return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET)
 
 

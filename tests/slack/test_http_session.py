@@ -1,0 +1,137 @@
+"""One HTTP session for the whole process: Web API calls and response_url posts reuse keep-alive connections,
+and serve() closes the session on the way out. (Connection counts, never timings: independent of machine speed.)"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import main
+from adapters.slack.config import load_settings
+from adapters.slack.main import build_app, serve
+from bot.config import CoreSettings
+from bot.engine import QuizEngine
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, serving
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.test_scheduler_wiring import _free_port
+
+
+def _counting_session() -> tuple[aiohttp.ClientSession, dict[str, int]]:
+    """main.http_session() with a trace that counts new connections and requests."""
+    counts = {"connections": 0, "requests": 0}
+
+    async def on_connection(*_: Any) -> None:
+        counts["connections"] += 1
+
+    async def on_request(*_: Any) -> None:
+        counts["requests"] += 1
+
+    trace = aiohttp.TraceConfig()
+    trace.on_connection_create_end.append(on_connection)
+    trace.on_request_start.append(on_request)
+    session = main.http_session()
+    session.trace_configs.append(trace)
+    trace.freeze()
+    return session, counts
+
+
+async def test_web_api_calls_and_response_url_posts_reuse_the_sessions_connections(
+    quiz_engine: QuizEngine, fake: FakeSlack
+) -> None:
+    session, counts = _counting_session()
+    async with session:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=session)
+        app = build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET)
+        async with serving(app, fake) as slack:
+            card = await slack.ask("start", "U1")
+            for user in ("U1", "U2", "U1"):
+                await slack.ask("help", user)
+            await slack.press(card.action_ids[0], "U1")
+    via = [p.via for p in fake.posted]
+    assert via == ["response_url"] * 5  # every answer went through the response_url ...
+    methods = [c.method for c in fake.calls]
+    assert methods.count("users.info") == 2  # ... after one users.info per person (the rest is cached)
+    # Every call to the fake (bolt's auth.test too) went through the shared session, one after another ...
+    assert counts["requests"] == len(fake.calls) + len(fake.posted) >= 7
+    assert counts["connections"] == 1  # ... over one kept-alive connection (without it: one connection each)
+    assert session.closed
+
+
+async def test_without_a_session_the_response_url_still_gets_the_message(quiz_engine: QuizEngine, fake: FakeSlack) -> None:
+    # A client built without a session (as in a test or a script) falls back to bolt's own respond().
+    app = build_app(quiz_engine, client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url), signing_secret=SIGNING_SECRET)
+    async with serving(app, fake) as slack:
+        reply = await slack.ask("help")
+    assert reply.via == "response_url" and reply.problems == [] and reply.body["response_type"] == "ephemeral"
+
+
+async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
+    tmp_path: Path, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_ADMIN_USER_IDS", "PORT", "HOST"):
+        monkeypatch.delenv(name, raising=False)
+    made: list[aiohttp.ClientSession] = []
+    clients: list[AsyncWebClient] = []
+    real_session, real_client = main.http_session, main.web_client
+
+    def recording_session() -> aiohttp.ClientSession:
+        made.append(real_session())
+        return made[-1]
+
+    def recording_client(*args: Any, **kwargs: Any) -> AsyncWebClient:
+        clients.append(real_client(*args, **kwargs))
+        return clients[-1]
+
+    monkeypatch.setattr(main, "http_session", recording_session)
+    monkeypatch.setattr(main, "web_client", recording_client)
+    port = _free_port()
+    settings = load_settings(
+        bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1"
+    )
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(CoreSettings(db_path=tmp_path / "session.db"), settings, stop))
+    try:
+        async with aiohttp.ClientSession() as outside:
+            slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", outside, fake)
+            for _ in range(200):  # until serve() listens
+                try:
+                    reply = await slack.ask("help")
+                    break
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.05)
+            else:
+                pytest.fail("serve() did not start listening")
+        assert reply.via == "response_url"
+        [session] = made
+        assert [c.session for c in clients] == [session] and not session.closed
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, 10)
+    assert session.closed
+
+
+def test_the_session_is_used_only_while_open() -> None:
+    # A closed session (the process is stopping) is never used for a post: bolt's respond() opens its own.
+    from adapters.slack.delivery import respond_via
+
+    calls: list[dict[str, Any]] = []
+
+    class Respond:
+        response_url = "http://127.0.0.1:9/response/1"
+        proxy = None
+        ssl = None
+
+        async def __call__(self, **message: Any) -> str:
+            calls.append(message)
+            return "bolt"
+
+    closed = SimpleNamespace(session=SimpleNamespace(closed=True))
+    assert asyncio.run(respond_via(Respond(), closed, text="t")) == "bolt"  # type: ignore[arg-type]
+    assert calls == [{"text": "t"}]
