@@ -7,7 +7,7 @@ import re
 from collections.abc import Awaitable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,9 +16,10 @@ from adapters.slack.commands import Subcommand, parse
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, respond_via
 from adapters.slack.identity import Directory
-from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
+from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, unescape
+from adapters.slack.web import PAYLOAD
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.origin import Origin
@@ -77,11 +78,15 @@ class QuizListeners:
         app.action(ACTION_PATTERN)(self.on_action)
         app.action(OTHER_ACTIONS)(self.on_action)
 
-    async def on_command(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_command(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         # Acknowledge first and answer through the response_url: Slack's 3 s then never depends on the database.
         await ack()
         try:
-            command = parse_command(body)
+            # In HTTP mode the guard has validated it already; Socket Mode has no guard.
+            validated = context.get(PAYLOAD)
+            command = validated if isinstance(validated, SlashCommand) else parse_command(body)
         except MalformedPayload as error:
             log.warning("malformed slash command: %s", error)
             await self._answer_malformed(respond, client)
@@ -177,10 +182,13 @@ class QuizListeners:
             )
         return None
 
-    async def on_action(self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient) -> None:
+    async def on_action(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
         await ack()
         try:
-            click = parse_block_actions(body)
+            validated = context.get(PAYLOAD)
+            click = validated if isinstance(validated, BlockActions) else parse_block_actions(body)
         except MalformedPayload as error:
             log.warning("malformed block_actions payload: %s", error)
             await self._answer_malformed(respond, client)
