@@ -12,10 +12,6 @@ from bot.store.scores import ScoreStore, credit
 class RunStore(ScoreStore):
     """Runs of a deck and the answers given in them."""
 
-    async def open_run(self, person_id: int, deck_id: str) -> Run | None:
-        row = await self._fetchone("SELECT * FROM runs WHERE person_id = ? AND deck_id = ? AND finished_at IS NULL", (person_id, deck_id))
-        return _run_from_row(row) if row else None
-
     async def start_run(self, person_id: int, deck_id: str, deck_version: int, plan: Sequence[PlanStep], at: int) -> tuple[Run, bool]:
         """The person's open run of the deck if there is one (False), else a new run with this plan (True)."""
         plan_text = plan_json(plan)
