@@ -56,23 +56,28 @@ def _(card: QuestionCard) -> RenderableType:
     return Panel(body, title=Text(title), subtitle=Text(card.deck_title), title_align="left", border_style="cyan")
 
 
+def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
+    """The part personal and daily feedback share: verdict, what the chosen answer missed, why, the best answer."""
+    body = Text()
+    verdict = "Correct: that's the best answer." if view.correct else f"Not the best answer. The best was {view.best.letter}."
+    body.append(verdict + "\n", style="bold green" if view.correct else "bold red")
+    body.append(f"\nYou chose {view.chosen.letter}.", style="bold")
+    if view.missed:
+        body.append(" What it misses: ", style="bold")
+        body.append(view.missed)
+    body.append("\n\nWhy the best answer is best: ", style="bold")
+    body.append(view.explanation)
+    if not view.correct:
+        body.append(f"\n\nBest answer ({view.best.letter}): ", style="bold")
+        body.append(view.best.text)
+    body.append(f"\n\n{view.scoring_note}", style="italic")
+    return body
+
+
 @render.register
 def _(feedback: AnswerFeedback) -> RenderableType:
-    body = Text()
-    verdict = "Correct: that's the best answer." if feedback.correct else f"Not the best answer. The best was {feedback.best.letter}."
-    body.append(verdict + "\n", style="bold green" if feedback.correct else "bold red")
-    body.append(f"\nYou chose {feedback.chosen.letter}.", style="bold")
-    if feedback.missed:
-        body.append(" What it misses: ", style="bold")
-        body.append(feedback.missed)
-    body.append("\n\nWhy the best answer is best: ", style="bold")
-    body.append(feedback.explanation)
-    if not feedback.correct:
-        body.append(f"\n\nBest answer ({feedback.best.letter}): ", style="bold")
-        body.append(feedback.best.text)
-    body.append(f"\n\n{feedback.scoring_note}", style="italic")
     title = f"Question {feedback.position} / {feedback.total} · {feedback.topic}"
-    return Panel(body, title=Text(title), title_align="left", border_style="green" if feedback.correct else "red")
+    return Panel(_verdict(feedback), title=Text(title), title_align="left", border_style="green" if feedback.correct else "red")
 
 
 @render.register
@@ -212,17 +217,10 @@ def _(post: DailyPostView) -> RenderableType:
 
 @render.register
 def _(feedback: DailyFeedback) -> RenderableType:
-    body = Text()
-    verdict = "Correct: that's the best answer." if feedback.correct else f"Not the best answer. The best was {feedback.best.letter}."
-    body.append(verdict + "\n", style="bold green" if feedback.correct else "bold red")
-    if feedback.missed:
-        body.append(f"\nYou chose {feedback.chosen.letter}. What it misses: ", style="bold")
-        body.append(feedback.missed)
-    body.append("\n\nWhy the best answer is best: ", style="bold")
-    body.append(feedback.explanation)
-    body.append(f"\n\n{feedback.scoring_note}", style="italic")
+    body = _verdict(feedback)
     body.append(f"\nDaily streak: {feedback.streak.current} (best {feedback.streak.best})")
-    return Panel(body, title=Text(f"{feedback.date_label} · {feedback.topic}"), title_align="left")
+    title = f"{feedback.date_label} · {feedback.topic}"
+    return Panel(body, title=Text(title), title_align="left", border_style="green" if feedback.correct else "red")
 
 
 @render.register

@@ -169,20 +169,26 @@ def _question(card: QuestionCard) -> Rendered:
     return _done(embed, card.buttons)
 
 
+def _verdict(view: AnswerFeedback | DailyFeedback, heading: str) -> discord.Embed:
+    """The part personal and daily feedback share: verdict, the chosen and best answers, why, and points."""
+    if view.correct:
+        verdict, colour = f"Correct: {view.chosen.letter} is the best answer", COLOUR_CORRECT
+    else:
+        verdict, colour = f"Not the best answer: the best was {view.best.letter}", COLOUR_WRONG
+    embed = _embed(verdict, heading, colour)
+    _field(embed, f"You chose {view.chosen.letter}", view.chosen.text)
+    if view.missed:
+        _field(embed, f"What {view.chosen.letter} missed", view.missed)
+    if not view.correct:
+        _field(embed, f"Best answer: {view.best.letter}", view.best.text)
+    _field(embed, "Why the best answer is best", view.explanation)
+    _field(embed, f"Points: +{view.points}", view.scoring_note)
+    return embed
+
+
 @render.register
 def _feedback(feedback: AnswerFeedback) -> Rendered:
-    if feedback.correct:
-        verdict, colour = f"Correct: {feedback.chosen.letter} is the best answer", COLOUR_CORRECT
-    else:
-        verdict, colour = f"Not the best answer: the best was {feedback.best.letter}", COLOUR_WRONG
-    embed = _embed(verdict, f"**Question {feedback.position} / {feedback.total}** · {feedback.topic}\n{feedback.prompt}", colour)
-    _field(embed, f"You chose {feedback.chosen.letter}", feedback.chosen.text)
-    if feedback.missed:
-        _field(embed, f"What {feedback.chosen.letter} missed", feedback.missed)
-    if not feedback.correct:
-        _field(embed, f"Best answer: {feedback.best.letter}", feedback.best.text)
-    _field(embed, "Why the best answer is best", feedback.explanation)
-    _field(embed, f"Points: +{feedback.points}", feedback.scoring_note)
+    embed = _verdict(feedback, f"**Question {feedback.position} / {feedback.total}** · {feedback.topic}\n{feedback.prompt}")
     _footer(embed, feedback.deck_title)
     return _done(embed, feedback.buttons)
 
@@ -348,18 +354,7 @@ def _daily_post(view: DailyPostView) -> Rendered:
 
 @render.register
 def _daily_feedback(view: DailyFeedback) -> Rendered:
-    if view.correct:
-        verdict, colour = f"Correct: {view.chosen.letter} is the best answer", COLOUR_CORRECT
-    else:
-        verdict, colour = f"Not the best answer: the best was {view.best.letter}", COLOUR_WRONG
-    embed = _embed(verdict, f"**{view.date_label}** · {view.topic}", colour)
-    _field(embed, f"You chose {view.chosen.letter}", view.chosen.text)
-    if view.missed:
-        _field(embed, f"What {view.chosen.letter} missed", view.missed)
-    if not view.correct:
-        _field(embed, f"Best answer: {view.best.letter}", view.best.text)
-    _field(embed, "Why the best answer is best", view.explanation)
-    _field(embed, f"Points: +{view.points}", view.scoring_note)
+    embed = _verdict(view, f"**{view.date_label}** · {view.topic}")
     _field(embed, "Daily streak", f"{view.streak.current} in a row (best {view.streak.best})")
     _footer(embed, f"{view.deck_title} · the results show when the next question is posted")
     return _done(embed)
