@@ -52,6 +52,8 @@ class Directory:
         self._timeout = timeout
         self._clock = clock
         self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
+        # Lookups under way: a second click of the same person while the first is being looked up waits for it.
+        self._pending: dict[tuple[str, str], asyncio.Future[Profile | None]] = {}
 
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile | None:
         key = (team_id, user_id)
@@ -60,11 +62,20 @@ class Directory:
         if hit is not None and now - hit[0] < (self._ttl if hit[1] is not None else self._failure_ttl):
             self._cache.move_to_end(key)
             return hit[1]
-        profile = await self._fetch(client, user_id)
-        self._cache[key] = (now, profile)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self._max:
-            self._cache.popitem(last=False)
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        pending = self._pending[key] = asyncio.get_running_loop().create_future()
+        profile: Profile | None = None
+        try:
+            profile = await self._fetch(client, user_id)
+            self._cache[key] = (now, profile)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self._max:
+                self._cache.popitem(last=False)
+        finally:
+            del self._pending[key]
+            pending.set_result(profile)  # None if this lookup was cancelled: the others use the payload's name
         return profile
 
     async def _fetch(self, client: AsyncWebClient, user_id: str) -> Profile | None:

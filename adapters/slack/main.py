@@ -37,12 +37,18 @@ def build_app(
     client: AsyncWebClient,
     signing_secret: str = "",
     directory: Directory | None = None,
+    process_before_response: bool = False,
 ) -> AsyncApp:
     """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where).
 
     The engine's daily posts on Slack go out through the same client (chat.postMessage / chat.update).
+    `process_before_response` is for HTTP mode behind build_web_app, which acknowledges clicks and the command
+    itself before bolt runs: bolt's dispatch then returns only once the listener has answered, so the web app's
+    workers bound the work in progress. Socket Mode leaves it False (bolt acknowledges there).
     """
-    app = AsyncApp(client=client, signing_secret=signing_secret, name="recsys-quiz")
+    app = AsyncApp(
+        client=client, signing_secret=signing_secret, name="recsys-quiz", process_before_response=process_before_response
+    )
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
     QuizListeners(engine, directory or Directory(), publisher).register(app)
@@ -125,7 +131,13 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         directory = Directory(admin_user_ids=settings.admin_user_ids)
-        app = build_app(engine, client=client, signing_secret=signing_secret, directory=directory)
+        app = build_app(
+            engine,
+            client=client,
+            signing_secret=signing_secret,
+            directory=directory,
+            process_before_response=settings.mode == "http",
+        )
         if settings.mode == "socket":
             assert settings.app_token is not None
             handler = socket_mode_handler(app, settings.app_token.get_secret_value(), client)

@@ -7,6 +7,7 @@ click's body is not parsed and validated three times over.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,7 +23,8 @@ from slack_bolt.request.internals import extract_content_type, parse_body
 from slack_sdk.signature import SignatureVerifier
 
 from adapters.slack.config import EVENTS_PATH
-from adapters.slack.payloads import MalformedPayload, validate
+from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand, validate
+from adapters.slack.render import COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -116,8 +118,84 @@ def guard(signing_secret: str, path: str = EVENTS_PATH) -> Callable[[web.Request
     return middleware
 
 
-def build_web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -> web.Application:
-    """An aiohttp application serving `path` as bolt's own (`app.web_app()`) does, with the guard in front."""
+# How long stopping waits for clicks and commands that were acknowledged but not yet answered.
+DRAIN_TIMEOUT = 10.0
+
+
+def acked_up_front(payload: object, command: str = COMMAND) -> bool:
+    """Requests whose acknowledgement never depends on the work: a click (every action id has a listener) or
+    this app's slash command. Their listeners call a bare `ack()` first, so bolt's answer is always an empty 200."""
+    return isinstance(payload, BlockActions) or (isinstance(payload, SlashCommand) and payload.command == command)
+
+
+# Acknowledged requests worked on at once. Enough to overlap the waits of each (users.info, the engine's
+# group commit, the response_url post) and keep the core busy, few enough that the loop always has time to
+# acknowledge the next requests: the rest wait their turn in a queue, costing no CPU.
+WORKERS = 64
+
+
+class Acknowledger:
+    """Answers Slack's request at once and runs bolt's dispatch (listener, engine, rendering, reply) afterwards,
+    in at most `workers` requests at a time.
+
+    Through bolt alone the 200 waits for its dispatch, for the listener task to start and for bolt's 10 ms ack
+    poll, all on the loop that also runs the work; under load the 3 s deadline then slips behind the work.
+    """
+
+    def __init__(self, app: AsyncApp, workers: int = WORKERS, drain_timeout: float = DRAIN_TIMEOUT) -> None:
+        self.app = app
+        self.workers = workers
+        self.drain_timeout = drain_timeout
+        self.queue: asyncio.Queue[AsyncBoltRequest] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def start(self, request: AsyncBoltRequest) -> None:
+        if not self._tasks:  # started on first use, on the serving loop
+            self._tasks = [
+                asyncio.create_task(self._work(), name=f"recsys-quiz slack worker {i}") for i in range(self.workers)
+            ]
+        self.queue.put_nowait(request)
+
+    @property
+    def backlog(self) -> int:
+        """Acknowledged requests not yet finished (queued or being worked on)."""
+        return self.queue._unfinished_tasks  # type: ignore[attr-defined]  # asyncio.Queue's own count for join()
+
+    async def _work(self) -> None:
+        while True:
+            request = await self.queue.get()
+            try:
+                response = await self.app.async_dispatch(request)
+                if response.status != 200:  # e.g. bolt's authorization failed: nobody would be told otherwise
+                    log.warning("bolt answered %s to a request acknowledged with 200: %s", response.status, response.body)
+            except Exception:  # noqa: BLE001 - Slack has its 200 already; the log gets the rest
+                log.exception("handling an acknowledged request failed")
+            finally:
+                self.queue.task_done()
+
+    async def drain(self, _app: web.Application | None = None) -> None:
+        """Wait (at most drain_timeout) for the acknowledged requests still queued or being worked on, then stop."""
+        if self.backlog:
+            log.info("waiting for %d acknowledged requests to be answered", self.backlog)
+            try:
+                await asyncio.wait_for(self.queue.join(), self.drain_timeout)
+            except TimeoutError:
+                log.warning("stopping with %d acknowledged requests unanswered", self.backlog)
+        tasks, self._tasks = self._tasks, []
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def build_web_app(
+    app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH, *, workers: int = WORKERS
+) -> web.Application:
+    """An aiohttp application serving `path` as bolt's own (`app.web_app()`) does, with the guard in front.
+
+    Clicks and the slash command are acknowledged before bolt runs (see Acknowledger); everything else
+    (the ssl_check probe, other commands, events) gets bolt's own answer.
+    """
+    acknowledger = Acknowledger(app, workers)
 
     async def handle(request: web.Request) -> web.StreamResponse:
         parsed = request.get(_PARSED)
@@ -126,8 +204,16 @@ def build_web_app(app: AsyncApp, signing_secret: str, path: str = EVENTS_PATH) -
         else:
             raw_body, body, context = parsed
             bolt_request = _ParsedRequest(raw_body=raw_body, body=body, context=context, request=request)
+            if acked_up_front(context.get(PAYLOAD)):
+                acknowledger.start(bolt_request)
+                return web.Response(status=200)
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     web_app = web.Application(middlewares=[guard(signing_secret, path)])
     web_app.router.add_post(path, handle)
+    web_app[ACKNOWLEDGER] = acknowledger
+    web_app.on_shutdown.append(acknowledger.drain)
     return web_app
+
+
+ACKNOWLEDGER = web.AppKey("recsys_quiz_acknowledger", Acknowledger)

@@ -1,0 +1,171 @@
+"""HTTP mode acknowledges a click or the slash command before any work: the 200 never waits for the engine,
+rendering or Slack; the work runs in a bounded number of workers, and stopping lets acknowledged work finish.
+Every wait here is on an event, never on a duration, so the tests do not depend on the machine's speed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.identity import Directory
+from adapters.slack.web import build_web_app
+from bot.engine import QuizEngine
+from tests.slack.conftest import DEADLINE, SIGNING_SECRET, SlackSender
+from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import totals
+
+
+class Gate:
+    """Wraps an engine method so each call waits until the test opens the gate; counts the calls under way."""
+
+    def __init__(self, engine: QuizEngine, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.opened = asyncio.Event()
+        self.entered = 0
+        self.inside = 0
+        self.most_inside = 0
+        self._changed = asyncio.Condition()
+        real = getattr(engine, name)
+
+        async def gated(*args: Any, **kwargs: Any) -> Any:
+            async with self._changed:
+                self.entered += 1
+                self.inside += 1
+                self.most_inside = max(self.most_inside, self.inside)
+                self._changed.notify_all()
+            try:
+                await self.opened.wait()
+                return await real(*args, **kwargs)
+            finally:
+                self.inside -= 1
+
+        monkeypatch.setattr(engine, name, gated)
+
+    async def wait_entered(self, count: int) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: self.entered >= count), 10)
+
+
+@asynccontextmanager
+async def served(app: AsyncApp, fake: FakeSlack, **options: Any) -> AsyncIterator[tuple[SlackSender, TestServer]]:
+    server = TestServer(build_web_app(app, SIGNING_SECRET, **options), host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            yield SlackSender(str(server.make_url("/slack/events")), session, fake), server
+    finally:
+        await server.close()
+
+
+async def _start_card(slack: SlackSender, user: str) -> str:
+    card = await slack.ask("start", user)
+    return card.action_ids[0]
+
+
+async def test_a_click_is_acknowledged_while_the_engine_has_not_even_started_on_it(
+    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with served(bolt_app, fake) as (slack, _):
+        button = await _start_card(slack, "U1")
+        gate = Gate(quiz_engine, "handle", monkeypatch)
+        before = len(fake.posted)
+        answer = await slack.click(button, "U1")
+        assert answer.status == 200 and answer.text == ""  # Slack's ack: an empty 200
+        await gate.wait_entered(1)
+        assert len(fake.posted) == before and await totals(quiz_engine, "U1") == (0, 0)  # nothing answered yet
+        gate.opened.set()
+        feedback = await fake.next_reply(before)
+    assert feedback.via == "response_url" and feedback.problems == []
+    assert feedback.body["text"].startswith(("Correct", "Not the best"))
+    assert (await totals(quiz_engine, "U1"))[1] == 1
+
+
+async def test_the_slash_command_is_acknowledged_before_the_engine_answers(
+    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gate = Gate(quiz_engine, "start", monkeypatch)
+    async with served(bolt_app, fake) as (slack, _):
+        answer = await slack.slash("start")
+        assert answer.status == 200 and answer.elapsed < DEADLINE
+        await gate.wait_entered(1)
+        assert fake.posted == []
+        gate.opened.set()
+        card = await fake.next_reply(0)
+    assert len(card.buttons) == 4
+
+
+async def test_work_runs_in_at_most_the_given_number_of_workers_and_every_click_is_answered(
+    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    users = [f"U{i}" for i in range(1, 7)]
+    for user in users:
+        fake.add_user(user, f"Person {user}")
+    async with served(bolt_app, fake, workers=2) as (slack, _):
+        buttons = [await _start_card(slack, user) for user in users]
+        gate = Gate(quiz_engine, "handle", monkeypatch)
+        before = len(fake.posted)
+        answers = await asyncio.gather(*(slack.click(b, u) for b, u in zip(buttons, users, strict=True)))
+        assert [a.status for a in answers] == [200] * len(users)  # all acknowledged while the engine is held
+        await gate.wait_entered(2)
+        for _ in range(20):  # let the loop run: no third click may start while two are held
+            await asyncio.sleep(0)
+        assert gate.entered == 2
+        gate.opened.set()
+        await fake.wait_for(lambda posted: len(posted) >= before + len(users))
+    assert gate.most_inside == 2
+    assert len({p.key for p in fake.posted[before:]}) == len(users)  # one answer at each click's response_url
+    for user in users:
+        assert (await totals(quiz_engine, user))[1] == 1
+
+
+async def test_stopping_lets_acknowledged_clicks_finish_before_the_server_closes(
+    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with served(bolt_app, fake) as (slack, server):
+        button = await _start_card(slack, "U1")
+        gate = Gate(quiz_engine, "handle", monkeypatch)
+        before = len(fake.posted)
+        assert (await slack.click(button, "U1")).status == 200
+        await gate.wait_entered(1)
+        closing = asyncio.create_task(server.close())
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not closing.done()  # still waiting for the click it acknowledged
+        gate.opened.set()
+        await asyncio.wait_for(closing, 10)
+    assert len(fake.posted) == before + 1
+    assert (await totals(quiz_engine, "U1"))[1] == 1
+
+
+async def test_a_command_for_another_app_still_gets_bolts_own_answer(bolt_app: AsyncApp, fake: FakeSlack) -> None:
+    async with served(bolt_app, fake) as (slack, _):
+        body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
+        answer = await slack.post(body)
+    assert 400 <= answer.status < 500  # no listener: bolt says so, nothing is acknowledged up front
+
+
+async def test_simultaneous_lookups_of_one_person_make_one_users_info_call() -> None:
+    calls: list[str] = []
+    release = asyncio.Event()
+
+    class Client:
+        async def users_info(self, user: str) -> dict[str, Any]:
+            calls.append(user)
+            await release.wait()
+            return {"user": {"name": "ada", "profile": {"display_name": "Ada"}}}
+
+    directory = Directory()
+    lookups = [asyncio.create_task(directory.profile(Client(), "T1", "U1")) for _ in range(5)]  # type: ignore[arg-type]
+    other = asyncio.create_task(directory.profile(Client(), "T1", "U2"))  # type: ignore[arg-type]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    profiles = await asyncio.gather(*lookups, other)
+    assert sorted(calls) == ["U1", "U2"]
+    assert {p.display_name for p in profiles if p is not None} == {"Ada"} and all(profiles)
