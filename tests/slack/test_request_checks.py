@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from slack_bolt.request import internals
 
+from adapters.slack import web
 from bot.engine import QuizEngine
 from tests.slack.conftest import SlackSender
 from tests.slack.fake_slack import FakeSlack
@@ -139,3 +145,25 @@ async def test_a_body_that_is_not_utf8_gets_400_and_records_nothing(
     async with slack.session.post(slack.url, data=b"payload=\xff\xfe", headers=headers) as response:
         assert response.status == 400
     await _nothing_happened(slack, fake, quiz_engine)
+
+
+_PIECES = st.sampled_from([*"%+&=;#?/ aAfF09xé✓\n{}\"'", "%2", "%E2%82", "%C3%A9", "%ZZ", "%25", "%26", "%3D", "%2B", "payload="])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.lists(_PIECES, max_size=25).map("".join),
+        st.text(max_size=40),
+        st.dictionaries(st.text(max_size=10), st.text(max_size=30), max_size=4).map(urlencode),
+    ),
+    st.sampled_from([None, "application/x-www-form-urlencoded", "application/json"]),
+)
+def test_the_guards_fast_body_parser_reads_any_body_as_bolts_own_does(body: str, content_type: str | None) -> None:
+    def outcome(parse: Any) -> object:
+        try:
+            return parse(body, content_type)
+        except ValueError as error:  # JSONDecodeError included: the guard answers 400 either way
+            return type(error)
+
+    assert outcome(web.parse_body) == outcome(internals.parse_body)
