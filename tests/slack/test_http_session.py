@@ -135,3 +135,38 @@ def test_the_session_is_used_only_while_open() -> None:
     closed = SimpleNamespace(session=SimpleNamespace(closed=True))
     assert asyncio.run(respond_via(Respond(), closed, text="t")) == "bolt"  # type: ignore[arg-type]
     assert calls == [{"text": "t"}]
+
+
+async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once() -> None:
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    from adapters.slack.delivery import respond_via
+
+    received: list[dict[str, Any]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        if len(received) == 1:  # as a keep-alive connection closed by the other end: no answer at all
+            assert request.transport is not None
+            request.transport.close()
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        async with main.http_session() as session:
+
+            class Respond:
+                response_url = str(server.make_url("/hook"))
+                proxy = None
+                ssl = None
+
+            client = SimpleNamespace(session=session)
+            response = await respond_via(Respond(), client, text="hi", blocks=[], replace_original=None)  # type: ignore[arg-type]
+    finally:
+        await server.close()
+    assert response.status_code == 200 and response.body == "ok"
+    assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
