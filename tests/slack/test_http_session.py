@@ -170,3 +170,19 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
         await server.close()
     assert response.status_code == 200 and response.body == "ok"
     assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
+
+
+@pytest.mark.parametrize("failure", [None, 500, "ratelimited", "user_not_found"])
+async def test_users_info_through_the_shared_session_sends_the_token_and_falls_back_on_any_failure(
+    fake: FakeSlack, failure: str | int | None
+) -> None:
+    from adapters.slack.identity import Directory
+
+    if failure is not None:
+        fake.fail_next("users.info", failure)
+    async with main.http_session() as session:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=session)
+        origin = await Directory().origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle")
+    [call] = [c for c in fake.calls if c.method == "users.info"]
+    assert call.token == BOT_TOKEN and call.args == {"user": "U1"}
+    assert origin.display_name == ("Ada" if failure is None else "ada-handle")
