@@ -132,3 +132,18 @@ async def test_a_token_slack_refuses_stops_startup_with_a_message_naming_it(
     _, err = await asyncio.wait_for(process.communicate(), STARTUP)
     assert process.returncode == 1
     assert f"Slack refused {named}" in err.decode()
+
+
+def test_the_serving_process_collects_cycles_less_often_and_leaves_start_up_objects_out() -> None:
+    import gc
+
+    from adapters.slack import main
+
+    before = gc.get_threshold()
+    try:
+        main.tune_gc()
+        assert gc.get_threshold() == main.GC_THRESHOLD
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
