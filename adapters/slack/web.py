@@ -176,18 +176,20 @@ class Acknowledger:
         self.drain_timeout = drain_timeout
         self.queue: asyncio.Queue[AsyncBoltRequest] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._unfinished = 0
 
     def start(self, request: AsyncBoltRequest) -> None:
         if not self._tasks:  # started on first use, on the serving loop
             self._tasks = [
                 asyncio.create_task(self._work(), name=f"recsys-quiz slack worker {i}") for i in range(self.workers)
             ]
+        self._unfinished += 1
         self.queue.put_nowait(request)
 
     @property
     def backlog(self) -> int:
         """Acknowledged requests not yet finished (queued or being worked on)."""
-        return self.queue._unfinished_tasks  # type: ignore[attr-defined]  # asyncio.Queue's own count for join()
+        return self._unfinished
 
     async def _work(self) -> None:
         while True:
@@ -199,6 +201,7 @@ class Acknowledger:
             except Exception:  # noqa: BLE001 - Slack has its 200 already; the log gets the rest
                 log.exception("handling an acknowledged request failed")
             finally:
+                self._unfinished -= 1
                 self.queue.task_done()
 
     async def drain(self, _app: web.Application | None = None) -> None:
