@@ -18,6 +18,7 @@ from pathlib import Path
 from bot.content import default_content_dir, load_decks
 from bot.engine import QuizEngine
 from bot.origin import Origin
+from bot.runtime import tune_gc
 from bot.store import SQLiteStore
 from bot.store.migrations import MIGRATIONS, _statements
 from bot.views import AnswerFeedback, QuestionCard
@@ -105,6 +106,7 @@ async def main() -> None:
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="recsys-quiz-bench-"))
     decks = load_decks(default_content_dir())
+    tune_gc()  # as the Discord and Slack processes do
     print(f"machine: {os.cpu_count()} cores; people: {args.people}; folder: {folder}")
     async with await SQLiteStore.open(folder / "engine.db") as store:
         engine = QuizEngine(store, decks)
@@ -115,7 +117,8 @@ async def main() -> None:
         burst_rate = half / elapsed
         print(
             f"all at once: {half} answers in {elapsed:.2f} s = {half / elapsed:,.0f} answers/s; "
-            f"latency from the burst's start p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {percentile(latencies, 0.99) * 1000:.0f} ms; "
+            f"latency from the burst's start p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; "
             f"rss {rss_mb():.0f} MB"
         )
         paced = clicks[half:]

@@ -20,7 +20,7 @@ from adapters.discord.invite import invite_url
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
-from bot.runtime import open_engine
+from bot.runtime import open_engine, tune_gc
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     core = core_settings(args)  # RECSYS_QUIZ_DB and the rest of the core's settings, as for every surface
     core.configure_logging()
+    tune_gc()  # process-wide, so here in the process's entry point
     try:
         return run_async(serve(core, settings, token), core.db_path)
     except KeyboardInterrupt:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import logging
 import signal
 import sys
@@ -27,7 +26,7 @@ from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
-from bot.runtime import open_engine
+from bot.runtime import open_engine, tune_gc
 
 log = logging.getLogger(__name__)
 
@@ -99,21 +98,6 @@ def _stop_on_signals() -> asyncio.Event:
         except (NotImplementedError, RuntimeError):  # not on this platform / not the main thread
             pass
     return stop
-
-
-# Allocations between cyclic-GC passes of the youngest generation (Python's default: 700). A burst keeps tens
-# of thousands of short-lived objects per second in flight (requests, payload dicts, tasks); at 700 the
-# collector ran every few clicks and its older-generation passes walked everything alive.
-GC_THRESHOLD = (50_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """Fewer, cheaper cycle collections for the serving process: what start-up imported is frozen out of them,
-    and the youngest generation is collected every GC_THRESHOLD[0] allocations. About a third more clicks a
-    second in bench.slack_burst; memory stays flat (reference counting frees almost everything anyway)."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLD)
 
 
 class SlackStartupError(RuntimeError):

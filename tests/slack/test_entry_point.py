@@ -137,12 +137,12 @@ async def test_a_token_slack_refuses_stops_startup_with_a_message_naming_it(
 def test_the_serving_process_collects_cycles_less_often_and_leaves_start_up_objects_out() -> None:
     import gc
 
-    from adapters.slack import main
+    from bot.runtime import GC_THRESHOLD, tune_gc
 
     before = gc.get_threshold()
     try:
-        main.tune_gc()
-        assert gc.get_threshold() == main.GC_THRESHOLD
+        tune_gc()
+        assert gc.get_threshold() == GC_THRESHOLD
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
