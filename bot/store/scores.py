@@ -68,21 +68,35 @@ class ScoreStore(StoreBase):
 
     async def people_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[BoardRow]:
         """One page of a people board, best first; ties share a rank (1, 2, 2, 4)."""
+        # The histogram says which points total the page starts in and how many people have more, so the
+        # index is entered at that total and only walked within its tie group, however deep the page.
+        totals = await self._fetchall(
+            """SELECT points, people FROM points_histogram
+               WHERE platform = ? AND space_id = ? AND period = ? AND people > 0 ORDER BY points DESC""",
+            (platform, space_id, period),
+        )
+        above = 0
+        start: int | None = None  # the points total of the page's first row
+        for total, people in totals:
+            if above + people > offset:
+                start = total
+                break
+            above += people
+        if start is None:
+            return []
         rows = await self._fetchall(
             # The page is cut from the covering board index alone; only its rows are joined to people.
             """SELECT t.person_id, p.user_id, p.display_name, t.points
                FROM (SELECT person_id, points FROM score_totals
-                     WHERE platform = ? AND space_id = ? AND period = ?
+                     WHERE platform = ? AND space_id = ? AND period = ? AND points <= ?
                      ORDER BY points DESC, person_id LIMIT ? OFFSET ?) AS t
                JOIN people AS p ON p.person_id = t.person_id
                ORDER BY t.points DESC, t.person_id""",
-            (platform, space_id, period, limit, offset),
+            (platform, space_id, period, start, limit, offset - above),
         )
-        if not rows:
-            return []
-        # A row's rank is 1 + the number of rows with more points; the first row's tie group may start on an earlier page.
-        rank = await self._rank_of_points(platform, space_id, period, rows[0]["points"])
+        # A row's rank is 1 + the number of people with more points.
         page: list[BoardRow] = []
+        rank = above + 1
         for index, row in enumerate(rows):
             if index and row["points"] != rows[index - 1]["points"]:
                 rank = offset + index + 1
