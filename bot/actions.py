@@ -79,6 +79,7 @@ class DailyAnswerAction(Action):
 
 
 ACTION_TYPES: dict[str, type[Action]] = {}
+_FIELD_NAMES: dict[str, tuple[str, ...]] = {}  # verb -> the action's fields in id order
 
 
 def register(action_type: type[Action]) -> type[Action]:
@@ -88,6 +89,7 @@ def register(action_type: type[Action]) -> type[Action]:
     if ":" in action_type.verb:
         raise ValueError("a verb cannot contain ':'")
     ACTION_TYPES[action_type.verb] = action_type
+    _FIELD_NAMES[action_type.verb] = tuple(action_type.model_fields)
     return action_type
 
 
@@ -97,10 +99,10 @@ for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction
 
 def encode(action: Action) -> str:
     """The action as `rq1:<verb>:<field>:...`, in field order."""
-    parts = [PREFIX, action.verb, *(str(getattr(action, name)) for name in type(action).model_fields)]
-    if any(":" in part for part in parts[2:]):
+    values = [str(value) for value in action.__dict__.values()]  # pydantic keeps fields in declaration order
+    if any(":" in value for value in values):
         raise ValueError(f"action field contains ':': {action!r}")
-    text = ":".join(parts)
+    text = ":".join((PREFIX, action.verb, *values))
     if len(text) > MAX_ACTION_ID_LENGTH:
         raise ValueError(f"action id over {MAX_ACTION_ID_LENGTH} characters: {text!r}")
     return text
@@ -119,7 +121,7 @@ def decode(text: object) -> Action:
     action_type = ACTION_TYPES.get(verb)
     if action_type is None:
         raise ActionIdError("unknown action")
-    names = list(action_type.model_fields)
+    names = _FIELD_NAMES[verb]
     values = rest.split(":") if names else ([] if rest == "" else [rest])
     if len(values) != len(names):
         raise ActionIdError("wrong number of fields for this action")
@@ -128,6 +130,6 @@ def decode(text: object) -> Action:
     except ValidationError:
         raise ActionIdError("a field of the action id is not valid") from None
     # Only the canonical spelling is accepted: "012" or " 12" never alias another button.
-    if any(str(getattr(action, name)) != value for name, value in zip(names, values, strict=True)):
+    if [str(value) for value in action.__dict__.values()] != values:
         raise ActionIdError("action id is not in canonical form")
     return action

@@ -58,6 +58,41 @@ def _letter(index: int) -> str:
     return LETTERS[index]
 
 
+# Verdicts kept at most: every (question, option, letters, points) of a deck is a few hundred.
+VERDICT_CACHE_SIZE = 4096
+
+
+def _feedback_verdict(
+    deck: Deck, question_id: str, option_key: str, chosen_letter: str, best_letter: str, points: int, correct: bool
+) -> AnswerFeedback:
+    question = deck.question(question_id)
+    assert question is not None  # callers checked the run's plan against the deck
+    chosen = question.option(option_key)
+    assert chosen is not None
+    best = question.correct_option
+    if points:
+        scoring_note = f"+{points} point: your first answer to this question, and it was the best one."
+    elif correct:
+        scoring_note = "Practice: you answered this question in an earlier run, so it scores no points this time."
+    else:
+        scoring_note = "No points: only your first answer to a question can score; replays are practice."
+    return AnswerFeedback(
+        deck_title=deck.title,
+        topic=question.topic,
+        position=1,  # the run's own place and button are set per answer
+        total=1,
+        prompt=question.prompt,
+        correct=correct,
+        chosen=OptionLine(letter=chosen_letter, text=chosen.text),
+        best=OptionLine(letter=best_letter, text=best.text),
+        explanation=question.explanation,
+        missed=chosen.misses,
+        points=points,
+        scoring_note=scoring_note,
+        buttons=(),
+    )
+
+
 class QuizEngine:
     """Holds the store and the decks; every method takes an Origin and returns a Reply."""
 
@@ -76,6 +111,7 @@ class QuizEngine:
         self._rng = rng or random.SystemRandom()
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
+        self._verdicts: dict[tuple[str, str, str, str, str, int, bool], AnswerFeedback] = {}
         self.boards = Boards(store, decks, self.zone, clock, SCORING_RULE)
         self.daily = DailyService(store, decks, clock=clock, rng=self._rng, board_zone=self.zone)
         self._handlers: dict[type[Action], ActionHandler] = {
@@ -294,37 +330,30 @@ class QuizEngine:
 
     def _feedback(self, deck: Deck, run: Run, position: int, answer: Answer) -> AnswerFeedback:
         step = run.plan[position]
-        question = self._question(deck, step)
-        chosen = question.option(answer.option_key)
-        best = question.correct_option
-        assert chosen is not None
         last = position == len(run.plan) - 1
-        if answer.points:
-            scoring_note = f"+{answer.points} point: your first answer to this question, and it was the best one."
-        elif answer.correct:
-            scoring_note = "Practice: you answered this question in an earlier run, so it scores no points this time."
-        else:
-            scoring_note = "No points: only your first answer to a question can score; replays are practice."
-        return AnswerFeedback(
-            deck_title=deck.title,
-            topic=question.topic,
-            position=position + 1,
-            total=len(run.plan),
-            prompt=question.prompt,
-            correct=answer.correct,
-            chosen=OptionLine(letter=_letter(step.order.index(chosen.key)), text=chosen.text),
-            best=OptionLine(letter=_letter(step.order.index(best.key)), text=best.text),
-            explanation=question.explanation,
-            missed=chosen.misses,
-            points=answer.points,
-            scoring_note=scoring_note,
-            buttons=(
-                Button(
-                    label="See score" if last else "Next question",
-                    action_id=NextAction(run_id=run.run_id).encode(),
-                    style="primary",
+        chosen_letter = _letter(step.order.index(answer.option_key))
+        best_letter = _letter(step.order.index(self._question(deck, step).correct_option.key))
+        # Every answer's feedback is built on the hot path; the verdict part depends on the content alone, so it
+        # is built once per (question, option, letters, points): bounded by the decks, not the number of people.
+        key = (deck.id, step.question, answer.option_key, chosen_letter, best_letter, answer.points, answer.correct)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
+                self._verdicts.clear()
+            verdict = self._verdicts[key] = _feedback_verdict(deck, *key[1:])
+        # Only the run's place and its button differ between two people who gave the same answer in the same order.
+        return verdict.model_copy(
+            update={
+                "position": position + 1,
+                "total": len(run.plan),
+                "buttons": (
+                    Button(
+                        label="See score" if last else "Next question",
+                        action_id=NextAction(run_id=run.run_id).encode(),
+                        style="primary",
+                    ),
                 ),
-            ),
+            }
         )
 
     def _score_card(self, deck: Deck, run: Run, answers: list[Answer]) -> ScoreCard:

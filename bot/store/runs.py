@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
-from bot.store.scores import ScoreStore, credit
+from bot.store.scores import Credit, ScoreStore, credit_many
 
 
 class RunStore(ScoreStore):
@@ -61,60 +63,137 @@ class RunStore(ScoreStore):
         at: int,
         periods: Sequence[str],
     ) -> ClickOutcome:
-        """Check and record a click on an answer button in one write: committed before this returns.
+        """Check and record a click on an answer button: committed before this returns.
 
         `identity` is (platform, space id, user id); `judge` says whether the option is correct for
         this run, or None when the click does not fit the run. Scoring rule: a correct answer scores
         1 point only if it is the first answer the person has ever given to that question of that
-        deck; every later answer (replays) is practice.
+        deck; every later answer (replays) is practice. Clicks that queue up together are checked
+        and recorded together (`_record_clicks`), exactly as if one after the other.
         """
+        return await self._write_grouped(_record_clicks, _Click(run_id, identity, position, option_key, judge, at, periods))
 
-        def write(db: sqlite3.Connection) -> ClickOutcome:
-            row = db.execute(
-                """SELECT r.*, p.platform, p.space_id, p.platform = ? AND p.space_id = ? AND p.user_id = ? AS owned
-                   FROM runs AS r JOIN people AS p ON p.person_id = r.person_id WHERE r.run_id = ?""",
-                (*identity, run_id),
-            ).fetchone()
-            if row is None:
-                return ClickOutcome(status="no_run")
-            run = _run_from_row(row)
-            if not row["owned"]:
-                return ClickOutcome(status="not_owner", run=run)
-            correct = judge(run)
-            if correct is None:
-                return ClickOutcome(status="invalid", run=run)
-            answers = db.execute("SELECT * FROM answers WHERE run_id = ? ORDER BY position", (run_id,)).fetchall()
-            existing = next((a for a in answers if a["position"] == position), None)
-            if existing is not None:
-                return ClickOutcome(status="already_answered", run=run, answer=_answer_from_row(existing))
-            if len(answers) != position:
-                return ClickOutcome(status="not_current", run=run)
-            question_id = run.plan[position].question
-            # Only a person's first answer to a question can score: one statement decides and records it.
-            answer_id, points = db.execute(
-                """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
-                   VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,
-                           ?7 AND NOT EXISTS (SELECT 1 FROM first_answers WHERE person_id = ?3 AND deck_id = ?4 AND question_id = ?5),
-                           ?8)
-                   RETURNING answer_id, points""",
-                (run_id, position, run.person_id, run.deck_id, question_id, option_key, int(correct), at),
-            ).fetchone()
-            db.execute(
-                "INSERT OR IGNORE INTO first_answers (person_id, deck_id, question_id, answer_id) VALUES (?, ?, ?, ?)",
-                (run.person_id, run.deck_id, question_id, answer_id),
-            )
-            credit(db, (run.person_id, row["platform"], row["space_id"]), points, periods)
-            if position == len(run.plan) - 1:
-                db.execute("UPDATE runs SET finished_at = ? WHERE run_id = ?", (at, run_id))
-            answer = Answer(
-                run_id=run_id,
-                position=position,
-                question_id=question_id,
-                option_key=option_key,
-                correct=correct,
-                points=points,
-                answered_at=at,
-            )
-            return ClickOutcome(status="recorded", run=run, answer=answer)
 
-        return await self._write(write)
+@dataclass(frozen=True, slots=True)
+class _Click:
+    run_id: int
+    identity: tuple[str, str, str]
+    position: int
+    option_key: str
+    judge: Callable[[Run], bool | None]
+    at: int
+    periods: Sequence[str]
+
+
+def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOutcome]:
+    """Check and record clicks in order, with a few statements for all of them (a grouped write of the writer).
+
+    Each click is checked against its run (owner, the run's question order, answered once) as the
+    database plus the clicks before it in the list leave it, so two clicks on one question in the
+    same batch record one answer, as they would one after the other.
+    """
+    run_ids = json.dumps(sorted({c.run_id for c in clicks}))
+    runs = {
+        row["run_id"]: row
+        for row in db.execute(
+            """SELECT r.*, p.platform, p.space_id, p.user_id
+               FROM runs AS r JOIN people AS p ON p.person_id = r.person_id
+               WHERE r.run_id IN (SELECT value FROM json_each(?))""",
+            (run_ids,),
+        )
+    }
+    # run -> position -> its stored answer, or the index (in outcomes) of the click of this batch that answered it
+    answered: dict[int, dict[int, sqlite3.Row | int]] = {}
+    for row in db.execute("SELECT * FROM answers WHERE run_id IN (SELECT value FROM json_each(?))", (run_ids,)):
+        answered.setdefault(row["run_id"], {})[row["position"]] = row
+    parsed: dict[int, Run] = {}
+    outcomes: list[ClickOutcome] = []
+    accepted: list[tuple[int, _Click, Run, bool]] = []  # (index in outcomes, click, run, correct)
+    repeats: list[tuple[int, int]] = []  # (index in outcomes, index of the click of this batch that answered first)
+    for click in clicks:
+        row = runs.get(click.run_id)
+        if row is None:
+            outcomes.append(ClickOutcome(status="no_run"))
+            continue
+        run = parsed.get(click.run_id) or parsed.setdefault(click.run_id, _run_from_row(row))
+        if (row["platform"], row["space_id"], row["user_id"]) != click.identity:
+            outcomes.append(ClickOutcome(status="not_owner", run=run))
+            continue
+        correct = click.judge(run)
+        if correct is None:
+            outcomes.append(ClickOutcome(status="invalid", run=run))
+            continue
+        answers = answered.setdefault(click.run_id, {})
+        existing = answers.get(click.position)
+        if isinstance(existing, int):  # a double click within the batch: its answer is known once recorded
+            repeats.append((len(outcomes), existing))
+            outcomes.append(ClickOutcome(status="already_answered", run=run))
+            continue
+        if existing is not None:
+            outcomes.append(ClickOutcome(status="already_answered", run=run, answer=_answer_from_row(existing)))
+            continue
+        if len(answers) != click.position:
+            outcomes.append(ClickOutcome(status="not_current", run=run))
+            continue
+        answers[click.position] = len(outcomes)
+        accepted.append((len(outcomes), click, run, correct))
+        outcomes.append(ClickOutcome(status="recorded", run=run))  # its answer is filled in below
+    for index, answer in _record_answers(db, accepted, runs):
+        outcomes[index] = replace(outcomes[index], answer=answer)
+    for index, first in repeats:
+        outcomes[index] = replace(outcomes[index], answer=outcomes[first].answer)
+    return outcomes
+
+
+def _record_answers(
+    db: sqlite3.Connection, accepted: list[tuple[int, _Click, Run, bool]], runs: dict[int, sqlite3.Row]
+) -> list[tuple[int, Answer]]:
+    """Insert the checked answers with their points, mark first answers and finished runs, credit the totals."""
+    if not accepted:
+        return []
+    # Only a person's first answer to a question can score: which firsts exist is read once for the batch.
+    keys = sorted({(run.person_id, run.deck_id, run.plan[click.position].question) for _, click, run, _ in accepted})
+    answered_before = {
+        (row[0], row[1], row[2])
+        for row in db.execute(
+            """SELECT f.person_id, f.deck_id, f.question_id FROM json_each(?) AS j
+               JOIN first_answers AS f
+                 ON f.person_id = j.value ->> 0 AND f.deck_id = j.value ->> 1 AND f.question_id = j.value ->> 2""",
+            (json.dumps(keys),),
+        )
+    }
+    results: list[tuple[int, Answer]] = []
+    rows: list[tuple[object, ...]] = []
+    firsts: list[tuple[object, ...]] = []
+    finished: list[tuple[int, int]] = []
+    credits: list[Credit] = []
+    for index, click, run, correct in accepted:
+        question_id = run.plan[click.position].question
+        key = (run.person_id, run.deck_id, question_id)
+        first = key not in answered_before
+        answered_before.add(key)
+        points = int(first and correct)
+        answer = Answer(click.run_id, click.position, question_id, click.option_key, correct, points, click.at)
+        results.append((index, answer))
+        rows.append(
+            (click.run_id, click.position, run.person_id, run.deck_id, question_id, click.option_key, int(correct), points, click.at)
+        )
+        if first:
+            firsts.append((*key, click.run_id, click.position))
+        if click.position == len(run.plan) - 1:
+            finished.append((click.at, click.run_id))
+        owner = runs[click.run_id]
+        credits.append(Credit(run.person_id, owner["platform"], owner["space_id"], points, click.periods))
+    db.executemany(
+        """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+        rows,
+    )
+    db.executemany(
+        """INSERT INTO first_answers (person_id, deck_id, question_id, answer_id)
+           VALUES (?, ?, ?, (SELECT answer_id FROM answers WHERE run_id = ? AND position = ?))""",
+        firsts,
+    )
+    db.executemany("UPDATE runs SET finished_at = ? WHERE run_id = ?", finished)
+    credit_many(db, credits)
+    return results

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
+from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from bot.store.base import StoreBase
 from bot.store.records import BoardRow, OptionTally, QuestionTally
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    """One answer to add to its person's totals: who, on which board (platform and space), its points and periods."""
+
+    person_id: int
+    platform: str
+    space_id: str
+    points: int
+    periods: Sequence[str]
 
 
 def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, periods: Sequence[str]) -> None:
@@ -14,52 +29,101 @@ def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, pe
 
     `person` is (person id, platform, space id): the board index is by space, so the totals carry it.
     """
-    person_id, platform, space_id = person
-    for period in periods:
-        total, answers = db.execute(
-            """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, 1)
-               ON CONFLICT (person_id, period) DO UPDATE SET points = points + excluded.points, answers = answers + 1
-               RETURNING points, answers""",
-            (person_id, period, platform, space_id, points),
-        ).fetchone()
-        if answers == 1:  # a new person on this board
-            _count_in(db, (platform, space_id, period), total, +1)
-        elif points:  # moved up from one total to another
-            _count_in(db, (platform, space_id, period), total - points, -1)
-            _count_in(db, (platform, space_id, period), total, +1)
-    if not points:
-        return
-    row = db.execute("SELECT team_id FROM team_members WHERE person_id = ?", (person_id,)).fetchone()
-    if row is None:
-        return
-    team_id = int(row[0])
-    for period in periods:
-        # The first points a member earns for the team in a period make them one of its active members.
-        new_member = (
-            db.execute(
-                "INSERT OR IGNORE INTO team_member_periods (team_id, period, person_id, points) VALUES (?, ?, ?, ?)",
-                (team_id, period, person_id, points),
-            ).rowcount
-            == 1
-        )
-        if not new_member:
-            db.execute(
-                "UPDATE team_member_periods SET points = points + ? WHERE team_id = ? AND period = ? AND person_id = ?",
-                (points, team_id, period, person_id),
-            )
-        db.execute(
-            """INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, 1)
-               ON CONFLICT (team_id, period) DO UPDATE
-               SET points = points + excluded.points, active_members = active_members + ?""",
-            (team_id, period, points, int(new_member)),
-        )
+    credit_many(db, [Credit(*person, points, periods)])
 
 
-def _count_in(db: sqlite3.Connection, board: tuple[str, str, str], points: int, change: int) -> None:
-    db.execute(
+def credit_many(db: sqlite3.Connection, credits: Sequence[Credit]) -> None:
+    """Add answers to their people's totals, the points histogram and team totals, inside the caller's transaction.
+
+    Reads what it changes in one statement per table, works the changes out in order, then writes
+    each table with one executemany: a batch of answers costs a few statements, not a few per answer.
+    Many answers of a burst move people between the same few totals, so their histogram rows merge.
+    """
+    if not credits:
+        return
+    people = json.dumps(sorted({c.person_id for c in credits}))
+    periods = json.dumps(sorted({p for c in credits for p in c.periods}))
+    points_of: dict[tuple[int, str], int] = {
+        (row[0], row[1]): row[2]
+        for row in db.execute(
+            """SELECT person_id, period, points FROM score_totals
+               WHERE person_id IN (SELECT value FROM json_each(?1)) AND period IN (SELECT value FROM json_each(?2))""",
+            (people, periods),
+        )
+    }
+    added: dict[tuple[int, str], list[Any]] = {}  # (person, period) -> [platform, space, points, answers]
+    histogram: Counter[tuple[str, str, str, int]] = Counter()  # (platform, space, period, points) -> people
+    for c in credits:
+        for period in c.periods:
+            key = (c.person_id, period)
+            before = points_of.get(key)
+            after = (before or 0) + c.points
+            if before is None:  # a new person on this board
+                histogram[(c.platform, c.space_id, period, after)] += 1
+            elif c.points:  # moved up from one total to another
+                histogram[(c.platform, c.space_id, period, before)] -= 1
+                histogram[(c.platform, c.space_id, period, after)] += 1
+            points_of[key] = after
+            change = added.setdefault(key, [c.platform, c.space_id, 0, 0])
+            change[2] += c.points
+            change[3] += 1
+    db.executemany(
+        """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT (person_id, period) DO UPDATE
+           SET points = points + excluded.points, answers = answers + excluded.answers""",
+        [(person_id, period, *change) for (person_id, period), change in added.items()],
+    )
+    db.executemany(
         """INSERT INTO points_histogram (platform, space_id, period, points, people) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (platform, space_id, period, points) DO UPDATE SET people = people + excluded.people""",
-        (*board, points, change),
+        [(*board, people) for board, people in histogram.items() if people],
+    )
+    _credit_teams(db, [c for c in credits if c.points])
+
+
+def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
+    """Points earned by members count for their team; the first a member earns in a period makes them active in it."""
+    if not scorers:
+        return
+    team_of: dict[int, int] = dict(
+        db.execute(
+            "SELECT person_id, team_id FROM team_members WHERE person_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(sorted({c.person_id for c in scorers})),),
+        ).fetchall()
+    )
+    earned: dict[tuple[int, str, int], int] = {}  # (team, period, person) -> points
+    for c in scorers:
+        team_id = team_of.get(c.person_id)
+        if team_id is not None:
+            for period in c.periods:
+                key = (team_id, period, c.person_id)
+                earned[key] = earned.get(key, 0) + c.points
+    if not earned:
+        return
+    active = {
+        (row[0], row[1], row[2])
+        for row in db.execute(
+            """SELECT m.team_id, m.period, m.person_id FROM json_each(?) AS j
+               JOIN team_member_periods AS m
+                 ON m.team_id = j.value ->> 0 AND m.period = j.value ->> 1 AND m.person_id = j.value ->> 2""",
+            (json.dumps(list(earned)),),
+        )
+    }
+    team_added: dict[tuple[int, str], list[int]] = {}  # (team, period) -> [points, newly active members]
+    for (team_id, period, person_id), points in earned.items():
+        change = team_added.setdefault((team_id, period), [0, 0])
+        change[0] += points
+        change[1] += (team_id, period, person_id) not in active
+    db.executemany(
+        """INSERT INTO team_member_periods (team_id, period, person_id, points) VALUES (?, ?, ?, ?)
+           ON CONFLICT (team_id, period, person_id) DO UPDATE SET points = points + excluded.points""",
+        [(*key, points) for key, points in earned.items()],
+    )
+    db.executemany(
+        """INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, ?)
+           ON CONFLICT (team_id, period) DO UPDATE
+           SET points = points + excluded.points, active_members = active_members + excluded.active_members""",
+        [(*key, *change) for key, change in team_added.items()],
     )
 
 
