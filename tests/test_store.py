@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ import pytest
 from bot.actions import decode
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
-from bot.store import SCHEMA_VERSION, SchemaTooNewError, SQLiteStore
+from bot.origin import Origin
+from bot.store import SCHEMA_VERSION, Run, SchemaTooNewError, SQLiteStore
 from bot.views import AnswerFeedback, Notice, QuestionCard
 from tests.conftest import person
 
@@ -85,3 +88,90 @@ async def test_racing_starts_share_one_open_run(engine: QuizEngine, store: SQLit
     cards = [r.view for r in await asyncio.gather(*(engine.start(origin) for _ in range(20)))]
     run_ids = {decode(c.buttons[0].action_id).run_id for c in cards}  # type: ignore[union-attr,attr-defined]
     assert len(run_ids) == 1
+
+
+# Grouped answer writes ---------------------------------------------------------------------------
+
+TABLES_KEPT_BY_ANSWERS = {
+    "answers": "SELECT run_id, position, person_id, question_id, option_key, correct, points, answered_at FROM answers",
+    "first_answers": "SELECT f.person_id, f.question_id, a.run_id, a.position FROM first_answers f JOIN answers a USING (answer_id)",
+    "runs": "SELECT run_id, person_id, finished_at FROM runs",
+    "score_totals": "SELECT person_id, period, points, answers FROM score_totals",
+    "points_histogram": "SELECT platform, space_id, period, points, people FROM points_histogram WHERE people != 0",
+    "team_member_periods": "SELECT team_id, period, person_id, points FROM team_member_periods",
+    "team_totals": "SELECT team_id, period, points, active_members FROM team_totals",
+}
+
+
+async def _play_everyone(engine: QuizEngine, decks: DeckLibrary, together: bool) -> None:
+    """Twelve people (eight in teams) play two runs each, double-clicking each first click; in turn or all at once."""
+    origins = [person(f"p{i}") for i in range(12)]
+    await engine.team_create(person("captain"), "Alpha")
+    for origin in origins[:8]:
+        await engine.team_join(origin, "Alpha")
+
+    async def play(index: int, origin: Origin) -> None:
+        for run in range(2):  # the second run is practice: replays score nothing
+            card = (await engine.start(origin)).view
+            while isinstance(card, QuestionCard):
+                # Pick by option key, not by button: plans are shuffled in whatever order the runs start.
+                keys = sorted(decode(b.action_id).option_key for b in card.buttons)  # type: ignore[attr-defined]
+                pick = keys[(index + run + card.position) % len(keys)]
+                button = next(b.action_id for b in card.buttons if decode(b.action_id).option_key == pick)  # type: ignore[attr-defined]
+                replies = await asyncio.gather(engine.handle(origin, button), engine.handle(origin, button))
+                feedback = next(r.view for r in replies if isinstance(r.view, AnswerFeedback))
+                card = (await engine.handle(origin, feedback.buttons[0].action_id)).view
+
+    if together:
+        await asyncio.gather(*(play(i, o) for i, o in enumerate(origins)))
+    else:
+        for index, origin in enumerate(origins):
+            await play(index, origin)
+
+
+def _tables(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    with sqlite3.connect(path) as raw:
+        return {name: sorted(raw.execute(sql).fetchall()) for name, sql in TABLES_KEPT_BY_ANSWERS.items()}
+
+
+async def test_clicks_recorded_together_keep_every_total_as_clicks_one_by_one_do(tmp_path: Path, decks: DeckLibrary) -> None:
+    tables = []
+    for together in (False, True):
+        path = tmp_path / f"together-{together}.db"
+        async with await SQLiteStore.open(path) as store:
+            await _play_everyone(QuizEngine(store, decks, clock=lambda: 1_790_000_000.0, rng=random.Random(7)), decks, together)
+        tables.append(_tables(path))
+    one_by_one, together = tables
+    assert len(together["answers"]) == 12 * 2 * len(decks.default.questions)
+    for name in TABLES_KEPT_BY_ANSWERS:
+        if name in ("answers", "first_answers", "runs"):  # run ids follow the order the runs started in
+            assert len(together[name]) == len(one_by_one[name]), name
+        else:
+            assert together[name] == one_by_one[name], name
+    assert sum(row[6] for row in together["answers"]) == sum(row[6] for row in one_by_one["answers"])
+
+
+async def test_a_grouped_click_that_fails_fails_alone(engine: QuizEngine, store: SQLiteStore) -> None:
+    cards = {}
+    for name in ("a", "b", "c"):
+        card = (await engine.start(person(name))).view
+        assert isinstance(card, QuestionCard)
+        cards[name] = decode(card.buttons[0].action_id)
+
+    def judge_or_fail(name: str) -> Callable[[Run], bool]:
+        def judge(run: Run) -> bool:
+            if name == "b":
+                raise RuntimeError("judge failed")
+            return True
+
+        return judge
+
+    outcomes = await asyncio.gather(
+        *(
+            store.answer_click(cards[n].run_id, ("console", "local", n), 0, cards[n].option_key, judge_or_fail(n), 1, ("all",))  # type: ignore[attr-defined]
+            for n in ("a", "b", "c")
+        ),
+        return_exceptions=True,
+    )
+    assert [o.status if not isinstance(o, BaseException) else str(o) for o in outcomes] == ["recorded", "judge failed", "recorded"]
+    assert [len(await store.run_answers(cards[n].run_id)) for n in ("a", "b", "c")] == [1, 0, 1]  # type: ignore[attr-defined]
