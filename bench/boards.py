@@ -111,8 +111,9 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
     )
     db.executemany("INSERT INTO team_member_periods (team_id, period, person_id, points) VALUES (?, ?, ?, ?)", member_periods)
     db.executemany(
-        "INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, ?)",
-        ((t, period, team_points[t], team_active[t]) for t in team_points for period in periods),
+        """INSERT INTO team_totals (team_id, period, points, active_members, platform, space_id, average)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ROUND(CAST(?3 AS REAL) / ?4, 2))""",
+        ((t, period, team_points[t], team_active[t], PLATFORM, SPACE) for t in team_points for period in periods),
     )
     # The aggregates the engine keeps in each answer's transaction, derived here in one go.
     db.execute(

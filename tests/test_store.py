@@ -14,7 +14,8 @@ from bot.actions import decode
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.store import SCHEMA_VERSION, Run, SchemaTooNewError, SQLiteStore
+from bot.store import MIGRATIONS, SCHEMA_VERSION, Run, SchemaTooNewError, SQLiteStore
+from bot.store.migrations import _statements
 from bot.views import AnswerFeedback, Notice, QuestionCard
 from tests.conftest import person
 
@@ -175,3 +176,57 @@ async def test_a_grouped_click_that_fails_fails_alone(engine: QuizEngine, store:
     )
     assert [o.status if not isinstance(o, BaseException) else str(o) for o in outcomes] == ["recorded", "judge failed", "recorded"]
     assert [len(await store.run_answers(cards[n].run_id)) for n in ("a", "b", "c")] == [1, 0, 1]  # type: ignore[attr-defined]
+
+
+async def test_team_totals_from_before_version_6_get_their_board_and_average(db_path: Path) -> None:
+    with sqlite3.connect(db_path, isolation_level=None) as raw:
+        for number, script in enumerate(MIGRATIONS[:5]):
+            for statement in _statements(script):
+                raw.execute(statement)
+            raw.execute(f"PRAGMA user_version = {number + 1}")
+        raw.execute(
+            "INSERT INTO people (person_id, platform, space_id, user_id, display_name, created_at) VALUES (1, 'slack', 'T1', 'U1', 'a', 0)"
+        )
+        for team_id, name, points, active in [(1, "Alpha", 7, 3), (2, "Beta", 2, 1), (3, "Gamma", 4, 2)]:
+            raw.execute(
+                "INSERT INTO teams (team_id, platform, space_id, name, name_key, created_by, created_at) VALUES (?, 'slack', 'T1', ?, ?, 1, 0)",
+                (team_id, name, name.casefold()),
+            )
+            raw.execute(
+                "INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, 'all', ?, ?)", (team_id, points, active)
+            )
+    async with await SQLiteStore.open(db_path) as store:
+        page = await store.team_page("slack", "T1", "all", 10, 0)
+        assert [(rank, team.name) for rank, team in page] == [
+            (1, "Alpha"),
+            (2, "Gamma"),
+            (2, "Beta"),
+        ]  # ties by average share a rank, more points first
+        assert await store.active_team_count("slack", "T1", "all") == 3
+        assert await store.team_standing("Gamma", "slack", "T1", "all") == (2, 2.0)
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("SELECT team_id, platform, space_id, average FROM team_totals ORDER BY 1").fetchall() == [
+            (1, "slack", "T1", 2.33),
+            (2, "slack", "T1", 2.0),
+            (3, "slack", "T1", 2.0),
+        ]
+
+
+async def test_every_page_of_a_board_with_big_ties_matches_a_full_sort(db_path: Path) -> None:
+    rng = random.Random(3)
+    points = [rng.choice([0, 0, 0, 1, 1, 2, 5]) for _ in range(53)]
+    async with await SQLiteStore.open(db_path) as store:
+        with sqlite3.connect(db_path) as raw:
+            for index, total in enumerate(points, start=1):
+                raw.execute("INSERT INTO people VALUES (?, 'console', 'local', ?, ?, 0)", (index, f"u{index}", f"user {index}"))
+                raw.execute("INSERT INTO score_totals VALUES (?, 'all', 'console', 'local', ?, 1)", (index, total))
+            raw.execute(
+                "INSERT INTO points_histogram SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY 1, 2, 3, 4"
+            )
+        expected = sorted(((-total, index) for index, total in enumerate(points, start=1)))
+        for limit in (5, 10):
+            for offset in range(0, 60):
+                page = await store.people_page("console", "local", "all", limit, offset)
+                assert [(-row.points, row.person_id) for row in page] == expected[offset : offset + limit], (limit, offset)
+                for row in page:
+                    assert row.rank == 1 + sum(total > row.points for total in points)

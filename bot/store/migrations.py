@@ -179,6 +179,19 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE teams ADD COLUMN members INTEGER NOT NULL DEFAULT 0;
     UPDATE teams SET members = (SELECT COUNT(*) FROM team_members AS m WHERE m.team_id = teams.team_id);
     """,
+    """
+    -- Team boards rank by points per active member: kept with each team's totals (rounded to hundredths, as
+    -- boards show it, so equal averages share a rank) and indexed by board, so a page, a rank and a count
+    -- read index rows instead of ranking every team of the space on each call.
+    ALTER TABLE team_totals ADD COLUMN platform TEXT NOT NULL DEFAULT '';
+    ALTER TABLE team_totals ADD COLUMN space_id TEXT NOT NULL DEFAULT '';
+    ALTER TABLE team_totals ADD COLUMN average REAL NOT NULL DEFAULT 0;
+    UPDATE team_totals SET
+        platform = (SELECT platform FROM teams AS t WHERE t.team_id = team_totals.team_id),
+        space_id = (SELECT space_id FROM teams AS t WHERE t.team_id = team_totals.team_id),
+        average = ROUND(CAST(points AS REAL) / MAX(active_members, 1), 2);
+    CREATE INDEX team_totals_board ON team_totals (platform, space_id, period, average DESC, points DESC);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -92,9 +92,11 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
         ).fetchall()
     )
     earned: dict[tuple[int, str, int], int] = {}  # (team, period, person) -> points
+    board_of: dict[int, tuple[str, str]] = {}  # team -> (platform, space): a team is in its members' space
     for c in scorers:
         team_id = team_of.get(c.person_id)
         if team_id is not None:
+            board_of[team_id] = (c.platform, c.space_id)
             for period in c.periods:
                 key = (team_id, period, c.person_id)
                 earned[key] = earned.get(key, 0) + c.points
@@ -119,11 +121,15 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
            ON CONFLICT (team_id, period, person_id) DO UPDATE SET points = points + excluded.points""",
         [(*key, points) for key, points in earned.items()],
     )
+    # A new row always has an active member (it is made by a member's first points in the period); when the
+    # row exists the inserted values only feed `excluded`, and ?4 may be 0 there, hence MAX.
     db.executemany(
-        """INSERT INTO team_totals (team_id, period, points, active_members) VALUES (?, ?, ?, ?)
+        """INSERT INTO team_totals (team_id, period, points, active_members, platform, space_id, average)
+           VALUES (?1, ?2, ?3, ?4, ?5, ?6, ROUND(CAST(?3 AS REAL) / MAX(?4, 1), 2))
            ON CONFLICT (team_id, period) DO UPDATE
-           SET points = points + excluded.points, active_members = active_members + excluded.active_members""",
-        [(*key, *change) for key, change in team_added.items()],
+           SET points = points + excluded.points, active_members = active_members + excluded.active_members,
+               average = ROUND(CAST(points + excluded.points AS REAL) / (active_members + excluded.active_members), 2)""",
+        [(team_id, period, *change, *board_of[team_id]) for (team_id, period), change in team_added.items()],
     )
 
 
@@ -148,15 +154,23 @@ class ScoreStore(StoreBase):
             above += people
         if start is None:
             return []
+        # The page is cut from the covering board index alone; only its rows are joined to people. Within a
+        # tie group the index is walked row by row, so a page nearer the board's end is read from the end.
+        skip = offset - above  # rows with `start` points or fewer that come before the page
+        remaining = sum(people for _, people in totals) - above  # rows with `start` points or fewer
+        from_end = remaining - skip - limit  # rows after the page (negative: the page runs past the end)
+        if from_end < skip:
+            order, cut = "points, person_id DESC", (limit + min(from_end, 0), max(from_end, 0))
+        else:
+            order, cut = "points DESC, person_id", (limit, skip)
         rows = await self._fetchall(
-            # The page is cut from the covering board index alone; only its rows are joined to people.
-            """SELECT t.person_id, p.user_id, p.display_name, t.points
+            f"""SELECT t.person_id, p.user_id, p.display_name, t.points
                FROM (SELECT person_id, points FROM score_totals
                      WHERE platform = ? AND space_id = ? AND period = ? AND points <= ?
-                     ORDER BY points DESC, person_id LIMIT ? OFFSET ?) AS t
+                     ORDER BY {order} LIMIT ? OFFSET ?) AS t
                JOIN people AS p ON p.person_id = t.person_id
                ORDER BY t.points DESC, t.person_id""",
-            (platform, space_id, period, start, limit, offset - above),
+            (platform, space_id, period, start, *cut),
         )
         # A row's rank is 1 + the number of people with more points.
         page: list[BoardRow] = []

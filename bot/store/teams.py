@@ -20,10 +20,10 @@ def _add_member(db: sqlite3.Connection, person_id: int, team_id: int, at: int) -
     db.execute("UPDATE teams SET members = members + 1 WHERE team_id = ?", (team_id,))
 
 
-# Teams rank by points per active member, rounded to hundredths so that equal averages share a rank.
-_AVERAGE = "ROUND(CAST(tt.points AS REAL) / tt.active_members, 2)"
-_ACTIVE_TEAMS = """FROM teams AS t JOIN team_totals AS tt ON tt.team_id = t.team_id AND tt.period = ?
-                   WHERE t.platform = ? AND t.space_id = ? AND tt.active_members > 0"""
+# Teams rank by points per active member, rounded to hundredths so that equal averages share a rank; the
+# totals keep it, indexed by board (team_totals_board). A team has a row in a period once a member scored.
+_ACTIVE_TEAMS = """FROM team_totals AS tt JOIN teams AS t ON t.team_id = tt.team_id
+                   WHERE tt.platform = ? AND tt.space_id = ? AND tt.period = ?"""
 
 
 class TeamStore(StoreBase):
@@ -105,9 +105,9 @@ class TeamStore(StoreBase):
     async def team_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[tuple[int, TeamRow]]:
         """(rank, team) for one page of a team board: teams that scored in the period, best average first."""
         rows = await self._fetchall(
-            f"""SELECT t.team_id, t.name, t.members, tt.points, tt.active_members, {_AVERAGE} AS average {_ACTIVE_TEAMS}
-                ORDER BY average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
-            (period, platform, space_id, limit, offset),
+            f"""SELECT t.team_id, t.name, t.members, tt.points, tt.active_members, tt.average {_ACTIVE_TEAMS}
+                ORDER BY tt.average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
+            (platform, space_id, period, limit, offset),
         )
         page: list[tuple[int, TeamRow]] = []
         for index, row in enumerate(rows):
@@ -122,16 +122,21 @@ class TeamStore(StoreBase):
         return page
 
     async def team_rank_of_average(self, platform: str, space_id: str, period: str, average: float) -> int:
-        row = await self._fetchone(f"SELECT COUNT(*) {_ACTIVE_TEAMS} AND {_AVERAGE} > ?", (period, platform, space_id, average))
+        row = await self._fetchone(
+            "SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ? AND average > ?",
+            (platform, space_id, period, average),
+        )
         return 1 + (int(row[0]) if row else 0)
 
     async def active_team_count(self, platform: str, space_id: str, period: str) -> int:
-        row = await self._fetchone(f"SELECT COUNT(*) {_ACTIVE_TEAMS}", (period, platform, space_id))
+        row = await self._fetchone(
+            "SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ?", (platform, space_id, period)
+        )
         return int(row[0]) if row else 0
 
     async def team_standing(self, team_name: str, platform: str, space_id: str, period: str) -> tuple[int, float] | None:
         """(rank, points per active member) of a team on its board for the period, or None if it has not scored."""
-        row = await self._fetchone(f"SELECT {_AVERAGE} AS average {_ACTIVE_TEAMS} AND t.name = ?", (period, platform, space_id, team_name))
+        row = await self._fetchone(f"SELECT tt.average {_ACTIVE_TEAMS} AND t.name = ?", (platform, space_id, period, team_name))
         if row is None:
             return None
         return await self.team_rank_of_average(platform, space_id, period, row["average"]), float(row["average"])
