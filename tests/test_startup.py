@@ -1,0 +1,61 @@
+"""Start-up of `recsys-quiz play`: the fast YAML path reads what yaml.safe_load reads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.content import ContentError, default_content_dir, load_deck_file, parse_yaml
+
+SHIPPED = default_content_dir() / "recsys-platform-engineer.yaml"
+
+
+def _safe_load_outcome(text: str) -> object:
+    try:
+        return ("data", yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        return ("error", type(error), str(error))
+
+
+def _parse_outcome(text: str) -> object:
+    try:
+        return ("data", parse_yaml(text))
+    except yaml.YAMLError as error:
+        return ("error", type(error), str(error))
+
+
+def test_the_shipped_deck_reads_the_same_as_with_safe_load() -> None:
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert parse_yaml(text) == yaml.safe_load(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "id: x\ntitle: [unclosed\n",  # libyaml words this error differently
+        "a: b: c",
+        "a: 'x",
+        "- a\nb: 1",
+        "a: &x 1\nb: *y",
+        "--- 1\n--- 2",
+        "a: \x07",
+        "a:\t1",  # libyaml accepts a tab here; the pure-Python parser refuses it
+        "a: [1,\t2]",
+        "key:\n\t- 1",
+        "a: !!python/object:os.system 1",
+        "a: yes\nb: 0o14\nc: 1:20\nd: 2001-12-14\ne: ~\nf: .inf\n<<: {g: 1}",
+    ],
+)
+def test_any_text_reads_or_fails_exactly_as_with_safe_load(text: str) -> None:
+    assert _parse_outcome(text) == _safe_load_outcome(text)
+
+
+def test_malformed_yaml_message_keeps_the_pure_python_wording(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("id: x\ntitle: [unclosed\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        load_deck_file(path)
+    (message,) = caught.value.messages
+    assert message.endswith("line 3, column 1: malformed YAML: expected ',' or ']', but got '<stream end>'")
