@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+# Only cheap modules up here: a command pauses the cyclic collector for its start-up, and what this module
+# imports comes before that (asyncio alone would cost some 20 collections).
 import argparse
-import asyncio
 import getpass
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -48,6 +49,7 @@ def _console_origin(user: str) -> object:
 
 def run_async(main: Coroutine[Any, Any, int], database: Path | None = None) -> int:
     """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line."""
+    import asyncio
     import sqlite3
 
     from bot.content import ContentError
@@ -73,6 +75,14 @@ def run_async(main: Coroutine[Any, Any, int], database: Path | None = None) -> i
 
 
 def cmd_play(args: argparse.Namespace) -> int:
+    from bot.runtime import collector_paused_for_start_up
+
+    # Start-up ends when the first card is on screen and play asks for a line.
+    with collector_paused_for_start_up() as ready:
+        return _play(args, ready)
+
+
+def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
     from rich.console import Console
 
     from adapters.console.play import play
@@ -85,10 +95,14 @@ def cmd_play(args: argparse.Namespace) -> int:
         print("recsys-quiz: --user cannot be empty", file=sys.stderr)
         return 2
 
+    def read_line(prompt: str) -> str:
+        start_up_done()
+        return console.input(prompt)
+
     async def main() -> int:
         async with open_engine(settings) as engine:
             try:
-                return await play(engine, _console_origin(user), args.deck, console, console.input)  # type: ignore[arg-type]
+                return await play(engine, _console_origin(user), args.deck, console, read_line)  # type: ignore[arg-type]
             except EOFError:
                 console.print(f"\n{RESUME_HINT}")
                 return 0

@@ -1,13 +1,15 @@
-"""Start-up of `recsys-quiz play`: the fast YAML path reads what yaml.safe_load reads."""
+"""Start-up of `recsys-quiz play`: the fast YAML path reads what yaml.safe_load reads, and the collector pause."""
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 import yaml
 
 from bot.content import ContentError, default_content_dir, load_deck_file, parse_yaml
+from bot.runtime import collector_paused_for_start_up
 
 SHIPPED = default_content_dir() / "recsys-platform-engineer.yaml"
 
@@ -59,3 +61,37 @@ def test_malformed_yaml_message_keeps_the_pure_python_wording(tmp_path: Path) ->
         load_deck_file(path)
     (message,) = caught.value.messages
     assert message.endswith("line 3, column 1: malformed YAML: expected ',' or ']', but got '<stream end>'")
+
+
+def test_the_collector_is_paused_until_ready_then_start_up_objects_are_frozen() -> None:
+    assert gc.isenabled()
+    frozen_before = gc.get_freeze_count()
+    try:
+        with collector_paused_for_start_up() as ready:
+            assert not gc.isenabled()
+            built = [[i] for i in range(1000)]
+            ready()
+            assert gc.isenabled()
+            assert gc.get_freeze_count() >= frozen_before + len(built)
+            ready()  # a second call changes nothing
+            assert gc.isenabled()
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+
+
+def test_an_error_during_start_up_turns_the_collector_back_on() -> None:
+    with pytest.raises(RuntimeError), collector_paused_for_start_up():
+        raise RuntimeError("broken decks")
+    assert gc.isenabled()
+
+
+def test_a_collector_that_was_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with collector_paused_for_start_up() as ready:
+            ready()
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

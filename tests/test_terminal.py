@@ -82,13 +82,21 @@ def test_core_and_terminal_never_load_discord_or_slack(entry: str) -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_play_run_does_not_import_discord_or_slack(tmp_path: Path) -> None:
+def test_play_run_does_not_import_discord_slack_or_aiohttp_and_collects_again_once_a_card_is_shown(tmp_path: Path) -> None:
+    # Start-up runs with the cyclic collector paused (bot.runtime.collector_paused_for_start_up); every line
+    # play reads is asked for with it back on.
     code = (
-        "import sys, runpy\n"
+        "import builtins, gc, sys, runpy\n"
+        "states = []\n"
+        "real_input = builtins.input\n"
+        "def recording_input(prompt=''):\n    states.append(gc.isenabled())\n    return real_input(prompt)\n"
+        "builtins.input = recording_input\n"
         "sys.argv = ['recsys-quiz', 'play', '--db', sys.argv[1], '--user', 'ed']\n"
         "try:\n    runpy.run_module('adapters.cli', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
-        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk')))"
+        "print('COLLECTOR', states, gc.isenabled())\n"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk', 'aiohttp')))"
     )
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "i.db")], input="a\n\n", capture_output=True, text=True, timeout=60)
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
+    assert "COLLECTOR [True, True, True] True" in result.stdout, result.stdout[-500:] + result.stderr
