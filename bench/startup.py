@@ -91,7 +91,7 @@ async def memory_rounds(rounds: int, people: int, folder: Path) -> list[tuple[in
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--launches", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=8, help="memory: bursts of new people")
+    parser.add_argument("--rounds", type=int, default=8, help="memory: bursts of new people (0: start-up only)")
     parser.add_argument("--people", type=int, default=5_000, help="memory: people per burst")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="recsys-quiz-startup-"))
@@ -113,10 +113,10 @@ async def main() -> None:
     start = time.perf_counter()
     import_only = subprocess.run([*cli("--help")], capture_output=True, check=True)
     del import_only
-    print(
-        f"(for scale: `recsys-quiz --help`, interpreter start-up and argparse only, takes {(time.perf_counter() - start) * 1000:.0f} ms)"
-    )
+    print(f"(for scale: `recsys-quiz --help`, interpreter start-up and argparse only, takes {(time.perf_counter() - start) * 1000:.0f} ms)")
 
+    if args.rounds < 1:
+        return  # --rounds 0: start-up only
     print(f"memory: {args.rounds} rounds of {args.people:,} new people each answering at once through the engine")
     base = proc_status()
     print(f"  before: rss {base['VmRSS'] / 1024:.0f} MB")
@@ -124,9 +124,7 @@ async def main() -> None:
     for number, rate, rss, peak in rows:
         print(f"  round {number}: {rate:,.0f} answers/s; rss {rss:.0f} MB (peak so far {peak:.0f} MB)")
     growth = rows[-1][2] - rows[1][2] if len(rows) > 2 else 0.0
-    print(
-        f"  rss change from round 2 to round {rows[-1][0]}: {growth:+.1f} MB for {(rows[-1][0] - 2) * args.people:,} more people"
-    )
+    print(f"  rss change from round 2 to round {rows[-1][0]}: {growth:+.1f} MB for {(rows[-1][0] - 2) * args.people:,} more people")
 
 
 if __name__ == "__main__":
