@@ -6,7 +6,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -100,10 +100,13 @@ class QuestionTally(_Record):
     correct: int
 
 
-def _run_from_row(row: sqlite3.Row) -> Run:
-    # Positional arguments: this runs for every click, and keywords cost a third of it.
-    plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in json.loads(row["plan"])])
-    return Run(row["run_id"], row["person_id"], row["deck_id"], row["deck_version"], plan, row["started_at"], row["finished_at"])
+def _run_from_row(row: Sequence[Any]) -> Run:
+    """A run from a row that starts with the runs table's columns in table order (`SELECT *` or `r.*` first).
+
+    Read by position: this runs for every click, and sqlite3.Row looks names up one by one.
+    """
+    plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in json.loads(row[4])])
+    return Run(row[0], row[1], row[2], row[3], plan, row[5], row[6])
 
 
 def plan_json(plan: Sequence[PlanStep]) -> str:

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
 from bot.store.scores import Credit, ScoreStore, credit_many
@@ -85,6 +86,9 @@ class _Click:
     periods: Sequence[str]
 
 
+_OWNER = 7  # where the owner's (platform, space id, user id) start in a row of runs joined to people
+
+
 def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOutcome]:
     """Check and record clicks in order, with a few statements for all of them (a grouped write of the writer).
 
@@ -93,9 +97,12 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOu
     same batch record one answer, as they would one after the other.
     """
     run_ids = json.dumps(sorted({c.run_id for c in clicks}))
-    runs = {
-        row["run_id"]: row
-        for row in db.execute(
+    # Plain tuples, read by position (sqlite3.Row looks each name up): the run's columns, then its owner.
+    read = db.cursor()
+    read.row_factory = None
+    runs: dict[int, tuple[Any, ...]] = {
+        row[0]: row
+        for row in read.execute(
             """SELECT r.*, p.platform, p.space_id, p.user_id
                FROM runs AS r JOIN people AS p ON p.person_id = r.person_id
                WHERE r.run_id IN (SELECT value FROM json_each(?))""",
@@ -116,7 +123,7 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOu
             outcomes.append(ClickOutcome(status="no_run"))
             continue
         run = parsed.get(click.run_id) or parsed.setdefault(click.run_id, _run_from_row(row))
-        if (row["platform"], row["space_id"], row["user_id"]) != click.identity:
+        if row[_OWNER:] != click.identity:
             outcomes.append(ClickOutcome(status="not_owner", run=run))
             continue
         correct = click.judge(run)
@@ -146,7 +153,7 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOu
 
 
 def _record_answers(
-    db: sqlite3.Connection, accepted: list[tuple[int, _Click, Run, bool]], runs: dict[int, sqlite3.Row]
+    db: sqlite3.Connection, accepted: list[tuple[int, _Click, Run, bool]], runs: dict[int, tuple[Any, ...]]
 ) -> list[tuple[int, Answer]]:
     """Insert the checked answers with their points, mark first answers and finished runs, credit the totals."""
     if not accepted:
@@ -182,8 +189,8 @@ def _record_answers(
             firsts.append((*key, click.run_id, click.position))
         if click.position == len(run.plan) - 1:
             finished.append((click.at, click.run_id))
-        owner = runs[click.run_id]
-        credits.append(Credit(run.person_id, owner["platform"], owner["space_id"], points, click.periods))
+        platform, space_id, _ = runs[click.run_id][_OWNER:]
+        credits.append(Credit(run.person_id, platform, space_id, points, click.periods))
     db.executemany(
         """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
