@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from bot.daily import DailyScheduler, DailyTarget, PublishError, streak_of
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.store import SQLiteStore
-from bot.views import DailyFeedback, DailyPostView, Notice, StatsView
+from bot.views import DailyFeedback, DailyPostView, LeaderboardView, Notice, StatsView
 from tests.conftest import FakeClock
 
 
@@ -423,3 +424,29 @@ async def test_an_edit_the_platform_refuses_is_not_retried_every_tick(
     for _ in range(3):
         await daily_engine.daily.tick()
     assert attempts == 1
+
+
+async def test_a_channel_answering_at_once_is_counted_once_each_with_points_on_the_board(
+    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary, db_path: Path
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    _, post, _ = publisher.posts[0]
+    best = _correct_button(post, decks)
+    people = [member(f"m{i}") for i in range(120)]
+    # Everyone clicks at once, and every third person twice (a second option).
+    clicks = [(p, best if i % 2 else post.buttons[i % 4]) for i, p in enumerate(people)]
+    clicks += [(p, post.buttons[(i + 1) % 4]) for i, p in enumerate(people) if i % 3 == 0]
+    replies = await asyncio.gather(*(daily_engine.handle(p, b.action_id) for p, b in clicks))
+    feedback = [r.view for r in replies if isinstance(r.view, DailyFeedback)]
+    assert len(feedback) == 120
+    assert sum(isinstance(r.view, Notice) and r.view.title == "Already answered" for r in replies) == 40
+    post_id = decode(best.action_id).post_id  # type: ignore[attr-defined]
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("SELECT answer_count FROM daily_posts WHERE post_id = ?", (post_id,)).fetchone() == (120,)
+        scored = raw.execute("SELECT COUNT(*) FROM daily_answers WHERE points = 1").fetchone()[0]
+        assert scored == sum(f.points for f in feedback) >= 60
+        assert raw.execute("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'").fetchone() == (scored, 120)
+    board = (await daily_engine.leaderboard(member("m1"))).view
+    assert isinstance(board, LeaderboardView) and board.rows[0].points == 1

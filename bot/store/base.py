@@ -292,16 +292,23 @@ class StoreBase:
         return int(row[0]) if row else None
 
     async def ensure_person(self, origin: Origin, at: int) -> int:
-        """The person's id, creating the person or refreshing their display name."""
+        """The person's id, creating the person or refreshing their display name (grouped with others queued)."""
+        return await self._write_grouped(_ensure_people, (origin.platform, origin.space_id, origin.user_id, origin.name, at))
 
-        def write(db: sqlite3.Connection) -> int:
-            row = db.execute(
-                """INSERT INTO people (platform, space_id, user_id, display_name, created_at)
-                   VALUES (?, ?, ?, ?, ?)
+
+def _ensure_people(db: sqlite3.Connection, people: list[tuple[str, str, str, str, int]]) -> list[int]:
+    """Upsert people (platform, space, user, name, at), one statement each without a savepoint each; their ids in order.
+
+    Text is bound as parameters, never passed through JSON: SQLite's JSON functions cut a string at a NUL.
+    """
+    return [
+        int(
+            db.execute(
+                """INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?)
                    ON CONFLICT (platform, space_id, user_id) DO UPDATE SET display_name = excluded.display_name
                    RETURNING person_id""",
-                (origin.platform, origin.space_id, origin.user_id, origin.name, at),
-            ).fetchone()
-            return int(row[0])
-
-        return await self._write(write)
+                person,
+            ).fetchone()[0]
+        )
+        for person in people
+    ]

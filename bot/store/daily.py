@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from bot.store.records import _Record
-from bot.store.scores import ScoreStore, credit
+from bot.store.scores import Credit, ScoreStore, credit_many
 
 
 class DailyChannel(_Record):
@@ -245,36 +247,11 @@ class DailyStore(ScoreStore):
     async def record_daily_answer(
         self, post_id: int, person_id: int, option_key: str, correct: bool, at: int, periods: Sequence[str]
     ) -> DailyAnswerOutcome:
-        """One answer per person per post, committed with its points before this returns."""
+        """One answer per person per post, committed with its points before this returns.
 
-        def write(db: sqlite3.Connection) -> DailyAnswerOutcome:
-            post = db.execute(
-                """SELECT p.status, p.closed_at, c.platform, c.space_id
-                   FROM daily_posts AS p JOIN daily_channels AS c ON c.channel_key = p.channel_key WHERE p.post_id = ?""",
-                (post_id,),
-            ).fetchone()
-            if post is None or post["status"] != "sent" or post["closed_at"] is not None:
-                return DailyAnswerOutcome(status="closed")
-            existing = db.execute(
-                "SELECT option_key, correct, points FROM daily_answers WHERE post_id = ? AND person_id = ?", (post_id, person_id)
-            ).fetchone()
-            if existing is not None:
-                return DailyAnswerOutcome(
-                    status="already_answered",
-                    option_key=existing["option_key"],
-                    correct=bool(existing["correct"]),
-                    points=existing["points"],
-                )
-            points = 1 if correct else 0
-            db.execute(
-                "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (post_id, person_id, option_key, int(correct), points, at),
-            )
-            db.execute("UPDATE daily_posts SET answer_count = answer_count + 1 WHERE post_id = ?", (post_id,))
-            credit(db, (person_id, post["platform"], post["space_id"]), points, periods)
-            return DailyAnswerOutcome(status="recorded", option_key=option_key, correct=correct, points=points)
-
-        return await self._write(write)
+        A post draws its channel's answers all at once, so the answers queued together are recorded together.
+        """
+        return await self._write_grouped(_record_daily_answers, _DailyAnswer(post_id, person_id, option_key, correct, at, periods))
 
     async def daily_tallies(self, post_id: int) -> dict[str, int]:
         rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,))
@@ -292,3 +269,61 @@ class DailyStore(ScoreStore):
             (person_id, platform, space_id),
         )
         return [(bool(row[0]), bool(row[1])) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class _DailyAnswer:
+    post_id: int
+    person_id: int
+    option_key: str
+    correct: bool
+    at: int
+    periods: Sequence[str]
+
+
+def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -> list[DailyAnswerOutcome]:
+    """Record answers to daily posts in order: closed posts and second answers refused, points credited (a grouped write)."""
+    post_ids = json.dumps(sorted({a.post_id for a in answers}))
+    open_posts: dict[int, tuple[str, str]] = {
+        row[0]: (row[1], row[2])
+        for row in db.execute(
+            """SELECT p.post_id, c.platform, c.space_id
+               FROM daily_posts AS p JOIN daily_channels AS c ON c.channel_key = p.channel_key
+               WHERE p.post_id IN (SELECT value FROM json_each(?)) AND p.status = 'sent' AND p.closed_at IS NULL""",
+            (post_ids,),
+        )
+    }
+    given: dict[tuple[int, int], DailyAnswerOutcome] = {
+        (row[0], row[1]): DailyAnswerOutcome(status="already_answered", option_key=row[2], correct=bool(row[3]), points=row[4])
+        for row in db.execute(
+            """SELECT post_id, person_id, option_key, correct, points FROM daily_answers
+               WHERE post_id IN (SELECT value FROM json_each(?1)) AND person_id IN (SELECT value FROM json_each(?2))""",
+            (post_ids, json.dumps(sorted({a.person_id for a in answers}))),
+        )
+    }
+    outcomes: list[DailyAnswerOutcome] = []
+    rows: list[tuple[int, int, str, int, int, int]] = []
+    counts: Counter[int] = Counter()
+    credits: list[Credit] = []
+    for answer in answers:
+        board = open_posts.get(answer.post_id)
+        if board is None:
+            outcomes.append(DailyAnswerOutcome(status="closed"))
+            continue
+        earlier = given.get((answer.post_id, answer.person_id))
+        if earlier is not None:
+            outcomes.append(earlier)
+            continue
+        points = 1 if answer.correct else 0
+        recorded = DailyAnswerOutcome(status="recorded", option_key=answer.option_key, correct=answer.correct, points=points)
+        given[(answer.post_id, answer.person_id)] = recorded.model_copy(update={"status": "already_answered"})
+        outcomes.append(recorded)
+        rows.append((answer.post_id, answer.person_id, answer.option_key, int(answer.correct), points, answer.at))
+        counts[answer.post_id] += 1
+        credits.append(Credit(answer.person_id, *board, points, answer.periods))
+    db.executemany(
+        "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)", rows
+    )
+    db.executemany("UPDATE daily_posts SET answer_count = answer_count + ? WHERE post_id = ?", [(n, post) for post, n in counts.items()])
+    credit_many(db, credits)
+    return outcomes

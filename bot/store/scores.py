@@ -24,14 +24,6 @@ class Credit:
     periods: Sequence[str]
 
 
-def credit(db: sqlite3.Connection, person: tuple[int, str, str], points: int, periods: Sequence[str]) -> None:
-    """Add one answer and its points to the person's (and their team's) totals, inside the caller's transaction.
-
-    `person` is (person id, platform, space id): the board index is by space, so the totals carry it.
-    """
-    credit_many(db, [Credit(*person, points, periods)])
-
-
 def credit_many(db: sqlite3.Connection, credits: Sequence[Credit]) -> None:
     """Add answers to their people's totals, the points histogram and team totals, inside the caller's transaction.
 
