@@ -1,5 +1,9 @@
 """Answer-burst benchmark: N people answer through the engine and store, against a plain sqlite3 insert ceiling.
 
+Three bursts: half the people answer their run's first question all at once, the other half at
+`--rate` a second, then everyone answers one daily question post at once (a channel's real burst).
+Latency is from the click (or the burst's start) to the committed reply.
+
 Run: python -m bench.answers [--people 10000] [--rate 10000]
 """
 
@@ -16,12 +20,13 @@ import time
 from pathlib import Path
 
 from bot.content import default_content_dir, load_decks
+from bot.daily import DailyTarget
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.runtime import tune_gc
 from bot.store import SQLiteStore
 from bot.store.migrations import MIGRATIONS, _statements
-from bot.views import AnswerFeedback, QuestionCard
+from bot.views import AnswerFeedback, DailyFeedback, DailyPostView, QuestionCard
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -48,14 +53,41 @@ async def prepare(engine: QuizEngine, people: int) -> list[tuple[Origin, str]]:
     return clicks
 
 
-async def burst(engine: QuizEngine, clicks: list[tuple[Origin, str]], rate: float | None) -> tuple[float, list[float]]:
+class _Channel:
+    """A daily-post publisher that keeps the post in memory, as a platform would show it."""
+
+    def __init__(self) -> None:
+        self.views: list[DailyPostView] = []
+
+    async def post(self, target: DailyTarget, view: DailyPostView) -> str:
+        self.views.append(view)
+        return f"m{len(self.views)}"
+
+    async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
+        return None
+
+
+async def daily_post(engine: QuizEngine, origins: list[Origin]) -> list[tuple[Origin, str]]:
+    """A daily question posted to one channel; each person's click is one of its buttons."""
+    channel = _Channel()
+    engine.daily.attach("bench", channel)
+    admin = origins[0].model_copy(update={"is_admin": True})
+    await engine.daily.configure(admin, "daily-channel", "09:00", "UTC")
+    await engine.daily.post_now(admin, "daily-channel")
+    buttons = channel.views[-1].buttons
+    return [(origin, buttons[index % len(buttons)].action_id) for index, origin in enumerate(origins)]
+
+
+async def burst(
+    engine: QuizEngine, clicks: list[tuple[Origin, str]], rate: float | None, expect: type = AnswerFeedback
+) -> tuple[float, list[float]]:
     """Send the clicks (all at once, or arriving at `rate` a second); return elapsed time and each click's latency."""
     latencies: list[float] = []
 
     async def click(origin: Origin, action_id: str, arrived: float) -> None:
         reply = await engine.handle(origin, action_id)
         latencies.append(time.perf_counter() - arrived)
-        assert isinstance(reply.view, AnswerFeedback), reply.view
+        assert isinstance(reply.view, expect), reply.view
 
     began = time.perf_counter()
     tasks = []
@@ -131,6 +163,15 @@ async def main() -> None:
         )
         (count,) = await store._fetchone("SELECT COUNT(*) FROM answers")  # type: ignore[misc]
         assert count == len(clicks), count
+        daily = await daily_post(engine, [origin for origin, _ in clicks])
+        elapsed, latencies = await burst(engine, daily, rate=None, expect=DailyFeedback)
+        print(
+            f"daily post, everyone at once: {len(daily)} answers in {elapsed:.2f} s = {len(daily) / elapsed:,.0f} answers/s; "
+            f"latency from the burst's start p50 {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms; rss {rss_mb():.0f} MB"
+        )
+        (count,) = await store._fetchone("SELECT COUNT(*) FROM daily_answers")  # type: ignore[misc]
+        assert count == len(daily), count
     best = max(ceiling(folder / f"ceiling{i}.db", len(clicks)) for i in range(2))
     print(f"ceiling: plain sqlite3, same rows in 100-row transactions: {best:,.0f} rows/s")
     print(f"ratio to the ceiling: all at once {burst_rate / best:.2f}, paced {engine_rate / best:.2f}")
