@@ -6,7 +6,8 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.actions import (
@@ -20,9 +21,7 @@ from bot.actions import (
     TipsAction,
     decode,
 )
-from bot.boards import Boards
 from bot.content import Deck, DeckLibrary, Question
-from bot.daily import DailyService
 from bot.origin import Origin
 from bot.store import Answer, PlanStep, Run, SQLiteStore
 from bot.views import (
@@ -41,6 +40,10 @@ from bot.views import (
     notice,
 )
 from bot.windows import period_keys
+
+if TYPE_CHECKING:
+    from bot.boards import Boards
+    from bot.daily import DailyService
 
 log = logging.getLogger(__name__)
 
@@ -112,16 +115,27 @@ class QuizEngine:
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
         self._verdicts: dict[tuple[str, str, str, str, str, int, bool], AnswerFeedback] = {}
-        self.boards = Boards(store, decks, self.zone, clock, SCORING_RULE)
-        self.daily = DailyService(store, decks, clock=clock, rng=self._rng, board_zone=self.zone)
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
             StartAction: lambda origin, action: self.start(origin, action.deck_id),
             TipsAction: lambda origin, action: self.tips(action.deck_id),
-            BoardPageAction: self.boards.page,
-            DailyAnswerAction: self.daily.answer,
+            BoardPageAction: lambda origin, action: self.boards.page(origin, action),
+            DailyAnswerAction: lambda origin, action: self.daily.answer(origin, action),
         }
+
+    # Built (and imported) on first use: a terminal run reaches its first question without either.
+    @cached_property
+    def boards(self) -> Boards:
+        from bot.boards import Boards
+
+        return Boards(self.store, self.decks, self.zone, self._clock, SCORING_RULE)
+
+    @cached_property
+    def daily(self) -> DailyService:
+        from bot.daily import DailyService
+
+        return DailyService(self.store, self.decks, clock=self._clock, rng=self._rng, board_zone=self.zone)
 
     def on(self, action_type: type[Action], handler: ActionHandler) -> None:
         """Route another action type (added by a later feature) to its handler."""
