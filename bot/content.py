@@ -80,7 +80,7 @@ class Question(_Frozen):
                 )
         return options
 
-    @property
+    @cached_property  # every answer's feedback asks
     def correct_option(self) -> Option:
         return next(o for o in self.options if o.correct)
 

@@ -61,12 +61,20 @@ def _letter(index: int) -> str:
     return LETTERS[index]
 
 
-# Verdicts kept at most: every (question, option, letters, points) of a deck is a few hundred.
+# Verdicts kept at most: every (question, place, option, letters, points) of a deck is a few thousand.
 VERDICT_CACHE_SIZE = 4096
 
 
 def _feedback_verdict(
-    deck: Deck, question_id: str, option_key: str, chosen_letter: str, best_letter: str, points: int, correct: bool
+    deck: Deck,
+    question_id: str,
+    position: int,
+    total: int,
+    option_key: str,
+    chosen_letter: str,
+    best_letter: str,
+    points: int,
+    correct: bool,
 ) -> AnswerFeedback:
     question = deck.question(question_id)
     assert question is not None  # callers checked the run's plan against the deck
@@ -82,8 +90,8 @@ def _feedback_verdict(
     return AnswerFeedback(
         deck_title=deck.title,
         topic=question.topic,
-        position=1,  # the run's own place and button are set per answer
-        total=1,
+        position=position + 1,
+        total=total,
         prompt=question.prompt,
         correct=correct,
         chosen=OptionLine(letter=chosen_letter, text=chosen.text),
@@ -92,7 +100,7 @@ def _feedback_verdict(
         missed=chosen.misses,
         points=points,
         scoring_note=scoring_note,
-        buttons=(),
+        buttons=(),  # the run's own button is added per answer
     )
 
 
@@ -114,7 +122,7 @@ class QuizEngine:
         self._rng = rng or random.SystemRandom()
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
-        self._verdicts: dict[tuple[str, str, str, str, str, int, bool], AnswerFeedback] = {}
+        self._verdicts: dict[tuple[str, str, int, int, str, str, str, int, bool], AnswerFeedback] = {}
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
@@ -344,31 +352,30 @@ class QuizEngine:
 
     def _feedback(self, deck: Deck, run: Run, position: int, answer: Answer) -> AnswerFeedback:
         step = run.plan[position]
-        last = position == len(run.plan) - 1
         chosen_letter = _letter(step.order.index(answer.option_key))
         best_letter = _letter(step.order.index(self._question(deck, step).correct_option.key))
-        # Every answer's feedback is built on the hot path; the verdict part depends on the content alone, so it
-        # is built once per (question, option, letters, points): bounded by the decks, not the number of people.
-        key = (deck.id, step.question, answer.option_key, chosen_letter, best_letter, answer.points, answer.correct)
+        # Every answer's feedback is built on the hot path. All of it but the run's button depends on the content
+        # and the run's shape alone, so it is built once per (question, place, option, letters, points): bounded
+        # by the decks, not by the number of people.
+        key = (
+            deck.id,
+            step.question,
+            position,
+            len(run.plan),
+            answer.option_key,
+            chosen_letter,
+            best_letter,
+            answer.points,
+            answer.correct,
+        )
         verdict = self._verdicts.get(key)
         if verdict is None:
             if len(self._verdicts) >= VERDICT_CACHE_SIZE:
                 self._verdicts.clear()
             verdict = self._verdicts[key] = _feedback_verdict(deck, *key[1:])
-        # Only the run's place and its button differ between two people who gave the same answer in the same order.
-        return verdict.model_copy(
-            update={
-                "position": position + 1,
-                "total": len(run.plan),
-                "buttons": (
-                    Button(
-                        label="See score" if last else "Next question",
-                        action_id=NextAction(run_id=run.run_id).encode(),
-                        style="primary",
-                    ),
-                ),
-            }
-        )
+        label = "See score" if position == len(run.plan) - 1 else "Next question"
+        button = Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary")
+        return verdict.model_copy(update={"buttons": (button,)})
 
     def _score_card(self, deck: Deck, run: Run, answers: list[Answer]) -> ScoreCard:
         by_topic: dict[str, list[int]] = {}
