@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 
@@ -105,7 +106,7 @@ def _run_from_row(row: Sequence[Any]) -> Run:
 
     Read by position: this runs for every click, and sqlite3.Row looks names up one by one.
     """
-    plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in json.loads(row[4])])
+    plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in orjson.loads(row[4])])
     return Run(row[0], row[1], row[2], row[3], plan, row[5], row[6])
 
 
