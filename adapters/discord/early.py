@@ -28,11 +28,9 @@ APPLICATION_COMMAND, COMPONENT = 2, 3  # the interaction types answered through 
 EPHEMERAL = 64
 # After this long an unclaimed record is dropped: Discord's interaction token is valid for 15 minutes.
 FORGET_AFTER = 15 * 60.0
-# When the oldest event not yet taken up by the Responder has waited this long, discord.py is that far behind
-# and new events are deferred at once: waiting defer_after for a direct answer would only spend the 3 s the
-# deferral needs. (Counting waiting events instead, 50 of them, deferred needlessly at a steady 1,000 clicks/s
-# and made that rate miss the 3 s.)
-BEHIND = 0.5
+# Events read but not yet taken up by the Responder beyond which new ones are deferred at once: discord.py is
+# that far behind, so waiting defer_after for a direct answer would only spend the 3 s the deferral needs.
+BUSY_BACKLOG = 50
 
 
 class EarlyAck:
@@ -88,7 +86,7 @@ class EarlyAcks:
         now = loop.time()
         self._forget_older_than(now - FORGET_AFTER)
         ack = EarlyAck(interaction_id, token, data["type"], now)
-        busy = bool(self._pending) and now - next(iter(self._pending.values())).arrived > BEHIND
+        busy = len(self._pending) >= BUSY_BACKLOG
         ack.timer = loop.call_at(now if busy else now + self.defer_after, self._fire, ack)
         self._pending[interaction_id] = ack
 
