@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -16,7 +15,6 @@ from discord import app_commands
 from adapters.discord.commands import OriginWork, build_group
 from adapters.discord.config import DiscordSettings
 from adapters.discord.daily import bot_permissions_in, missing_from
-from adapters.discord.early import EarlyAcks
 from adapters.discord.origin import origin_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
@@ -71,13 +69,6 @@ class QuizTree(app_commands.CommandTree):
         await client.responder.answer(interaction, work)
 
 
-# HTTP connections kept open to Discord at once (REST and interaction responses); more requests wait for one.
-# discord.py's default connector is unlimited: a burst of clicks then opens a new connection (a TLS handshake
-# on real Discord) for nearly every interaction response, and the connection storm itself makes the responses
-# miss Discord's 3 s. Held keep-alive connections serve the same requests one after another instead.
-DISCORD_CONNECTIONS = 100
-
-
 class QuizClient(discord.AutoShardedClient):
     """One client for every shard this process runs; holds the engine and nothing else of the quiz."""
 
@@ -97,9 +88,7 @@ class QuizClient(discord.AutoShardedClient):
         super().__init__(**options)
         self.engine = engine
         self.settings = settings
-        # discord.py's own HTTP session (made at login), as its Interaction objects use it for their responses.
-        self.early = EarlyAcks(lambda: self.http._HTTPClient__session, self.http, defer_after)  # type: ignore[attr-defined]
-        self.responder = Responder(defer_after, self.early)
+        self.responder = Responder(defer_after)
         self.tree = QuizTree(self)
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -114,21 +103,12 @@ class QuizClient(discord.AutoShardedClient):
         parsers = self._connection.parsers
         parse = parsers["INTERACTION_CREATE"]
 
-        # The raw event also starts the interaction's 3 s clock before discord.py's (slow) parse: see early.
-        # discord.py's parse then runs as its own callback, so the shard's reader goes on to the next event at once.
-        early = self.early
-
-        def parse_or_drop(data: Any) -> None:
+        def guarded(data: Any) -> None:
             try:
                 parse(data)
             except Exception:
-                early.dropped(data)
                 event_id = data.get("id") if isinstance(data, dict) else None
                 log.exception("dropped a malformed INTERACTION_CREATE event (id %s)", event_id)
-
-        def guarded(data: Any) -> None:
-            early.arrived(data)
-            asyncio.get_running_loop().call_soon(parse_or_drop, data)
 
         parsers["INTERACTION_CREATE"] = guarded
 
@@ -143,13 +123,6 @@ class QuizClient(discord.AutoShardedClient):
 
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
 
-    async def login(self, token: str) -> None:
-        # The connector needs the running loop, so it is made here rather than in __init__ (discord.py makes its own
-        # default at the same point); a connector passed in by the caller is kept.
-        if not isinstance(self.http.connector, aiohttp.BaseConnector):
-            self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
-        await super().login(token)
-
     def run_in_background(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` as a task from login (setup_hook) until the client closes (e.g. the daily scheduler)."""
         self._background.append(job)
@@ -161,7 +134,6 @@ class QuizClient(discord.AutoShardedClient):
         self._tasks = [asyncio.create_task(job(), name=f"recsys-quiz background {i}") for i, job in enumerate(self._background)]
 
     async def close(self) -> None:
-        await self.early.close()
         tasks, self._tasks = self._tasks, []
         for task in tasks:
             task.cancel()

@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from adapters.discord.early import EarlyAck, EarlyAcks
 from adapters.discord.render import NO_MENTIONS, render
 from bot.views import Reply, notice
 
@@ -38,26 +37,17 @@ def _is_channel_post(message: discord.Message | None) -> bool:
 class Responder:
     """Runs the work behind one interaction and delivers its Reply the way Discord needs."""
 
-    def __init__(self, defer_after: float = DEFER_AFTER, early: EarlyAcks | None = None) -> None:
+    def __init__(self, defer_after: float = DEFER_AFTER) -> None:
         self.defer_after = defer_after
-        self.early = early
 
     async def answer(self, interaction: discord.Interaction, work: Work) -> None:
         """Run `work` and answer with its Reply; an exception becomes a logged error and an ephemeral notice."""
-        early = self.early.claim(interaction.id) if self.early is not None else None
-        if early is not None:
-            work = self._after_first_responses(work)
         task = asyncio.ensure_future(self._safely(interaction, work))
-        if early is not None:
-            deferred = await self._race_early(interaction, task, early)
-        else:  # its raw event was not seen (e.g. built by a test): the clock starts now
-            done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-            deferred = False
-            if not done:
-                deferred = await self._defer(interaction)
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        deferred = False
+        if not done:
+            deferred = await self._defer(interaction)
         reply = await task
-        if deferred and self.early is not None:
-            await self.early.quiet()  # an edit can wait; other interactions' first responses cannot
         try:
             await self._deliver(interaction, reply, deferred)
         except discord.NotFound as error:
@@ -68,27 +58,6 @@ class Responder:
             log.exception("interaction %s: the reply could not be delivered", interaction.id)
             if reply is not ERROR_REPLY:
                 await self._deliver_error(interaction, deferred)
-
-    def _after_first_responses(self, work: Work) -> Work:
-        early = self.early
-        assert early is not None
-
-        async def gated() -> Reply:
-            await early.quiet()
-            return await work()
-
-        return gated
-
-    @staticmethod
-    async def _race_early(interaction: discord.Interaction, task: asyncio.Future[Reply], early: EarlyAck) -> bool:
-        """The work against the clock started by the raw event: True when the deferral went first and Discord took it."""
-        await asyncio.wait({task, early.started}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done() and early.take_direct():
-            return False
-        deferred = await early.deferred
-        if deferred:  # discord.py did not send it, so tell its state (is_done(), the followup rules)
-            interaction.response._response_type = early.response_type
-        return deferred
 
     @staticmethod
     async def _safely(interaction: discord.Interaction, work: Work) -> Reply:
