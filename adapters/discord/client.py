@@ -8,6 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 import yarl
 from discord import app_commands
@@ -69,12 +70,18 @@ class QuizTree(app_commands.CommandTree):
         await client.responder.answer(interaction, work)
 
 
+# HTTP connections kept open to Discord at once (REST and interaction responses); more requests wait for one.
+# discord.py's default connector is unlimited: a burst of clicks then opens a new connection (a TLS handshake
+# on real Discord) for nearly every interaction response (5,871 in one bench.discord_burst run, with listen-queue
+# overflows at the server), and the connection storm itself makes responses miss Discord's 3 s. Kept-alive
+# connections serve the same requests one after another instead.
+DISCORD_CONNECTIONS = 100
+
+
 class QuizClient(discord.AutoShardedClient):
     """One client for every shard this process runs; holds the engine and nothing else of the quiz."""
 
-    def __init__(
-        self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any
-    ) -> None:
+    def __init__(self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any) -> None:
         configure_endpoints(settings)
         # Interactions arrive without any gateway intent; with none, Discord sends no guild, member or
         # message events for the bot to parse and cache. (discord.py warns about the missing guilds intent
@@ -122,6 +129,13 @@ class QuizClient(discord.AutoShardedClient):
             return shards, url, limits
 
         self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
+
+    async def login(self, token: str) -> None:
+        # The connector needs the running loop, so it is made here rather than in __init__ (discord.py makes its
+        # own default at the same point); a connector passed in by the caller is kept.
+        if not isinstance(self.http.connector, aiohttp.BaseConnector):
+            self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
+        await super().login(token)
 
     def run_in_background(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` as a task from login (setup_hook) until the client closes (e.g. the daily scheduler)."""

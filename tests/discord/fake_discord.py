@@ -235,6 +235,7 @@ class FakeDiscord:
         self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
         self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
         self._sockets: list[web.WebSocketResponse] = []
+        self.connections: set[tuple[str, int]] = set()  # the bot's (address, port) of every connection it used
         self._seq = 0
         self._ready = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -290,10 +291,11 @@ class FakeDiscord:
                 body = json.loads(text) if text else None
             except json.JSONDecodeError:
                 body = text
-        needs_token = (
-            request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
-        )
+        needs_token = request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
         request[JSON_BODY] = body
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer:
+            self.connections.add((peer[0], peer[1]))
         self.calls.append(Call(request.method, request.path, body, time.monotonic()))
         if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")  # as Discord does: login then fails
@@ -397,9 +399,7 @@ class FakeDiscord:
         """The bot's permissions in a channel: its role's, less the channel's deny overwrite."""
         return self.bot_permissions & ~self.channel_denies.get(channel_id, 0)
 
-    def _base(
-        self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0
-    ) -> dict[str, Any]:
+    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0) -> dict[str, Any]:
         interaction_id = snowflake()
         payload: dict[str, Any] = {
             "id": interaction_id,

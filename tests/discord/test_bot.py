@@ -13,6 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from adapters.discord.client import DISCORD_CONNECTIONS
 from tests.discord.conftest import running_bot
 from tests.discord.fake_discord import EPHEMERAL, GUILD_ID, FakeDiscord, user_payload
 
@@ -488,9 +489,7 @@ class SlowPublicBoard(SlowEngine):
         return reply.model_copy(update={"ephemeral": False})
 
 
-async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_public_one(
-    fake: FakeDiscord, db_path: Path
-) -> None:
+async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_public_one(fake: FakeDiscord, db_path: Path) -> None:
     async with running_bot(fake, db_path, defer_after=0.05, wrap=lambda engine: SlowPublicBoard(engine, 0.2)):
         pending = await fake.slash(ALICE, "leaderboard")
         shown = await fake.delivered(pending)
@@ -528,3 +527,14 @@ async def test_a_token_discord_refuses_ends_the_command_with_a_clear_error(
     error = capsys.readouterr().err
     assert "DISCORD_TOKEN" in error and "Reset Token" in error
     assert fake.identifies == []
+
+
+async def test_a_burst_of_clicks_reaches_discord_over_a_bounded_number_of_connections(fake: FakeDiscord, db_path: Path) -> None:
+    people = [user_payload(str(1_700_000_000_000_000_000 + i), f"p{i}") for i in range(DISCORD_CONNECTIONS + 50)]
+    async with running_bot(fake, db_path) as client:
+        assert isinstance(client.http.connector, aiohttp.TCPConnector) and client.http.connector.limit == DISCORD_CONNECTIONS
+        cards = [await start_card(fake, user) for user in people]
+        fake.connections.clear()
+        clicks = [await fake.click(user, card, custom_ids(card)[0]) for user, card in zip(people, cards, strict=True)]
+        await asyncio.gather(*(fake.answered(click) for click in clicks))
+    assert len(fake.connections) <= DISCORD_CONNECTIONS
