@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
@@ -146,9 +146,9 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOu
         accepted.append((len(outcomes), click, run, correct))
         outcomes.append(ClickOutcome(status="recorded", run=run))  # its answer is filled in below
     for index, answer in _record_answers(db, accepted, runs):
-        outcomes[index] = replace(outcomes[index], answer=answer)
+        outcomes[index] = outcomes[index]._replace(answer=answer)
     for index, first in repeats:
-        outcomes[index] = replace(outcomes[index], answer=outcomes[first].answer)
+        outcomes[index] = outcomes[index]._replace(answer=outcomes[first].answer)
     return outcomes
 
 
