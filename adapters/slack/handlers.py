@@ -74,9 +74,11 @@ class QuizListeners:
         self.command = command
 
     def register(self, app: AsyncApp) -> None:
-        app.command(self.command)(self.on_command)
+        # bolt tries listeners in this order, building every listener argument afresh for each one it tries:
+        # clicks (five per run) come first, so a click costs one match, the command (one per run) three.
         app.action(ACTION_PATTERN)(self.on_action)
         app.action(OTHER_ACTIONS)(self.on_action)
+        app.command(self.command)(self.on_command)
 
     async def on_command(
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext

@@ -38,6 +38,7 @@ def build_app(
     signing_secret: str = "",
     directory: Directory | None = None,
     process_before_response: bool = False,
+    guarded: bool = False,
 ) -> AsyncApp:
     """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where).
 
@@ -45,9 +46,16 @@ def build_app(
     `process_before_response` is for HTTP mode behind build_web_app, which acknowledges clicks and the command
     itself before bolt runs: bolt's dispatch then returns only once the listener has answered, so the web app's
     workers bound the work in progress. Socket Mode leaves it False (bolt acknowledges there).
+    `guarded` is for an app served only through build_web_app, whose guard checks every request's signature
+    before bolt sees it: bolt's own check would verify the same bytes again (an HMAC and a header lookup per
+    request). Left False, bolt checks as usual (Socket Mode requests carry no signature; bolt skips them anyway).
     """
     app = AsyncApp(
-        client=client, signing_secret=signing_secret, name="recsys-quiz", process_before_response=process_before_response
+        client=client,
+        signing_secret=signing_secret,
+        name="recsys-quiz",
+        process_before_response=process_before_response,
+        request_verification_enabled=not guarded,
     )
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
@@ -137,6 +145,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             signing_secret=signing_secret,
             directory=directory,
             process_before_response=settings.mode == "http",
+            guarded=settings.mode == "http",  # served below through build_web_app only
         )
         if settings.mode == "socket":
             assert settings.app_token is not None

@@ -1,8 +1,9 @@
 """HTTP mode: bolt's app served by aiohttp behind a guard that answers forged (401) and malformed (400) requests.
 
-The guard parses and validates each signed body once; bolt then gets that parse (its own signature check
-still runs on the raw body) and the listeners get the validated payload through bolt's context, so a
-click's body is not parsed and validated three times over.
+The guard checks each request's signature (the only check: the bolt app behind it is built with its own off,
+see main.build_app) and parses and validates each signed body once; bolt then gets that parse and the
+listeners get the validated payload through bolt's context, so a click's body is not parsed and validated
+three times over. Nothing unsigned reaches bolt: the guard answers Slack's unsigned ssl_check probe itself.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 from multidict import CIMultiDictProxy
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -43,9 +44,9 @@ _PARSED = web.RequestKey("recsys_quiz_parsed", tuple)
 
 
 class _ParsedRequest(AsyncBoltRequest):
-    """bolt's request for a body the guard already parsed: the same fields, without parsing the body again.
+    """bolt's request for a body the guard already parsed (and verified): the same fields, without parsing again.
 
-    raw_body stays the exact bytes Slack signed, so bolt's own signature check runs as usual.
+    raw_body stays the exact bytes Slack signed, as bolt's own signature check would need them where it is on.
     """
 
     def __init__(
@@ -127,10 +128,11 @@ def guard(
 ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     """aiohttp middleware: signature first (so garbage from strangers is 401, as bolt would say), then the payload's shape.
 
-    bolt would verify the signature itself, but only after parsing the body; a signed body that does not
-    parse would make it answer 500. Here such a request gets 400 and never reaches a listener. Slack's
-    `ssl_check` probe goes straight to bolt, which answers it without running a listener. Every request on
-    `path` tells `gate` that Slack is sending, so acknowledged work waits (see priority).
+    This is the one signature check of a request in HTTP mode: bolt would verify only after parsing the body
+    (a signed body that does not parse would make it answer 500), here such a request gets 400 and never
+    reaches a listener. Slack's unsigned `ssl_check` probe is answered here (an empty 200, as bolt's SslCheck
+    answers it), so only signed requests reach bolt. Every request on `path` tells `gate` that Slack is
+    sending, so acknowledged work waits (see priority).
     """
     secret = signing_secret.encode()
 
@@ -146,7 +148,7 @@ def guard(
         except UnicodeDecodeError:  # Slack always sends UTF-8; nothing here can be verified or parsed
             return web.json_response({"error": "malformed request"}, status=400)
         if _is_ssl_check(body):
-            return await handler(request)  # bolt answers it 200 before any listener, as Slack expects
+            return web.Response(status=200, content_type="text/plain")  # Slack only wants the certificate to work
         headers = request.headers
         if not verified(secret, raw, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")):
             return web.json_response({"error": "invalid request"}, status=401)
@@ -270,17 +272,15 @@ def build_web_app(
 ) -> web.Application:
     """An aiohttp application serving `path` as bolt's own (`app.web_app()`) does, with the guard in front.
 
-    Clicks and the slash command are acknowledged before bolt runs (see Acknowledger); everything else
-    (the ssl_check probe, other commands, events) gets bolt's own answer.
+    Clicks and the slash command are acknowledged before bolt runs (see Acknowledger); every other signed
+    request (other commands, events) gets bolt's own answer. `app` may have its own signature check off
+    (main.build_app's `guarded`): every request reaches it through the guard.
     """
     gate = AckFirst()
     acknowledger = Acknowledger(app, workers, gate=gate)
 
     async def handle(request: web.Request) -> web.StreamResponse:
-        parsed = request.get(_PARSED)
-        if parsed is None:  # the ssl_check probe: bolt parses and answers it itself
-            return await to_aiohttp_response(await app.async_dispatch(await to_bolt_request(request)))
-        raw_body, body, context = parsed
+        raw_body, body, context = request[_PARSED]  # the guard's: nothing reaches here without its checks
         acknowledged = Acknowledged(raw_body, body, context, request.query_string, request.headers)
         if acked_up_front(context.get(PAYLOAD)):
             acknowledger.start(acknowledged)

@@ -184,7 +184,8 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> AsyncApp:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
-    return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True)  # as serve()
+    # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
+    return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True, guarded=True)
 
 
 @asynccontextmanager

@@ -7,14 +7,19 @@ import time
 from typing import Any
 from urllib.parse import urlencode
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from slack_bolt.request import internals
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import web
+from adapters.slack.main import build_app
 from bot.engine import QuizEngine
-from tests.slack.conftest import SlackSender
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import is_known
 
@@ -135,6 +140,56 @@ async def test_slacks_unsigned_ssl_check_gets_200_and_runs_nothing(
     answer = await slack.post("ssl_check=1&token=legacy-verification-token", signed=False)
     assert answer.status == 200
     await _nothing_happened(slack, fake, quiz_engine)
+
+
+async def test_an_unsigned_ssl_check_is_answered_by_the_guard_and_never_reaches_bolt(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    # bolt's own parse of this body is empty (the word `payload` without a payload field), so bolt's SslCheck
+    # would not answer it: only the guard stands between it and bolt's authorization and listeners.
+    answer = await slack.post("ssl_check=1&token=legacy-verification-token&note=payload", signed=False)
+    assert answer.status == 200 and answer.text == ""
+    assert fake.calls == []  # not even bolt's auth.test
+    await _nothing_happened(slack, fake, quiz_engine)
+
+
+async def test_each_http_request_has_its_signature_checked_once_by_the_guard_before_bolt(
+    slack: SlackSender, fake: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[str] = []
+    guard_check = web.verified
+
+    def counted_guard_check(*args: Any, **kwargs: Any) -> bool:
+        checks.append("guard")
+        return guard_check(*args, **kwargs)
+
+    def bolt_check(*args: Any, **kwargs: Any) -> bool:
+        checks.append("bolt")
+        return True
+
+    monkeypatch.setattr(web, "verified", counted_guard_check)
+    monkeypatch.setattr(SignatureVerifier, "is_valid", bolt_check)
+    card = await slack.ask("start")
+    assert checks == ["guard"]
+    await slack.press(card.action_ids[0])
+    assert checks == ["guard", "guard"]
+
+
+async def test_an_app_not_built_for_the_guard_checks_signatures_itself(quiz_engine: QuizEngine, fake: FakeSlack) -> None:
+    # Served without the guard (bolt's own web app), the app build_app makes by default is bolt's usual one.
+    app = build_app(quiz_engine, client=AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url), signing_secret=SIGNING_SECRET)
+    server = TestServer(app.web_app(), host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        async with aiohttp.ClientSession() as session:
+            sender = SlackSender(str(server.make_url("/slack/events")), session, fake)
+            unsigned = await sender.click("rq1:s:recsys-platform-engineer", signed=False)
+            forged = await sender.slash("start", secret="someone-elses-secret")
+    finally:
+        await server.close()
+    assert unsigned.status == forged.status == 401
+    assert fake.calls == [] and fake.posted == []
+    assert not await is_known(quiz_engine, "U1")
 
 
 async def test_a_body_that_is_not_utf8_gets_400_and_records_nothing(
