@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -11,39 +12,54 @@ from typing import Any
 from urllib.parse import urljoin
 
 import aiohttp
+import orjson
 from pydantic import BaseModel, ConfigDict
 from slack_sdk.web.async_client import AsyncWebClient
+from yarl import URL
 
 from bot.origin import Origin
 
 log = logging.getLogger(__name__)
 
 
-async def _users_info(client: AsyncWebClient, user_id: str) -> Mapping[str, Any]:
+@functools.lru_cache(maxsize=8)
+def _users_info_url(base_url: str) -> URL:
+    """users.info's URL under a Web API base_url, joined as slack_sdk joins them (once: bolt's per-request
+    clients all carry the app client's base_url)."""
+    return URL(urljoin(base_url, "users.info"))
+
+
+@functools.lru_cache(maxsize=8)
+def _timeout(seconds: float) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=seconds)
+
+
+async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> Mapping[str, Any]:
     """users.info, straight through the client's shared HTTP session when it has one (the same GET slack_sdk
     sends, with the client's token and headers, minus its per-call layers: this is half of a new person's click).
 
-    Raises when Slack says no (`ok: false`, an error page), as slack_sdk does; the caller falls back then.
+    Raises when Slack says no (`ok: false`, an error page) or after `timeout` seconds, as slack_sdk does; the
+    caller falls back then.
     """
     session = getattr(client, "session", None)
     if session is None or session.closed:
-        return await client.users_info(user=user_id)  # type: ignore[return-value]  # AsyncSlackResponse reads as a mapping
+        # AsyncSlackResponse reads as a mapping
+        return await asyncio.wait_for(client.users_info(user=user_id), timeout)  # type: ignore[return-value]
     headers = {**client.headers, "Authorization": f"Bearer {client.token}"}
+    # aiohttp's total timeout covers the whole call, reading the body included: no wait_for (a task and a
+    # timer more per lookup) around it.
     async with session.get(
-        urljoin(client.base_url, "users.info"),  # as slack_sdk joins them
-        params={"user": user_id},
+        _users_info_url(client.base_url).with_query(user=user_id),
         headers=headers,
-        timeout=_TIMEOUT,
+        timeout=_timeout(timeout),
         proxy=client.proxy,
         ssl=client.ssl if client.ssl is not None else True,
     ) as response:
-        body = await response.json(content_type=None)
+        raw = await response.read()
+    body = orjson.loads(raw)  # an error page raises (a ValueError), as response.json() would
     if not isinstance(body, dict) or not body.get("ok"):
         raise LookupError(f"users.info answered {response.status}: {body.get('error') if isinstance(body, dict) else body}")
     return body
-
-
-_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 PLATFORM = "slack"
 NAME_LIMIT = 200  # Origin.display_name
@@ -110,7 +126,7 @@ class Directory:
 
     async def _fetch(self, client: AsyncWebClient, user_id: str) -> Profile | None:
         try:
-            response = await asyncio.wait_for(_users_info(client, user_id), self._timeout)
+            response = await _users_info(client, user_id, self._timeout)
         except Exception as error:  # noqa: BLE001 - any failure means "use the payload's name"
             log.info("users.info for %s failed (%s); using the name from the payload", user_id, error)
             return None

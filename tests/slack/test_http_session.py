@@ -4,16 +4,24 @@ and serve() closes the session on the way out. (Connection counts, never timings
 from __future__ import annotations
 
 import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook import WebhookResponse
 
 from adapters.slack import main
 from adapters.slack.config import load_settings
+from adapters.slack.delivery import respond_via
+from adapters.slack.identity import Directory
 from adapters.slack.main import build_app, serve
 from bot.config import CoreSettings
 from bot.engine import QuizEngine
@@ -119,8 +127,6 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
 
 def test_the_session_is_used_only_while_open() -> None:
     # A closed session (the process is stopping) is never used for a post: bolt's respond() opens its own.
-    from adapters.slack.delivery import respond_via
-
     calls: list[dict[str, Any]] = []
 
     class Respond:
@@ -137,12 +143,32 @@ def test_the_session_is_used_only_while_open() -> None:
     assert calls == [{"text": "t"}]
 
 
+@asynccontextmanager
+async def _local(method: str, path: str, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> AsyncIterator[str]:
+    """A one-route server on 127.0.0.1 (a response_url, a Web API method); its URL."""
+    app = web.Application()
+    app.router.add_route(method, path, handler)
+    server = TestServer(app, host="127.0.0.1", port=0)
+    await server.start_server()
+    try:
+        yield str(server.make_url(path))
+    finally:
+        await server.close()
+
+
+async def _post_to(url: str, **message: Any) -> WebhookResponse:
+    """respond_via to `url` through a session made as serve() makes it."""
+
+    class Respond:
+        response_url = url
+        proxy = None
+        ssl = None
+
+    async with main.http_session() as session:
+        return await respond_via(Respond(), SimpleNamespace(session=session), **message)  # type: ignore[arg-type]
+
+
 async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once() -> None:
-    from aiohttp import web
-    from aiohttp.test_utils import TestServer
-
-    from adapters.slack.delivery import respond_via
-
     received: list[dict[str, Any]] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -152,22 +178,8 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
             request.transport.close()
         return web.Response(text="ok")
 
-    app = web.Application()
-    app.router.add_post("/hook", hook)
-    server = TestServer(app, host="127.0.0.1", port=0)
-    await server.start_server()
-    try:
-        async with main.http_session() as session:
-
-            class Respond:
-                response_url = str(server.make_url("/hook"))
-                proxy = None
-                ssl = None
-
-            client = SimpleNamespace(session=session)
-            response = await respond_via(Respond(), client, text="hi", blocks=[], replace_original=None)  # type: ignore[arg-type]
-    finally:
-        await server.close()
+    async with _local("POST", "/hook", hook) as url:
+        response = await _post_to(url, text="hi", blocks=[], replace_original=None)
     assert response.status_code == 200 and response.body == "ok"
     assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
 
@@ -176,8 +188,6 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
 async def test_users_info_through_the_shared_session_sends_the_token_and_falls_back_on_any_failure(
     fake: FakeSlack, failure: str | int | None
 ) -> None:
-    from adapters.slack.identity import Directory
-
     if failure is not None:
         fake.fail_next("users.info", failure)
     async with main.http_session() as session:
@@ -186,3 +196,28 @@ async def test_users_info_through_the_shared_session_sends_the_token_and_falls_b
     [call] = [c for c in fake.calls if c.method == "users.info"]
     assert call.token == BOT_TOKEN and call.args == {"user": "U1"}
     assert origin.display_name == ("Ada" if failure is None else "ada-handle")
+
+
+@pytest.mark.parametrize("text", ["Grüße ✓ — 答え", "a lone surrogate \ud800 from a payload's escapes"])
+async def test_a_response_url_post_carries_any_text_as_json(text: str) -> None:
+    received: list[bytes] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.read())
+        return web.Response(text="ok")
+
+    async with _local("POST", "/hook", hook) as url:
+        response = await _post_to(url, text=text, blocks=[])
+    assert response.status_code == 200
+    assert json.loads(received[0]) == {"text": text, "blocks": []}
+
+
+async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the_payload_name() -> None:
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(2)
+        return web.json_response({"ok": True, "user": {"name": "too-late"}})
+
+    async with _local("GET", "/api/users.info", slow) as url, main.http_session() as session:
+        client = AsyncWebClient(token=BOT_TOKEN, base_url=url.removesuffix("users.info"), session=session)
+        origin = await asyncio.wait_for(Directory(timeout=0.2).origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
+    assert origin.display_name == "ada-handle"
