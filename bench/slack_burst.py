@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -203,6 +204,9 @@ async def main() -> None:
             print(
                 f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
             )
+            # auth.test is bolt's (once, then cached); users.info one per person new to the bot.
+            methods = Counter(call.method for call in fake.calls)
+            print(f"Web API calls: {', '.join(f'{m} {n:,}' for m, n in sorted(methods.items()))}")
             status = proc_status(bot.pid)
             print(f"bot rss after the bursts {status['VmRSS'] / 1024:.0f} MB (peak {status['VmHWM'] / 1024:.0f} MB)")
     finally:
