@@ -449,11 +449,9 @@ class DailyService:
         deck, question = found
         option = question.option(action.option_key)
         assert option is not None
-        person_id = await self.store.ensure_person(origin, self._now())
         at = self._now()
-        outcome = await self.store.record_daily_answer(
-            post.post_id, person_id, option.key, option.correct, at, period_keys(at, self._board_zone)
-        )
+        periods = period_keys(at, self._board_zone)
+        outcome = await self.store.record_daily_answer(post.post_id, origin, option.key, option.correct, at, periods)
         if outcome.status == "closed":
             return notice(
                 "This daily question is closed",
@@ -463,7 +461,8 @@ class DailyService:
         if outcome.status == "already_answered" and outcome.option_key is not None:
             letter = LETTERS[post.option_order.index(outcome.option_key)]
             return notice("Already answered", f"You answered this daily question with {letter}; one answer per person, so nothing changed.")
-        streak = streak_of(await self.store.daily_history(person_id, origin.platform, origin.space_id))
+        assert outcome.person_id is not None  # recorded: the person was written with the answer
+        streak = streak_of(await self.store.daily_history(outcome.person_id, origin.platform, origin.space_id))
         best = question.correct_option
         feedback = DailyFeedback(
             deck_title=deck.title,

@@ -230,6 +230,7 @@ async def test_three_people_answer_privately_once_and_the_next_post_reveals_the_
     assert revealed.best_letter in "ABCD" and revealed.explanation
     late = await daily_engine.handle(member("dee"), post.buttons[0].action_id)
     assert isinstance(late.view, Notice) and late.view.title == "This daily question is closed"
+    assert await store.person_id(member("dee")) is None  # a click on a closed post writes nothing, not even the person
     assert (await store.daily_tallies(decode(post.buttons[0].action_id).post_id)) == {  # type: ignore[attr-defined]
         decode(post.buttons[0].action_id).option_key: 1,  # type: ignore[attr-defined]
         decode(post.buttons[1].action_id).option_key: 2,  # type: ignore[attr-defined]

@@ -293,10 +293,10 @@ class StoreBase:
 
     async def ensure_person(self, origin: Origin, at: int) -> int:
         """The person's id, creating the person or refreshing their display name (grouped with others queued)."""
-        return await self._write_grouped(_ensure_people, (origin.platform, origin.space_id, origin.user_id, origin.name, at))
+        return await self._write_grouped(upsert_people, (origin.platform, origin.space_id, origin.user_id, origin.name, at))
 
 
-def _ensure_people(db: sqlite3.Connection, people: list[tuple[str, str, str, str, int]]) -> list[int]:
+def upsert_people(db: sqlite3.Connection, people: list[tuple[str, str, str, str, int]]) -> list[int]:
     """Upsert people (platform, space, user, name, at), one statement each without a savepoint each; their ids in order.
 
     Text is bound as parameters, never passed through JSON: SQLite's JSON functions cut a string at a NUL.

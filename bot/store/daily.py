@@ -9,6 +9,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from bot.origin import Origin
+from bot.store.base import upsert_people
 from bot.store.records import _Record
 from bot.store.scores import Credit, ScoreStore, credit_many
 
@@ -65,6 +67,7 @@ class DailyAnswerOutcome(_Record):
     option_key: str | None = None
     correct: bool = False
     points: int = 0
+    person_id: int | None = None  # who answered (None when the post was closed: nothing was written)
 
 
 # Chooses the next question from the channel's rotation state; called inside the claim's transaction.
@@ -245,13 +248,14 @@ class DailyStore(ScoreStore):
         )
 
     async def record_daily_answer(
-        self, post_id: int, person_id: int, option_key: str, correct: bool, at: int, periods: Sequence[str]
+        self, post_id: int, person: Origin, option_key: str, correct: bool, at: int, periods: Sequence[str]
     ) -> DailyAnswerOutcome:
-        """One answer per person per post, committed with its points before this returns.
+        """One answer per person per post, committed with its points (and the person, if new) before this returns.
 
         A post draws its channel's answers all at once, so the answers queued together are recorded together.
         """
-        return await self._write_grouped(_record_daily_answers, _DailyAnswer(post_id, person_id, option_key, correct, at, periods))
+        identity = (person.platform, person.space_id, person.user_id, person.name, at)
+        return await self._write_grouped(_record_daily_answers, _DailyAnswer(post_id, identity, option_key, correct, at, periods))
 
     async def daily_tallies(self, post_id: int) -> dict[str, int]:
         rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,))
@@ -274,7 +278,7 @@ class DailyStore(ScoreStore):
 @dataclass(frozen=True, slots=True)
 class _DailyAnswer:
     post_id: int
-    person_id: int
+    person: tuple[str, str, str, str, int]  # (platform, space id, user id, display name, at) for the person upsert
     option_key: str
     correct: bool
     at: int
@@ -282,7 +286,11 @@ class _DailyAnswer:
 
 
 def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -> list[DailyAnswerOutcome]:
-    """Record answers to daily posts in order: closed posts and second answers refused, points credited (a grouped write)."""
+    """Record answers to daily posts in order: closed posts and second answers refused, points credited (a grouped write).
+
+    The people who answer are upserted in the same transaction (one commit per click instead of two); a
+    person is written only for a post that is still open, so a click on a closed post changes nothing.
+    """
     post_ids = json.dumps(sorted({a.post_id for a in answers}))
     open_posts: dict[int, tuple[str, str]] = {
         row[0]: (row[1], row[2])
@@ -293,12 +301,16 @@ def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -
             (post_ids,),
         )
     }
+    open_answers = [a for a in answers if a.post_id in open_posts]
+    person_ids = dict(zip((a.person for a in open_answers), upsert_people(db, [a.person for a in open_answers]), strict=True))
     given: dict[tuple[int, int], DailyAnswerOutcome] = {
-        (row[0], row[1]): DailyAnswerOutcome(status="already_answered", option_key=row[2], correct=bool(row[3]), points=row[4])
+        (row[0], row[1]): DailyAnswerOutcome(
+            status="already_answered", option_key=row[2], correct=bool(row[3]), points=row[4], person_id=row[1]
+        )
         for row in db.execute(
             """SELECT post_id, person_id, option_key, correct, points FROM daily_answers
                WHERE post_id IN (SELECT value FROM json_each(?1)) AND person_id IN (SELECT value FROM json_each(?2))""",
-            (post_ids, json.dumps(sorted({a.person_id for a in answers}))),
+            (post_ids, json.dumps(sorted(set(person_ids.values())))),
         )
     }
     outcomes: list[DailyAnswerOutcome] = []
@@ -310,17 +322,20 @@ def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -
         if board is None:
             outcomes.append(DailyAnswerOutcome(status="closed"))
             continue
-        earlier = given.get((answer.post_id, answer.person_id))
+        person_id = person_ids[answer.person]
+        earlier = given.get((answer.post_id, person_id))
         if earlier is not None:
             outcomes.append(earlier)
             continue
         points = 1 if answer.correct else 0
-        recorded = DailyAnswerOutcome(status="recorded", option_key=answer.option_key, correct=answer.correct, points=points)
-        given[(answer.post_id, answer.person_id)] = recorded.model_copy(update={"status": "already_answered"})
+        recorded = DailyAnswerOutcome(
+            status="recorded", option_key=answer.option_key, correct=answer.correct, points=points, person_id=person_id
+        )
+        given[(answer.post_id, person_id)] = recorded.model_copy(update={"status": "already_answered"})
         outcomes.append(recorded)
-        rows.append((answer.post_id, answer.person_id, answer.option_key, int(answer.correct), points, answer.at))
+        rows.append((answer.post_id, person_id, answer.option_key, int(answer.correct), points, answer.at))
         counts[answer.post_id] += 1
-        credits.append(Credit(answer.person_id, *board, points, answer.periods))
+        credits.append(Credit(person_id, *board, points, answer.periods))
     db.executemany(
         "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)", rows
     )
