@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 import aiohttp
 import orjson
 from pydantic import BaseModel, ConfigDict
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from yarl import URL
 
@@ -34,6 +35,25 @@ def _timeout(seconds: float) -> aiohttp.ClientTimeout:
     return aiohttp.ClientTimeout(total=seconds)
 
 
+class RateLimited(Exception):
+    """users.info answered 429: Slack allows it about 100 times a minute (Tier 4), and says when to come back."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+# When a 429 comes without a usable Retry-After: Slack's rate limits are per minute.
+DEFAULT_RETRY_AFTER = 30.0
+
+
+def _retry_after(headers: Mapping[str, str]) -> float:
+    try:
+        return max(1.0, float(headers.get("Retry-After", "")))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+
+
 async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> Mapping[str, Any]:
     """users.info, straight through the client's shared HTTP session when it has one (the same GET slack_sdk
     sends, with the client's token and headers, minus its per-call layers: this is half of a new person's click).
@@ -43,8 +63,13 @@ async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> M
     """
     session = getattr(client, "session", None)
     if session is None or session.closed:
-        # AsyncSlackResponse reads as a mapping
-        return await asyncio.wait_for(client.users_info(user=user_id), timeout)  # type: ignore[return-value]
+        try:
+            # AsyncSlackResponse reads as a mapping
+            return await asyncio.wait_for(client.users_info(user=user_id), timeout)  # type: ignore[return-value]
+        except SlackApiError as error:
+            if error.response.status_code == 429:
+                raise RateLimited(_retry_after(error.response.headers)) from error
+            raise
     headers = {**client.headers, "Authorization": f"Bearer {client.token}"}
     # aiohttp's total timeout covers the whole call, reading the body included: no wait_for (a task and a
     # timer more per lookup) around it.
@@ -55,11 +80,14 @@ async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> M
         proxy=client.proxy,
         ssl=client.ssl if client.ssl is not None else True,
     ) as response:
+        if response.status == 429:
+            raise RateLimited(_retry_after(response.headers))
         raw = await response.read()
     body = orjson.loads(raw)  # an error page raises (a ValueError), as response.json() would
     if not isinstance(body, dict) or not body.get("ok"):
         raise LookupError(f"users.info answered {response.status}: {body.get('error') if isinstance(body, dict) else body}")
     return body
+
 
 PLATFORM = "slack"
 NAME_LIMIT = 200  # Origin.display_name
@@ -78,6 +106,8 @@ class Directory:
     A failed lookup (no users:read scope, rate limit, timeout) falls back to the name in the payload:
     a name is nice to have, never a reason to drop a click. Admin rights are checked at run time: from
     users.info (is_admin / is_owner, so a demoted admin loses them within `ttl`) or `admin_user_ids`.
+    After a 429 no lookup is made until Slack's Retry-After has passed: a burst of new people would
+    otherwise keep hitting the limit, one 429 each.
     """
 
     def __init__(
@@ -100,6 +130,7 @@ class Directory:
         self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
         # Lookups under way: a second click of the same person while the first is being looked up waits for it.
         self._pending: dict[tuple[str, str], asyncio.Future[Profile | None]] = {}
+        self._quiet_until = float("-inf")  # no users.info call before this time (Slack's Retry-After)
 
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile | None:
         key = (team_id, user_id)
@@ -111,14 +142,18 @@ class Directory:
         pending = self._pending.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
+        if now < self._quiet_until:
+            return None  # rate limited: the payload's name for now, and nothing cached, so it is asked for later
         pending = self._pending[key] = asyncio.get_running_loop().create_future()
         profile: Profile | None = None
         try:
             profile = await self._fetch(client, user_id)
-            self._cache[key] = (now, profile)
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._max:
-                self._cache.popitem(last=False)
+            # A lookup refused for the rate limit is not remembered: it is asked again once Slack allows.
+            if profile is not None or self._clock() >= self._quiet_until:
+                self._cache[key] = (now, profile)
+                self._cache.move_to_end(key)
+                while len(self._cache) > self._max:
+                    self._cache.popitem(last=False)
         finally:
             del self._pending[key]
             pending.set_result(profile)  # None if this lookup was cancelled: the others use the payload's name
@@ -127,6 +162,11 @@ class Directory:
     async def _fetch(self, client: AsyncWebClient, user_id: str) -> Profile | None:
         try:
             response = await _users_info(client, user_id, self._timeout)
+        except RateLimited as limited:
+            if self._clock() >= self._quiet_until:
+                log.warning("users.info is rate limited: no lookups for %g s; names come from the payloads", limited.retry_after)
+            self._quiet_until = max(self._quiet_until, self._clock() + limited.retry_after)
+            return None
         except Exception as error:  # noqa: BLE001 - any failure means "use the payload's name"
             log.info("users.info for %s failed (%s); using the name from the payload", user_id, error)
             return None

@@ -279,3 +279,16 @@ async def test_a_failed_users_info_is_asked_again_soon_so_an_admin_is_not_locked
     assert not (await directory.origin(client, team_id=TEAM, user_id=ADMIN)).is_admin
     now[0] += 31
     assert (await directory.origin(client, team_id=TEAM, user_id=ADMIN)).is_admin
+
+
+async def test_after_a_429_users_info_is_not_called_until_slacks_retry_after_has_passed(fake: FakeSlack) -> None:
+    now = [0.0]
+    directory = Directory(clock=lambda: now[0])
+    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    fake.fail_next("users.info", "ratelimited")  # the fake says Retry-After: 1
+    names = [(await directory.origin(client, team_id=TEAM, user_id=f"U{i}", fallback_name=f"p{i}")).display_name for i in range(20)]
+    assert names == [f"p{i}" for i in range(20)]  # new people: the payload's names while Slack says wait
+    assert len([c for c in fake.calls if c.method == "users.info"]) == 1
+    now[0] += 1.5
+    assert (await directory.origin(client, team_id=TEAM, user_id=ADMIN)).is_admin
+    assert len([c for c in fake.calls if c.method == "users.info"]) == 2
