@@ -1,4 +1,4 @@
-"""The SQLite store: the only package that knows SQL (aiosqlite, WAL, migrations by PRAGMA user_version)."""
+"""The SQLite store: the only package that knows SQL (WAL, a group-commit writer and a reader thread, migrations by PRAGMA user_version)."""
 
 from __future__ import annotations
 
