@@ -261,12 +261,11 @@ class Boards:
 
     async def stats(self, origin: Origin) -> StatsView:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window and team."""
-        person_id = await self.store.person_id(origin)
-        if person_id is None:
+        periods = {window: self._period(window) for window in WINDOWS}
+        summary = await self.store.person_summary(origin.platform, origin.space_id, origin.user_id, list(periods.values()))
+        if summary is None:
             return StatsView(name=origin.name, decks=(), topics=(), weakest_topic=None, points=0, answers=0, timezone=self.zone.key)
-        tallies = await self.store.question_tallies(person_id)
-        finished = await self.store.finished_runs(person_id)
-        points, answers = await self.store.person_totals(person_id)
+        tallies, finished = summary.tallies, summary.finished_runs
         decks: list[DeckProgress] = []
         topics: dict[str, list[int]] = {}
         for deck in self.decks:
@@ -286,19 +285,17 @@ class Boards:
                     counts[1] += tally.answered
         topic_views = tuple(TopicAccuracy(topic=t, correct=c, answered=n) for t, (c, n) in sorted(topics.items()))
         weakest = min(topic_views, key=lambda t: (t.correct / t.answered, t.topic)).topic if topic_views else None
-        periods = {window: self._period(window) for window in WINDOWS}
-        by_period = await self.store.person_points(person_id, list(periods.values()))
-        windows = tuple(WindowPoints(window=self._label(w), points=by_period.get(p, 0)) for w, p in periods.items())
+        windows = tuple(WindowPoints(window=self._label(w), points=summary.points_by_period.get(p, 0)) for w, p in periods.items())
         return StatsView(
             name=origin.name,
             decks=tuple(decks),
             topics=topic_views,
             weakest_topic=weakest,
-            points=points,
-            answers=answers,
+            points=summary.points,
+            answers=summary.answers,
             windows=windows,
             timezone=self.zone.key,
-            team=await self.store.team_of(person_id),
+            team=summary.team,
         )
 
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:

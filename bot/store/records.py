@@ -97,6 +97,18 @@ class QuestionTally(_Record):
     correct: int
 
 
+class PersonSummary(_Record):
+    """What stats shows of one person: read together, in one hop to the reader."""
+
+    person_id: int
+    tallies: tuple[QuestionTally, ...]
+    finished_runs: dict[str, int]  # deck -> runs finished
+    points: int  # all time
+    answers: int  # all time
+    points_by_period: dict[str, int]
+    team: str | None
+
+
 def _run_from_row(row: Sequence[Any]) -> Run:
     """A run from a row that starts with the runs table's columns in table order (`SELECT *` or `r.*` first).
 

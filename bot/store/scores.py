@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.base import StoreBase
-from bot.store.records import BoardRow, OptionTally, QuestionTally
+from bot.store.records import BoardRow, OptionTally, PersonSummary, QuestionTally
+from bot.store.teams import _TEAM_OF
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +126,11 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
     )
 
 
+def _totals(db: sqlite3.Connection, person_id: int) -> tuple[int, int]:
+    row = db.execute("SELECT points, answers FROM score_totals WHERE person_id = ? AND period = 'all'", (person_id,)).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 class ScoreStore(StoreBase):
     """Totals kept in the answer's transaction, and everything read from them."""
 
@@ -196,20 +202,41 @@ class ScoreStore(StoreBase):
             return None
         return await self._rank_of_points(row["platform"], row["space_id"], period, row["points"]), int(row["points"])
 
-    async def person_points(self, person_id: int, periods: Sequence[str]) -> dict[str, int]:
-        marks = ", ".join("?" * len(periods))
-        rows = await self._fetchall(
-            f"SELECT period, points FROM score_totals WHERE person_id = ? AND period IN ({marks})", (person_id, *periods)
-        )
-        return {row["period"]: int(row["points"]) for row in rows}
+    async def person_summary(self, platform: str, space_id: str, user_id: str, periods: Sequence[str]) -> PersonSummary | None:
+        """A person's tallies per question, finished runs, totals, points per period and team, or None if unknown."""
 
-    async def question_tallies(self, person_id: int) -> list[QuestionTally]:
-        rows = await self._fetchall(
-            """SELECT deck_id, question_id, COUNT(*) AS answered, SUM(correct) AS correct
-               FROM answers WHERE person_id = ? GROUP BY deck_id, question_id""",
-            (person_id,),
-        )
-        return [QuestionTally(**dict(row)) for row in rows]
+        def read(db: sqlite3.Connection) -> PersonSummary | None:
+            row = db.execute(
+                "SELECT person_id FROM people WHERE platform = ? AND space_id = ? AND user_id = ?", (platform, space_id, user_id)
+            ).fetchone()
+            if row is None:
+                return None
+            person_id = int(row[0])
+            tallies = db.execute(
+                """SELECT deck_id, question_id, COUNT(*) AS answered, SUM(correct) AS correct
+                   FROM answers WHERE person_id = ? GROUP BY deck_id, question_id""",
+                (person_id,),
+            ).fetchall()
+            finished = db.execute(
+                "SELECT deck_id, COUNT(*) FROM runs WHERE person_id = ? AND finished_at IS NOT NULL GROUP BY deck_id", (person_id,)
+            ).fetchall()
+            marks = ", ".join("?" * len(periods))
+            by_period = dict(
+                db.execute(f"SELECT period, points FROM score_totals WHERE person_id = ? AND period IN ({marks})", (person_id, *periods))
+            )
+            points, answers = _totals(db, person_id)
+            team = db.execute(_TEAM_OF, (person_id,)).fetchone()
+            return PersonSummary(
+                person_id=person_id,
+                tallies=tuple(QuestionTally(**dict(t)) for t in tallies),
+                finished_runs={str(f[0]): int(f[1]) for f in finished},
+                points=points,
+                answers=answers,
+                points_by_period=by_period,
+                team=str(team[0]) if team else None,
+            )
+
+        return await self._read(read)
 
     async def first_answer_tallies(self, platform: str, space_id: str) -> list[OptionTally]:
         """How often each option was picked as a person's first answer to a question, in one space."""
@@ -226,12 +253,4 @@ class ScoreStore(StoreBase):
 
     async def person_totals(self, person_id: int) -> tuple[int, int]:
         """(points, answers) of one person over all time, personal runs and daily posts together."""
-        row = await self._fetchone("SELECT points, answers FROM score_totals WHERE person_id = ? AND period = 'all'", (person_id,))
-        return (int(row[0]), int(row[1])) if row else (0, 0)
-
-    async def finished_runs(self, person_id: int) -> dict[str, int]:
-        rows = await self._fetchall(
-            "SELECT deck_id, COUNT(*) FROM runs WHERE person_id = ? AND finished_at IS NOT NULL GROUP BY deck_id",
-            (person_id,),
-        )
-        return {row[0]: int(row[1]) for row in rows}
+        return await self._read(lambda db: _totals(db, person_id))
