@@ -121,15 +121,13 @@ class Boards:
 
     async def _people_board(self, origin: Origin, window: str, page: int) -> LeaderboardView:
         period = self._period(window)
-        total = await self.store.people_count(origin.platform, origin.space_id, period)
+        board = await self.store.people_board(origin.platform, origin.space_id, period, PAGE_SIZE, page, origin.user_id)
+        total, page, rows, me = board.size, board.page, board.rows, board.me
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(page, pages)
-        rows = await self.store.people_page(origin.platform, origin.space_id, period, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        person_id = me.person_id if me is not None else None
         footer = None
-        person_id = await self.store.person_id(origin)
-        if person_id is not None and not any(r.person_id == person_id for r in rows):
-            mine = await self.store.person_rank(person_id, period)
-            footer = f"You: rank {mine[0]} of {total}, {mine[1]} points." if mine else "You have no answers in this window yet."
+        if me is not None and not any(r.person_id == me.person_id for r in rows):
+            footer = f"You: rank {me.rank} of {total}, {me.points} points." if me.rank else "You have no answers in this window yet."
         return LeaderboardView(
             title="Leaderboard: people",
             window=self._label(window),
@@ -145,12 +143,9 @@ class Boards:
 
     async def _team_board(self, origin: Origin, window: str, page: int) -> LeaderboardView:
         period = self._period(window)
-        total = await self.store.active_team_count(origin.platform, origin.space_id, period)
+        board = await self.store.team_board(origin.platform, origin.space_id, period, PAGE_SIZE, page, origin.user_id)
+        total, page, my_team, standing = board.size, board.page, board.my_team, board.my_standing
         pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(page, pages)
-        ranked = await self.store.team_page(origin.platform, origin.space_id, period, PAGE_SIZE, (page - 1) * PAGE_SIZE)
-        person_id = await self.store.person_id(origin)
-        my_team = await self.store.team_of(person_id) if person_id is not None else None
         rows = tuple(
             LeaderboardRow(
                 rank=rank,
@@ -159,11 +154,10 @@ class Boards:
                 detail=f"{team.active_members} active of {team.members}, {_average(team):g} per active member",
                 is_asker=team.name == my_team,
             )
-            for rank, team in ranked
+            for rank, team in board.ranked
         )
         footer = None
         if my_team is not None and not any(r.is_asker for r in rows):
-            standing = await self.store.team_standing(my_team, origin.platform, origin.space_id, period)
             footer = (
                 f"Your team {my_team}: rank {standing[0]} of {total}, {standing[1]:g} per active member."
                 if standing

@@ -61,12 +61,39 @@ class BoardRow(_Record):
     points: int
 
 
+class Standing(_Record):
+    """Where the asker stands on a board: rank None when they have no points total in the period."""
+
+    person_id: int
+    rank: int | None
+    points: int
+
+
+class PeopleBoard(_Record):
+    """One page of a people board as read in one go: the board's size, the page shown, its rows, the asker."""
+
+    size: int
+    page: int
+    rows: tuple[BoardRow, ...]
+    me: Standing | None
+
+
 class TeamRow(_Record):
     team_id: int
     name: str
     members: int
     points: int  # in the period asked for
     active_members: int
+
+
+class TeamBoard(_Record):
+    """One page of a team board as read in one go: size, page shown, (rank, team) rows, the asker's team and standing."""
+
+    size: int
+    page: int
+    ranked: tuple[tuple[int, TeamRow], ...]
+    my_team: str | None
+    my_standing: tuple[int, float] | None  # (rank, points per active member) when the team is not on the page
 
 
 class TeamMember(_Record):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.store.base import StoreBase
-from bot.store.records import BoardRow, OptionTally, PersonSummary, QuestionTally
+from bot.store.records import BoardRow, OptionTally, PeopleBoard, PersonSummary, QuestionTally, Standing
 from bot.store.teams import _TEAM_OF
 
 
@@ -126,6 +127,59 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
     )
 
 
+def _histogram(db: sqlite3.Connection, platform: str, space_id: str, period: str) -> list[tuple[int, int]]:
+    """(points total, people with it) of a board, highest first."""
+    return [
+        (int(row[0]), int(row[1]))
+        for row in db.execute(
+            """SELECT points, people FROM points_histogram
+               WHERE platform = ? AND space_id = ? AND period = ? AND people > 0 ORDER BY points DESC""",
+            (platform, space_id, period),
+        )
+    ]
+
+
+def _page(db: sqlite3.Connection, board: tuple[str, str, str], totals: list[tuple[int, int]], limit: int, offset: int) -> list[BoardRow]:
+    """One page of a people board, best first; ties share a rank (1, 2, 2, 4). `totals` is the board's histogram."""
+    # The histogram says which points total the page starts in and how many people have more, so the
+    # index is entered at that total and only walked within its tie group, however deep the page.
+    above = 0
+    start: int | None = None  # the points total of the page's first row
+    for total, people in totals:
+        if above + people > offset:
+            start = total
+            break
+        above += people
+    if start is None:
+        return []
+    # The page is cut from the covering board index alone; only its rows are joined to people. Within a
+    # tie group the index is walked row by row, so a page nearer the board's end is read from the end.
+    skip = offset - above  # rows with `start` points or fewer that come before the page
+    remaining = sum(people for _, people in totals) - above  # rows with `start` points or fewer
+    from_end = remaining - skip - limit  # rows after the page (negative: the page runs past the end)
+    if from_end < skip:
+        order, cut = "points, person_id DESC", (limit + min(from_end, 0), max(from_end, 0))
+    else:
+        order, cut = "points DESC, person_id", (limit, skip)
+    rows = db.execute(
+        f"""SELECT t.person_id, p.user_id, p.display_name, t.points
+           FROM (SELECT person_id, points FROM score_totals
+                 WHERE platform = ? AND space_id = ? AND period = ? AND points <= ?
+                 ORDER BY {order} LIMIT ? OFFSET ?) AS t
+           JOIN people AS p ON p.person_id = t.person_id
+           ORDER BY t.points DESC, t.person_id""",
+        (*board, start, *cut),
+    ).fetchall()
+    # A row's rank is 1 + the number of people with more points.
+    page: list[BoardRow] = []
+    rank = above + 1
+    for index, row in enumerate(rows):
+        if index and row["points"] != rows[index - 1]["points"]:
+            rank = offset + index + 1
+        page.append(BoardRow(rank=rank, **dict(row)))
+    return page
+
+
 def _totals(db: sqlite3.Connection, person_id: int) -> tuple[int, int]:
     row = db.execute("SELECT points, answers FROM score_totals WHERE person_id = ? AND period = 'all'", (person_id,)).fetchone()
     return (int(row[0]), int(row[1])) if row else (0, 0)
@@ -134,73 +188,42 @@ def _totals(db: sqlite3.Connection, person_id: int) -> tuple[int, int]:
 class ScoreStore(StoreBase):
     """Totals kept in the answer's transaction, and everything read from them."""
 
+    async def people_board(
+        self, platform: str, space_id: str, period: str, page_size: int, page: int, user_id: str | None = None
+    ) -> PeopleBoard:
+        """A page of a people board (clamped to the last page) with the board's size and the asker's standing.
+
+        One hop to the reader: the histogram read once gives the size, where the page starts and any rank.
+        """
+
+        def read(db: sqlite3.Connection) -> PeopleBoard:
+            totals = _histogram(db, platform, space_id, period)
+            size = sum(people for _, people in totals)
+            shown = min(max(page, 1), max(1, math.ceil(size / page_size)))
+            rows = _page(db, (platform, space_id, period), totals, page_size, (shown - 1) * page_size)
+            me = None
+            if user_id is not None:
+                row = db.execute(
+                    """SELECT p.person_id, t.points FROM people AS p
+                       LEFT JOIN score_totals AS t ON t.person_id = p.person_id AND t.period = ?
+                       WHERE p.platform = ? AND p.space_id = ? AND p.user_id = ?""",
+                    (period, platform, space_id, user_id),
+                ).fetchone()
+                if row is not None:
+                    points = row[1]
+                    rank = None if points is None else 1 + sum(people for total, people in totals if total > points)
+                    me = Standing(person_id=int(row[0]), rank=rank, points=points or 0)
+            return PeopleBoard(size=size, page=shown, rows=tuple(rows), me=me)
+
+        return await self._read(read)
+
     async def people_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[BoardRow]:
         """One page of a people board, best first; ties share a rank (1, 2, 2, 4)."""
-        # The histogram says which points total the page starts in and how many people have more, so the
-        # index is entered at that total and only walked within its tie group, however deep the page.
-        totals = await self._fetchall(
-            """SELECT points, people FROM points_histogram
-               WHERE platform = ? AND space_id = ? AND period = ? AND people > 0 ORDER BY points DESC""",
-            (platform, space_id, period),
-        )
-        above = 0
-        start: int | None = None  # the points total of the page's first row
-        for total, people in totals:
-            if above + people > offset:
-                start = total
-                break
-            above += people
-        if start is None:
-            return []
-        # The page is cut from the covering board index alone; only its rows are joined to people. Within a
-        # tie group the index is walked row by row, so a page nearer the board's end is read from the end.
-        skip = offset - above  # rows with `start` points or fewer that come before the page
-        remaining = sum(people for _, people in totals) - above  # rows with `start` points or fewer
-        from_end = remaining - skip - limit  # rows after the page (negative: the page runs past the end)
-        if from_end < skip:
-            order, cut = "points, person_id DESC", (limit + min(from_end, 0), max(from_end, 0))
-        else:
-            order, cut = "points DESC, person_id", (limit, skip)
-        rows = await self._fetchall(
-            f"""SELECT t.person_id, p.user_id, p.display_name, t.points
-               FROM (SELECT person_id, points FROM score_totals
-                     WHERE platform = ? AND space_id = ? AND period = ? AND points <= ?
-                     ORDER BY {order} LIMIT ? OFFSET ?) AS t
-               JOIN people AS p ON p.person_id = t.person_id
-               ORDER BY t.points DESC, t.person_id""",
-            (platform, space_id, period, start, *cut),
-        )
-        # A row's rank is 1 + the number of people with more points.
-        page: list[BoardRow] = []
-        rank = above + 1
-        for index, row in enumerate(rows):
-            if index and row["points"] != rows[index - 1]["points"]:
-                rank = offset + index + 1
-            page.append(BoardRow(rank=rank, **dict(row)))
-        return page
 
-    async def _rank_of_points(self, platform: str, space_id: str, period: str, points: int) -> int:
-        row = await self._fetchone(
-            "SELECT COALESCE(SUM(people), 0) FROM points_histogram WHERE platform = ? AND space_id = ? AND period = ? AND points > ?",
-            (platform, space_id, period, points),
-        )
-        return 1 + (int(row[0]) if row else 0)
+        def read(db: sqlite3.Connection) -> list[BoardRow]:
+            return _page(db, (platform, space_id, period), _histogram(db, platform, space_id, period), limit, offset)
 
-    async def people_count(self, platform: str, space_id: str, period: str) -> int:
-        row = await self._fetchone(
-            "SELECT COALESCE(SUM(people), 0) FROM points_histogram WHERE platform = ? AND space_id = ? AND period = ?",
-            (platform, space_id, period),
-        )
-        return int(row[0]) if row else 0
-
-    async def person_rank(self, person_id: int, period: str) -> tuple[int, int] | None:
-        """(rank, points) of one person on their space's board for the period, or None if not on it."""
-        row = await self._fetchone(
-            "SELECT platform, space_id, points FROM score_totals WHERE person_id = ? AND period = ?", (person_id, period)
-        )
-        if row is None:
-            return None
-        return await self._rank_of_points(row["platform"], row["space_id"], period, row["points"]), int(row["points"])
+        return await self._read(read)
 
     async def person_summary(self, platform: str, space_id: str, user_id: str, periods: Sequence[str]) -> PersonSummary | None:
         """A person's tallies per question, finished runs, totals, points per period and team, or None if unknown."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 from bot.store.base import StoreBase
-from bot.store.records import TeamChange, TeamMember, TeamRow
+from bot.store.records import TeamBoard, TeamChange, TeamMember, TeamRow
 
 _TEAM_OF = "SELECT t.name FROM team_members AS m JOIN teams AS t ON t.team_id = m.team_id WHERE m.person_id = ?"
 
@@ -24,6 +25,47 @@ def _add_member(db: sqlite3.Connection, person_id: int, team_id: int, at: int) -
 # totals keep it, indexed by board (team_totals_board). A team has a row in a period once a member scored.
 _ACTIVE_TEAMS = """FROM team_totals AS tt JOIN teams AS t ON t.team_id = tt.team_id
                    WHERE tt.platform = ? AND tt.space_id = ? AND tt.period = ?"""
+
+
+Board = tuple[str, str, str]  # (platform, space id, period)
+
+
+def _team_rank_of_average(db: sqlite3.Connection, board: Board, average: float) -> int:
+    row = db.execute(
+        "SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ? AND average > ?", (*board, average)
+    ).fetchone()
+    return 1 + int(row[0])
+
+
+def _active_team_count(db: sqlite3.Connection, board: Board) -> int:
+    row = db.execute("SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ?", board).fetchone()
+    return int(row[0])
+
+
+def _team_page(db: sqlite3.Connection, board: Board, limit: int, offset: int) -> list[tuple[int, TeamRow]]:
+    rows = db.execute(
+        f"""SELECT t.team_id, t.name, t.members, tt.points, tt.active_members, tt.average {_ACTIVE_TEAMS}
+            ORDER BY tt.average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
+        (*board, limit, offset),
+    ).fetchall()
+    page: list[tuple[int, TeamRow]] = []
+    for index, row in enumerate(rows):
+        if index and row["average"] == rows[index - 1]["average"]:
+            rank = page[-1][0]
+        else:
+            rank = _team_rank_of_average(db, board, row["average"]) if not index else offset + index + 1
+        team = TeamRow(
+            team_id=row["team_id"], name=row["name"], members=row["members"], points=row["points"], active_members=row["active_members"]
+        )
+        page.append((rank, team))
+    return page
+
+
+def _team_standing(db: sqlite3.Connection, board: Board, team_name: str) -> tuple[int, float] | None:
+    row = db.execute(f"SELECT tt.average {_ACTIVE_TEAMS} AND t.name = ?", (*board, team_name)).fetchone()
+    if row is None:
+        return None
+    return _team_rank_of_average(db, board, row["average"]), float(row["average"])
 
 
 class TeamStore(StoreBase):
@@ -102,44 +144,40 @@ class TeamStore(StoreBase):
         )
         return [TeamRow(**dict(row)) for row in rows]
 
+    async def team_board(
+        self, platform: str, space_id: str, period: str, page_size: int, page: int, user_id: str | None = None
+    ) -> TeamBoard:
+        """A page of a team board (clamped to the last page), its size, the asker's team and its standing: one read."""
+
+        def read(db: sqlite3.Connection) -> TeamBoard:
+            board = (platform, space_id, period)
+            size = _active_team_count(db, board)
+            shown = min(max(page, 1), max(1, math.ceil(size / page_size)))
+            ranked = _team_page(db, board, page_size, (shown - 1) * page_size)
+            mine = db.execute(
+                """SELECT t.name FROM people AS p JOIN team_members AS m ON m.person_id = p.person_id
+                   JOIN teams AS t ON t.team_id = m.team_id
+                   WHERE p.platform = ? AND p.space_id = ? AND p.user_id = ?""",
+                (platform, space_id, user_id),
+            ).fetchone()
+            my_team = str(mine[0]) if mine else None
+            standing = None
+            if my_team is not None and all(team.name != my_team for _, team in ranked):
+                standing = _team_standing(db, board, my_team)
+            return TeamBoard(size=size, page=shown, ranked=tuple(ranked), my_team=my_team, my_standing=standing)
+
+        return await self._read(read)
+
     async def team_page(self, platform: str, space_id: str, period: str, limit: int, offset: int) -> list[tuple[int, TeamRow]]:
         """(rank, team) for one page of a team board: teams that scored in the period, best average first."""
-        rows = await self._fetchall(
-            f"""SELECT t.team_id, t.name, t.members, tt.points, tt.active_members, tt.average {_ACTIVE_TEAMS}
-                ORDER BY tt.average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
-            (platform, space_id, period, limit, offset),
-        )
-        page: list[tuple[int, TeamRow]] = []
-        for index, row in enumerate(rows):
-            if index and row["average"] == rows[index - 1]["average"]:
-                rank = page[-1][0]
-            else:
-                rank = await self.team_rank_of_average(platform, space_id, period, row["average"]) if not index else offset + index + 1
-            team = TeamRow(
-                team_id=row["team_id"], name=row["name"], members=row["members"], points=row["points"], active_members=row["active_members"]
-            )
-            page.append((rank, team))
-        return page
-
-    async def team_rank_of_average(self, platform: str, space_id: str, period: str, average: float) -> int:
-        row = await self._fetchone(
-            "SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ? AND average > ?",
-            (platform, space_id, period, average),
-        )
-        return 1 + (int(row[0]) if row else 0)
+        return await self._read(lambda db: _team_page(db, (platform, space_id, period), limit, offset))
 
     async def active_team_count(self, platform: str, space_id: str, period: str) -> int:
-        row = await self._fetchone(
-            "SELECT COUNT(*) FROM team_totals WHERE platform = ? AND space_id = ? AND period = ?", (platform, space_id, period)
-        )
-        return int(row[0]) if row else 0
+        return await self._read(lambda db: _active_team_count(db, (platform, space_id, period)))
 
     async def team_standing(self, team_name: str, platform: str, space_id: str, period: str) -> tuple[int, float] | None:
         """(rank, points per active member) of a team on its board for the period, or None if it has not scored."""
-        row = await self._fetchone(f"SELECT tt.average {_ACTIVE_TEAMS} AND t.name = ?", (platform, space_id, period, team_name))
-        if row is None:
-            return None
-        return await self.team_rank_of_average(platform, space_id, period, row["average"]), float(row["average"])
+        return await self._read(lambda db: _team_standing(db, (platform, space_id, period), team_name))
 
     async def team_members(self, platform: str, space_id: str, name_key: str, period: str) -> tuple[str, list[TeamMember]] | None:
         """(team name, current members with the points they earned for it in the period), or None."""
