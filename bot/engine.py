@@ -61,6 +61,8 @@ def _letter(index: int) -> str:
     return LETTERS[index]
 
 
+# Plan steps remembered as fitting their deck at most: a deck's questions times their option orders.
+FITTING_STEPS_LIMIT = 65_536
 # Verdicts kept at most: every (question, place, option, letters, points) of a deck is a few thousand.
 VERDICT_CACHE_SIZE = 4096
 
@@ -122,6 +124,7 @@ class QuizEngine:
         self._rng = rng or random.SystemRandom()
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
+        self._fitting_steps: set[tuple[str, PlanStep]] = set()
         self._verdicts: dict[tuple[str, str, int, int, str, str, str, int, bool], AnswerFeedback] = {}
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
@@ -406,12 +409,17 @@ class QuizEngine:
             plan.append(PlanStep(question=question.id, order=tuple(keys)))
         return plan
 
-    @staticmethod
-    def _plan_fits(run: Run, deck: Deck) -> bool:
+    def _plan_fits(self, run: Run, deck: Deck) -> bool:
+        """Whether every step of the run still matches the deck (its question is there with the same options)."""
         for step in run.plan:
+            known = (deck.id, step)
+            if known in self._fitting_steps:  # every click checks its run's whole plan
+                continue
             question = deck.question(step.question)
             if question is None or len(step.order) != len(question.options) or not question.keys.issuperset(step.order):
                 return False
+            if len(self._fitting_steps) < FITTING_STEPS_LIMIT:
+                self._fitting_steps.add(known)
         return True
 
     @staticmethod

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import queue
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -211,21 +213,50 @@ def _settle(outcomes: Iterable[Outcome]) -> None:
 
 
 class _Reader:
-    """A reader connection in a helper thread of its own: in WAL mode reads never wait for the writer, and the
+    """A reader connection served by a thread of its own: in WAL mode reads never wait for the writer, and the
     queries of one call run in one hop to the thread (each hop costs ~0.15 ms, and a board or stats call that
-    made one per query paid for it up to eight times, and caught the thread-scheduling spikes of each)."""
+    made one per query paid for it up to eight times, and caught the thread-scheduling spikes of each).
+
+    A plain queue and call_soon_threadsafe: with 10,000 reads queued at once this costs ~30 us a read, where
+    run_in_executor's future chaining cost ~110 us and aiosqlite's ~55 us.
+    """
 
     def __init__(self, connection: sqlite3.Connection, loop: asyncio.AbstractEventLoop) -> None:
         self._connection = connection
         self._loop = loop
-        self._io = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recsys-quiz-read")
+        self._requests: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[sqlite3.Connection], Any]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="recsys-quiz-read", daemon=True)
+        self._thread.start()
 
-    async def run(self, function: Callable[[sqlite3.Connection], T]) -> T:
-        return await self._loop.run_in_executor(self._io, function, self._connection)
+    def run(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._requests.put((future, function))
+        return future
 
     async def aclose(self) -> None:
-        await self._loop.run_in_executor(self._io, self._connection.close)
-        self._io.shutdown(wait=True)
+        self._requests.put(None)  # after the reads already queued
+        await asyncio.to_thread(self._thread.join)
+
+    def _serve(self) -> None:
+        while (request := self._requests.get()) is not None:
+            future, function = request
+            try:
+                result = function(self._connection)
+            except BaseException as error:  # the caller gets it; the thread goes on
+                self._loop.call_soon_threadsafe(_fail, future, error)
+            else:
+                self._loop.call_soon_threadsafe(_succeed, future, result)
+        self._connection.close()
+
+
+def _succeed(future: asyncio.Future[T], result: T) -> None:
+    if not future.cancelled():
+        future.set_result(result)
+
+
+def _fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    if not future.cancelled():
+        future.set_exception(error)
 
 
 class StoreBase:

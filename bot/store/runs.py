@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
 from bot.store.scores import Credit, ScoreStore, credit_many
@@ -75,8 +74,7 @@ class RunStore(ScoreStore):
         return await self._write_grouped(_record_clicks, _Click(run_id, identity, position, option_key, judge, at, periods))
 
 
-@dataclass(frozen=True, slots=True)
-class _Click:
+class _Click(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
     run_id: int
     identity: tuple[str, str, str]
     position: int

@@ -7,16 +7,14 @@ import math
 import sqlite3
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.store.base import StoreBase
 from bot.store.records import BoardRow, OptionTally, PeopleBoard, PersonSummary, QuestionTally, Standing
 from bot.store.teams import _TEAM_OF
 
 
-@dataclass(frozen=True, slots=True)
-class Credit:
+class Credit(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
     """One answer to add to its person's totals: who, on which board (platform and space), its points and periods."""
 
     person_id: int
