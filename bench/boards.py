@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from bot.content import Deck, default_content_dir, load_decks
 from bot.engine import QuizEngine
 from bot.origin import Origin
+from bot.runtime import tune_gc
 from bot.store import SQLiteStore
 from bot.views import LeaderboardView, StatsView
 from bot.windows import period_keys
@@ -172,6 +173,7 @@ async def main() -> None:
     began = time.perf_counter()
     answers = generate(path, decks.default, args.people, args.answers_per_person, args.teams)
     print(f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})")
+    tune_gc()  # as the bot processes do; generating the data left this process with millions of objects behind it
 
     rng = random.Random(3)
     people = args.people

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from bot.actions import BoardPageAction
 from bot.content import DeckLibrary
+from bot.daily import streak_of
 from bot.origin import Origin
 from bot.store import SQLiteStore, TeamRow
 from bot.teams import TeamNameError, normalise_team_name
@@ -290,6 +291,7 @@ class Boards:
             windows=windows,
             timezone=self.zone.key,
             team=summary.team,
+            streak=streak_of(list(summary.daily_history)) if summary.daily_history else None,
         )
 
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:

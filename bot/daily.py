@@ -479,13 +479,6 @@ class DailyService:
         )
         return Reply(view=feedback, ephemeral=True, replace=False)
 
-    async def streak(self, origin: Origin) -> Streak | None:
-        person_id = await self.store.person_id(origin)
-        if person_id is None:
-            return None
-        history = await self.store.daily_history(person_id, origin.platform, origin.space_id)
-        return streak_of(history) if history else None
-
 
 class DailyScheduler:
     """Runs the daily tick every few seconds until cancelled; the tick itself holds no state between runs."""

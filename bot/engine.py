@@ -234,7 +234,7 @@ class QuizEngine:
     async def stats(self, origin: Origin) -> Reply:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window."""
         view = await self.boards.stats(origin)
-        return Reply(view=view.model_copy(update={"streak": await self.daily.streak(origin)}), ephemeral=True)
+        return Reply(view=view, ephemeral=True)
 
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
         """For admins: how each question was answered in this space."""

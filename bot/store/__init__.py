@@ -19,10 +19,11 @@ from bot.store.records import (
 )
 from bot.store.runs import RunStore
 from bot.store.scores import ScoreStore
+from bot.store.summary import SummaryStore
 from bot.store.teams import TeamStore
 
 
-class SQLiteStore(RunStore, DailyStore, ScoreStore, TeamStore, StoreBase):
+class SQLiteStore(RunStore, DailyStore, SummaryStore, ScoreStore, TeamStore, StoreBase):
     """Runs, answers, points, teams, daily posts and people in one SQLite file."""
 
 

@@ -262,16 +262,21 @@ class DailyStore(ScoreStore):
 
     async def daily_history(self, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
         """For each sent post of the space, oldest first: (this person answered it, it is still open)."""
-        rows = await self._fetchall(
-            """SELECT a.person_id IS NOT NULL AS answered, p.closed_at IS NULL AS open
-               FROM daily_posts AS p
-               JOIN daily_channels AS c ON c.channel_key = p.channel_key
-               LEFT JOIN daily_answers AS a ON a.post_id = p.post_id AND a.person_id = ?
-               WHERE c.platform = ? AND c.space_id = ? AND p.status = 'sent'
-               ORDER BY p.sent_at, p.post_id""",
-            (person_id, platform, space_id),
-        )
-        return [(bool(row[0]), bool(row[1])) for row in rows]
+        return await self._read(lambda db: daily_history(db, person_id, platform, space_id))
+
+
+def daily_history(db: sqlite3.Connection, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
+    """For each sent post of the space, oldest first: (this person answered it, it is still open)."""
+    rows = db.execute(
+        """SELECT a.person_id IS NOT NULL AS answered, p.closed_at IS NULL AS open
+           FROM daily_posts AS p
+           JOIN daily_channels AS c ON c.channel_key = p.channel_key
+           LEFT JOIN daily_answers AS a ON a.post_id = p.post_id AND a.person_id = ?
+           WHERE c.platform = ? AND c.space_id = ? AND p.status = 'sent'
+           ORDER BY p.sent_at, p.post_id""",
+        (person_id, platform, space_id),
+    ).fetchall()
+    return [(bool(row[0]), bool(row[1])) for row in rows]
 
 
 class _DailyAnswer(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass

@@ -134,6 +134,7 @@ class PersonSummary(_Record):
     answers: int  # all time
     points_by_period: dict[str, int]
     team: str | None
+    daily_history: tuple[tuple[bool, bool], ...]  # per sent daily post of the space, oldest first: (answered, still open)
 
 
 def _run_from_row(row: Sequence[Any]) -> Run:

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from bot.store.base import StoreBase
-from bot.store.records import BoardRow, OptionTally, PeopleBoard, PersonSummary, QuestionTally, Standing
-from bot.store.teams import _TEAM_OF
+from bot.store.records import BoardRow, OptionTally, PeopleBoard, Standing
 
 
 class Credit(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
@@ -220,42 +219,6 @@ class ScoreStore(StoreBase):
 
         def read(db: sqlite3.Connection) -> list[BoardRow]:
             return _page(db, (platform, space_id, period), _histogram(db, platform, space_id, period), limit, offset)
-
-        return await self._read(read)
-
-    async def person_summary(self, platform: str, space_id: str, user_id: str, periods: Sequence[str]) -> PersonSummary | None:
-        """A person's tallies per question, finished runs, totals, points per period and team, or None if unknown."""
-
-        def read(db: sqlite3.Connection) -> PersonSummary | None:
-            row = db.execute(
-                "SELECT person_id FROM people WHERE platform = ? AND space_id = ? AND user_id = ?", (platform, space_id, user_id)
-            ).fetchone()
-            if row is None:
-                return None
-            person_id = int(row[0])
-            tallies = db.execute(
-                """SELECT deck_id, question_id, COUNT(*) AS answered, SUM(correct) AS correct
-                   FROM answers WHERE person_id = ? GROUP BY deck_id, question_id""",
-                (person_id,),
-            ).fetchall()
-            finished = db.execute(
-                "SELECT deck_id, COUNT(*) FROM runs WHERE person_id = ? AND finished_at IS NOT NULL GROUP BY deck_id", (person_id,)
-            ).fetchall()
-            marks = ", ".join("?" * len(periods))
-            by_period = dict(
-                db.execute(f"SELECT period, points FROM score_totals WHERE person_id = ? AND period IN ({marks})", (person_id, *periods))
-            )
-            points, answers = _totals(db, person_id)
-            team = db.execute(_TEAM_OF, (person_id,)).fetchone()
-            return PersonSummary(
-                person_id=person_id,
-                tallies=tuple(QuestionTally(**dict(t)) for t in tallies),
-                finished_runs={str(f[0]): int(f[1]) for f in finished},
-                points=points,
-                answers=answers,
-                points_by_period=by_period,
-                team=str(team[0]) if team else None,
-            )
 
         return await self._read(read)
 
