@@ -230,3 +230,10 @@ async def test_every_page_of_a_board_with_big_ties_matches_a_full_sort(db_path: 
                 assert [(-row.points, row.person_id) for row in page] == expected[offset : offset + limit], (limit, offset)
                 for row in page:
                     assert row.rank == 1 + sum(total > row.points for total in points)
+
+
+async def test_a_read_after_the_store_closed_fails_at_once_instead_of_waiting_forever(db_path: Path) -> None:
+    store = await SQLiteStore.open(db_path)
+    await store.close()
+    with pytest.raises(sqlite3.ProgrammingError):
+        await store.person_id(person("late"))

@@ -227,14 +227,19 @@ class _Reader:
         self._requests: queue.SimpleQueue[tuple[asyncio.Future[Any], Callable[[sqlite3.Connection], Any]] | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="recsys-quiz-read", daemon=True)
         self._thread.start()
+        self._closed = False
 
     def run(self, function: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        if self._closed:  # the thread is gone: a queued read would never be answered
+            raise sqlite3.ProgrammingError("Cannot operate on a closed database.")
         future: asyncio.Future[T] = self._loop.create_future()
         self._requests.put((future, function))
         return future
 
     async def aclose(self) -> None:
-        self._requests.put(None)  # after the reads already queued
+        if not self._closed:
+            self._closed = True
+            self._requests.put(None)  # after the reads already queued
         await asyncio.to_thread(self._thread.join)
 
     def _serve(self) -> None:
