@@ -20,6 +20,7 @@ from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, unescape
 from adapters.slack.web import PAYLOAD
+from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, NextAction, TipsAction
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.origin import Origin
@@ -44,6 +45,23 @@ DAILY_USAGE = notice(
     f"for example `{COMMAND} daily set 09:00 Europe/Berlin`.",
     "warning",
 )
+# Actions the core carries out knowing only who clicked (platform, workspace, user id), never their name or admin
+# flag: an answer or "next" in a personal run (its owner's name was stored when the run started) and a deck's tips.
+# Looking the clicker up in users.info for them would cost a Web API call, and a third of a new clicker's CPU, for
+# nothing. tests/slack/test_click_lookups.py holds the core to this.
+_NAMELESS_VERBS = frozenset({AnswerAction.verb, NextAction.verb, TipsAction.verb})
+
+
+def needs_profile(action_id: str) -> bool:
+    """Whether the core may read the clicker's name or admin flag for this action id (a users.info lookup).
+
+    Only the verb is read: an id that does not decode gets the core's notice, which names nobody either.
+    """
+    prefix, _, rest = action_id.partition(":")
+    verb = rest.partition(":")[0]
+    return prefix == PREFIX and verb in ACTION_TYPES and verb not in _NAMELESS_VERBS
+
+
 NO_CHANNEL = notice("Which channel?", "Slack did not say which channel this was run in; run it again in a channel.", "warning")
 
 
@@ -202,6 +220,7 @@ class QuizListeners:
             user_id=click.user.id,
             fallback_name=click.user.username or click.user.name,
             channel_id=click.channel_id,
+            lookup=needs_profile(click.action_id),
         )
         reply = await _safely(self.engine.handle(origin, click.action_id))
         container = click.container

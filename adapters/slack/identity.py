@@ -185,6 +185,13 @@ class Directory:
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
         return Profile(display_name=name, is_admin=is_admin)
 
+    def cached(self, team_id: str, user_id: str) -> Profile | None:
+        """The person's profile if a lookup within `ttl` found one; never calls Slack."""
+        hit = self._cache.get((team_id, user_id))
+        if hit is None or hit[1] is None or self._clock() - hit[0] >= self._ttl:
+            return None
+        return hit[1]
+
     async def origin(
         self,
         client: AsyncWebClient,
@@ -193,9 +200,14 @@ class Directory:
         user_id: str,
         fallback_name: str = "",
         channel_id: str | None = None,
+        lookup: bool = True,
     ) -> Origin:
-        """The Origin of a Slack user in a workspace."""
-        profile = await self.profile(client, team_id, user_id)
+        """The Origin of a Slack user in a workspace.
+
+        With `lookup` False no users.info call is made: the cached profile if there is one, else the payload's name
+        (as after a failed lookup). For actions whose handling never reads the name or the admin flag.
+        """
+        profile = await self.profile(client, team_id, user_id) if lookup else self.cached(team_id, user_id)
         name = (profile.display_name if profile and profile.display_name else fallback_name).strip()
         return Origin(
             platform=PLATFORM,
