@@ -11,7 +11,7 @@ import uuid
 import zoneinfo
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time, timedelta
-from typing import Protocol
+from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict
@@ -45,6 +45,24 @@ ADMIN_ONLY = (
     "Only admins can set up the daily question: members with Manage Server on Discord; "
     "workspace admins and owners (or users listed by the bot's operator) on Slack."
 )
+
+
+# A channel's whole burst answers one post, so these stay small; they are bounded all the same (cleared when
+# full), as a process runs for months: what a click is checked against per post, and feedback per post and option.
+ANSWERABLE_CACHE_SIZE = 1024
+VERDICT_CACHE_SIZE = 4096
+
+
+class _Answerable(NamedTuple):
+    """The parts of a daily post an answer is checked against and shown with: fixed when the post is claimed."""
+
+    post_id: int
+    platform: str
+    space_id: str
+    deck_id: str
+    question_id: str
+    option_order: tuple[str, ...]
+    local_date: str
 
 
 class DailyTarget(BaseModel):
@@ -142,6 +160,8 @@ class DailyService:
         self._board_zone = board_zone
         self.instance = uuid.uuid4().hex[:12]
         self._publishers: dict[str, DailyPublisher] = {}
+        self._answerables: dict[int, asyncio.Future[_Answerable | None]] = {}
+        self._verdicts: dict[tuple[int, str, int], DailyFeedback] = {}
 
     def attach(self, platform: str, publisher: DailyPublisher) -> None:
         """Let this process post and edit daily questions on a platform."""
@@ -383,7 +403,7 @@ class DailyService:
 
     # Views and answers --------------------------------------------------------------------------
 
-    def _question(self, post: DailyPost) -> tuple[Deck, Question] | None:
+    def _question(self, post: DailyPost | _Answerable) -> tuple[Deck, Question] | None:
         deck = self.decks.get(post.deck_id)
         question = deck.question(post.question_id) if deck else None
         if deck is None or question is None or sorted(post.option_order) != sorted(o.key for o in question.options):
@@ -440,7 +460,7 @@ class DailyService:
         )
 
     async def answer(self, origin: Origin, action: DailyAnswerAction) -> Reply:
-        post = await self.store.daily_post(action.post_id)
+        post = await self._answerable(action.post_id)
         if post is None or post.platform != origin.platform or post.space_id != origin.space_id:
             return notice("That button doesn't work", "It does not belong to a daily question here, so nothing was recorded.", "warning")
         found = self._question(post)
@@ -463,21 +483,61 @@ class DailyService:
             return notice("Already answered", f"You answered this daily question with {letter}; one answer per person, so nothing changed.")
         assert outcome.person_id is not None  # recorded: the person was written with the answer
         streak = streak_of(await self.store.daily_history(outcome.person_id, origin.platform, origin.space_id))
-        best = question.correct_option
-        feedback = DailyFeedback(
-            deck_title=deck.title,
-            date_label=f"Daily question · {date.fromisoformat(post.local_date):%A %d %B %Y}",
-            topic=question.topic,
-            correct=option.correct,
-            chosen=OptionLine(letter=LETTERS[post.option_order.index(option.key)], text=option.text),
-            best=OptionLine(letter=LETTERS[post.option_order.index(best.key)], text=best.text),
-            explanation=question.explanation,
-            missed=option.misses,
-            points=outcome.points,
-            scoring_note=f"+{outcome.points} point. {DAILY_SCORING}" if outcome.points else f"No points this time. {DAILY_SCORING}",
-            streak=streak,
-        )
-        return Reply(view=feedback, ephemeral=True, replace=False)
+        verdict = self._daily_verdict(post, deck, question, option.key, outcome.points)
+        return Reply(view=verdict.model_copy(update={"streak": streak}), ephemeral=True, replace=False)
+
+    async def _answerable(self, post_id: int) -> _Answerable | None:
+        """What a click on a post is checked against: read once per post, as none of it changes after the claim.
+
+        A channel answers a post all at once, so the clicks that arrive while the read is under way wait for
+        that one read rather than each making their own.
+        """
+        lookup = self._answerables.get(post_id)
+        if lookup is None:
+            if len(self._answerables) >= ANSWERABLE_CACHE_SIZE:
+                self._answerables.clear()
+            lookup = self._answerables[post_id] = asyncio.ensure_future(self._read_answerable(post_id))
+            lookup.add_done_callback(functools.partial(self._forget_unless_found, post_id))
+        if lookup.done():
+            return lookup.result()
+        return await asyncio.shield(lookup)  # one click's cancellation must not cancel the others' read
+
+    async def _read_answerable(self, post_id: int) -> _Answerable | None:
+        post = await self.store.daily_post(post_id)
+        if post is None:
+            return None
+        return _Answerable(post.post_id, post.platform, post.space_id, post.deck_id, post.question_id, post.option_order, post.local_date)
+
+    def _forget_unless_found(self, post_id: int, lookup: asyncio.Future[_Answerable | None]) -> None:
+        """A post that was not found (ids are the database's: it may be claimed later) or a failed read is read again next time."""
+        if lookup.cancelled() or lookup.exception() is not None or lookup.result() is None:
+            if self._answerables.get(post_id) is lookup:
+                del self._answerables[post_id]
+
+    def _daily_verdict(self, post: _Answerable, deck: Deck, question: Question, option_key: str, points: int) -> DailyFeedback:
+        """The feedback on an answer to a post, without the person's streak: the same for everyone who chose that option."""
+        key = (post.post_id, option_key, points)
+        verdict = self._verdicts.get(key)
+        if verdict is None:
+            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
+                self._verdicts.clear()
+            option = question.option(option_key)
+            assert option is not None
+            best = question.correct_option
+            verdict = self._verdicts[key] = DailyFeedback(
+                deck_title=deck.title,
+                date_label=f"Daily question · {date.fromisoformat(post.local_date):%A %d %B %Y}",
+                topic=question.topic,
+                correct=option.correct,
+                chosen=OptionLine(letter=LETTERS[post.option_order.index(option.key)], text=option.text),
+                best=OptionLine(letter=LETTERS[post.option_order.index(best.key)], text=best.text),
+                explanation=question.explanation,
+                missed=option.misses,
+                points=points,
+                scoring_note=f"+{points} point. {DAILY_SCORING}" if points else f"No points this time. {DAILY_SCORING}",
+                streak=Streak(current=0, best=0),  # each answer's own streak replaces it
+            )
+        return verdict
 
 
 class DailyScheduler:

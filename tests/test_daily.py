@@ -451,3 +451,52 @@ async def test_a_channel_answering_at_once_is_counted_once_each_with_points_on_t
         assert raw.execute("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'").fetchone() == (scored, 120)
     board = (await daily_engine.leaderboard(member("m1"))).view
     assert isinstance(board, LeaderboardView) and board.rows[0].points == 1
+
+
+async def test_a_channel_answering_at_once_reads_the_post_once_and_each_person_gets_their_own_streak(
+    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-02T09:00:00")
+    await daily_engine.daily.tick()
+    _, first_post, _ = publisher.posts[-1]
+    await daily_engine.handle(member("regular"), _correct_button(first_post, decks).action_id)
+    clock.now += 86400
+    await daily_engine.daily.tick()
+    _, post, _ = publisher.posts[-1]
+    reads: list[int] = []
+    read_post = store.daily_post
+
+    async def counted_read(post_id: int):  # type: ignore[no-untyped-def]
+        reads.append(post_id)
+        return await read_post(post_id)
+
+    store.daily_post = counted_read  # type: ignore[method-assign]
+    best = _correct_button(post, decks)
+    people = ["regular", *(f"new{i}" for i in range(30))]
+    replies = await asyncio.gather(*(daily_engine.handle(member(name), best.action_id) for name in people))
+    assert len(reads) == 1  # the clicks that came while it was being read waited for that one read
+    views = [reply.view for reply in replies]
+    assert all(isinstance(view, DailyFeedback) and view.points == 1 for view in views)
+    # The feedback is shared per option, the streak is each person's own.
+    assert [(v.streak.current, v.streak.best) for v in views] == [(2, 2)] + [(1, 1)] * 30  # type: ignore[union-attr]
+
+
+async def test_a_click_on_a_post_id_not_yet_claimed_is_refused_and_the_post_counts_once_claimed(
+    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-02T09:00:00")
+    await daily_engine.daily.tick()
+    _, post, _ = publisher.posts[-1]
+    best = _correct_button(post, decks)
+    action = decode(best.action_id)
+    assert isinstance(action, DailyAnswerAction)
+    ahead = DailyAnswerAction(post_id=action.post_id + 1, option_key=action.option_key).encode()
+    refused = await daily_engine.handle(member("early"), ahead)
+    assert isinstance(refused.view, Notice) and refused.view.title == "That button doesn't work"
+    clock.now += 86400
+    await daily_engine.daily.tick()  # claims the next post id: a missing post is not remembered as missing
+    _, next_post, _ = publisher.posts[-1]
+    reply = await daily_engine.handle(member("early"), _correct_button(next_post, decks).action_id)
+    assert isinstance(reply.view, DailyFeedback) and reply.view.points == 1

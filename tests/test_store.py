@@ -237,3 +237,17 @@ async def test_a_read_after_the_store_closed_fails_at_once_instead_of_waiting_fo
     await store.close()
     with pytest.raises(sqlite3.ProgrammingError):
         await store.person_id(person("late"))
+
+
+async def test_people_are_told_apart_by_their_exact_ids_even_when_one_holds_a_nul(store: SQLiteStore, db_path: Path) -> None:
+    """The batched lookup goes through JSON, which cuts text at a NUL: such a key must never match another person."""
+    plain = Origin(platform="slack", space_id="T1", user_id="U1", display_name="Plain")
+    tricky = Origin(platform="slack", space_id="T1", user_id="U1\x00B", display_name="Tricky")
+    first = await store.ensure_person(plain, 0)
+    ids = await asyncio.gather(store.ensure_person(tricky, 1), store.ensure_person(plain, 2), store.ensure_person(tricky, 3))
+    assert ids[1] == first and ids[0] == ids[2] != first
+    renamed = await store.ensure_person(plain.model_copy(update={"display_name": "Renamed"}), 4)
+    assert renamed == first
+    with sqlite3.connect(db_path) as raw:
+        names = dict(raw.execute("SELECT user_id, display_name FROM people").fetchall())
+    assert names == {"U1": "Renamed", "U1\x00B": "Tricky"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import queue
 import sqlite3
@@ -353,18 +354,35 @@ class StoreBase:
 
 
 def upsert_people(db: sqlite3.Connection, people: list[tuple[str, str, str, str, int]]) -> list[int]:
-    """Upsert people (platform, space, user, name, at), one statement each without a savepoint each; their ids in order.
+    """Upsert people (platform, space, user, name, at), without a savepoint each; their ids in order.
 
-    Text is bound as parameters, never passed through JSON: SQLite's JSON functions cut a string at a NUL.
+    Most are known with the same name (a channel answering its daily post): they are read in one query and
+    not written. The others are upserted one by one, their text bound as parameters: SQLite's JSON functions
+    cut a string at a NUL, so the lookup's matches are checked against the stored values, and a key that
+    JSON mangled finds no match and is upserted like a new person.
     """
-    return [
-        int(
-            db.execute(
-                """INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?)
-                   ON CONFLICT (platform, space_id, user_id) DO UPDATE SET display_name = excluded.display_name
-                   RETURNING person_id""",
-                person,
-            ).fetchone()[0]
+    keys = json.dumps([person[:3] for person in people])
+    known: dict[tuple[str, str, str], tuple[int, str]] = {
+        (row[1], row[2], row[3]): (row[0], row[4])
+        for row in db.execute(
+            """SELECT p.person_id, p.platform, p.space_id, p.user_id, p.display_name FROM json_each(?) AS j
+               JOIN people AS p ON p.platform = j.value ->> 0 AND p.space_id = j.value ->> 1 AND p.user_id = j.value ->> 2""",
+            (keys,),
         )
-        for person in people
-    ]
+    }
+    ids: list[int] = []
+    for person in people:
+        identity = person[:3]
+        found = known.get(identity)
+        if found is None or found[1] != person[3]:
+            person_id = int(
+                db.execute(
+                    """INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES (?, ?, ?, ?, ?)
+                       ON CONFLICT (platform, space_id, user_id) DO UPDATE SET display_name = excluded.display_name
+                       RETURNING person_id""",
+                    person,
+                ).fetchone()[0]
+            )
+            found = known[identity] = (person_id, person[3])
+        ids.append(found[0])
+    return ids

@@ -61,7 +61,7 @@ class DailyPick(_Record):
     rotation: dict[str, Any]
 
 
-class DailyAnswerOutcome(_Record):
+class DailyAnswerOutcome(NamedTuple):  # one per click of a channel's burst: a tuple is cheaper than a frozen model
     status: Literal["recorded", "already_answered", "closed"]
     option_key: str | None = None
     correct: bool = False
@@ -334,7 +334,7 @@ def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -
         recorded = DailyAnswerOutcome(
             status="recorded", option_key=answer.option_key, correct=answer.correct, points=points, person_id=person_id
         )
-        given[(answer.post_id, person_id)] = recorded.model_copy(update={"status": "already_answered"})
+        given[(answer.post_id, person_id)] = recorded._replace(status="already_answered")
         outcomes.append(recorded)
         rows.append((answer.post_id, person_id, answer.option_key, int(answer.correct), points, answer.at))
         counts[answer.post_id] += 1
