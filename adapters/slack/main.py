@@ -22,6 +22,7 @@ from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
+from adapters.slack.posting import ResponseUrlPoster
 from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
@@ -39,6 +40,7 @@ def build_app(
     directory: Directory | None = None,
     process_before_response: bool = False,
     guarded: bool = False,
+    poster: ResponseUrlPoster | None = None,
 ) -> AsyncApp:
     """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where).
 
@@ -49,6 +51,7 @@ def build_app(
     `guarded` is for an app served only through build_web_app, whose guard checks every request's signature
     before bolt sees it: bolt's own check would verify the same bytes again (an HMAC and a header lookup per
     request). Left False, bolt checks as usual (Socket Mode requests carry no signature; bolt skips them anyway).
+    `poster` takes the replies to response_urls (without one they go through `client`'s session).
     """
     app = AsyncApp(
         client=client,
@@ -59,7 +62,7 @@ def build_app(
     )
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
-    QuizListeners(engine, directory or Directory(), publisher).register(app)
+    QuizListeners(engine, directory or Directory(), publisher, poster=poster).register(app)
     return app
 
 
@@ -83,6 +86,16 @@ def http_session() -> aiohttp.ClientSession:
     """The one HTTP client of the process: every Web API call and every response_url post reuses its
     keep-alive connections (slack_sdk alone opens a new session, and a new connection, per call)."""
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS))
+
+
+@contextlib.asynccontextmanager
+async def response_url_poster() -> AsyncIterator[ResponseUrlPoster]:
+    """The replies' own HTTP client (see posting), with as many connections as the session; closed on the way out."""
+    poster = ResponseUrlPoster(limit=SLACK_CONNECTIONS)
+    try:
+        yield poster
+    finally:
+        await poster.close()
 
 
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -134,7 +147,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
     """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     stop = stop or _stop_on_signals()
     # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
-    async with open_engine(core) as engine, http_session() as session:
+    async with open_engine(core) as engine, http_session() as session, response_url_poster() as poster:
         client = web_client(settings, session)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
@@ -144,6 +157,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             client=client,
             signing_secret=signing_secret,
             directory=directory,
+            poster=poster,
             process_before_response=settings.mode == "http",
             guarded=settings.mode == "http",  # served below through build_web_app only
         )

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import main
 from adapters.slack.main import build_app
+from adapters.slack.posting import ResponseUrlPoster
 from adapters.slack.web import build_web_app
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
@@ -182,10 +183,19 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> AsyncApp:
+async def poster() -> AsyncIterator[ResponseUrlPoster]:
+    """The bot's own client for response_url posts, as serve() makes it."""
+    async with main.response_url_poster() as made:
+        yield made
+
+
+@pytest.fixture
+def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession, poster: ResponseUrlPoster) -> AsyncApp:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
     # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
-    return build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True, guarded=True)
+    return build_app(
+        quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True, guarded=True, poster=poster
+    )
 
 
 @asynccontextmanager

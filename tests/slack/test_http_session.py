@@ -156,19 +156,23 @@ async def _local(method: str, path: str, handler: Callable[[web.Request], Awaita
         await server.close()
 
 
-async def _post_to(url: str, **message: Any) -> WebhookResponse:
-    """respond_via to `url` through a session made as serve() makes it."""
+async def _post_to(url: str, way: str, **message: Any) -> WebhookResponse:
+    """respond_via to `url` the given way: through the poster or through the session, each made as serve() makes it."""
 
     class Respond:
         response_url = url
         proxy = None
         ssl = None
 
-    async with main.http_session() as session:
-        return await respond_via(Respond(), SimpleNamespace(session=session), **message)  # type: ignore[arg-type]
+    async with main.http_session() as session, main.response_url_poster() as poster:
+        return await respond_via(Respond(), SimpleNamespace(session=session), poster if way == "poster" else None, **message)  # type: ignore[arg-type]
 
 
-async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once() -> None:
+WAYS = pytest.mark.parametrize("way", ["poster", "session"])
+
+
+@WAYS
+async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once(way: str) -> None:
     received: list[dict[str, Any]] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -179,7 +183,7 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
         return web.Response(text="ok")
 
     async with _local("POST", "/hook", hook) as url:
-        response = await _post_to(url, text="hi", blocks=[], replace_original=None)
+        response = await _post_to(url, way, text="hi", blocks=[], replace_original=None)
     assert response.status_code == 200 and response.body == "ok"
     assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
 
@@ -198,8 +202,9 @@ async def test_users_info_through_the_shared_session_sends_the_token_and_falls_b
     assert origin.display_name == ("Ada" if failure is None else "ada-handle")
 
 
+@WAYS
 @pytest.mark.parametrize("text", ["Grüße ✓ — 答え", "a lone surrogate \ud800 from a payload's escapes"])
-async def test_a_response_url_post_carries_any_text_as_json(text: str) -> None:
+async def test_a_response_url_post_carries_any_text_as_json(text: str, way: str) -> None:
     received: list[bytes] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -207,7 +212,7 @@ async def test_a_response_url_post_carries_any_text_as_json(text: str) -> None:
         return web.Response(text="ok")
 
     async with _local("POST", "/hook", hook) as url:
-        response = await _post_to(url, text=text, blocks=[])
+        response = await _post_to(url, way, text=text, blocks=[])
     assert response.status_code == 200
     assert json.loads(received[0]) == {"text": text, "blocks": []}
 
