@@ -7,6 +7,7 @@ them, and checks every view type against the limits), without slack_sdk's per-ob
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -64,7 +65,9 @@ class SlackMessage:
     blocks: tuple[Block, ...]
 
     def payload(self) -> dict[str, Any]:
-        return {"text": self.text, "blocks": [dict(block) for block in self.blocks]}
+        """The message as fresh dicts to hand to code that may change them (slack_sdk's Web API calls): blocks are
+        shared between messages (see _feedback_parts). Replies to a response_url are encoded from `blocks` as they are."""
+        return {"text": self.text, "blocks": copy.deepcopy(list(self.blocks))}
 
 
 # Block helpers: every dynamic string goes through escape(); mrkdwn is verbatim so Slack never
@@ -226,8 +229,48 @@ def _question(card: QuestionCard) -> SlackMessage:
     return message(f"{_progress(card.position, card.total)}: {escape(card.prompt)} (answer with {letters})", blocks)
 
 
+# A feedback card differs from one person to the next only in its button (the run's "next" action id): the rest is
+# rendered once per verdict (question, place, options chosen and best, points). Bounded by the decks, like the
+# engine's own verdict cache, and emptied when full (decks reloaded many times); never grows with people.
+FEEDBACK_CACHE_SIZE = 4096
+_feedback_parts: dict[tuple[object, ...], tuple[str, tuple[Block, ...]]] = {}
+
+
+def _verdict_key(view: AnswerFeedback) -> tuple[object, ...]:
+    """Every field of a feedback card but its buttons."""
+    chosen, best = view.chosen, view.best
+    return (
+        view.deck_title,
+        view.topic,
+        view.position,
+        view.total,
+        view.prompt,
+        view.correct,
+        chosen.letter,
+        chosen.text,
+        best.letter,
+        best.text,
+        view.explanation,
+        view.missed,
+        view.points,
+        view.scoring_note,
+    )
+
+
 @_render.register
 def _feedback(view: AnswerFeedback) -> SlackMessage:
+    key = _verdict_key(view)
+    parts = _feedback_parts.get(key)
+    if parts is None:
+        if len(_feedback_parts) >= FEEDBACK_CACHE_SIZE:
+            _feedback_parts.clear()
+        parts = _feedback_parts[key] = _feedback_verdict(view)
+    fallback, blocks = parts
+    return SlackMessage(text=fallback, blocks=tuple(_fit([*blocks, *actions(view.buttons)])))
+
+
+def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
+    """A feedback card's fallback text (clipped) and its blocks without the buttons."""
     verdict = "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
     blocks: list[Block] = [
         header(f"{':white_check_mark:' if view.correct else ':x:'} {verdict}"),
@@ -242,8 +285,7 @@ def _feedback(view: AnswerFeedback) -> SlackMessage:
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
     points = f"+{view.points} point" + ("" if view.points == 1 else "s") if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
-    blocks.extend(actions(view.buttons))
-    return message(f"{verdict}. {escape(view.scoring_note)}", blocks)
+    return message(f"{verdict}. {escape(view.scoring_note)}", blocks).text, tuple(blocks)
 
 
 @_render.register

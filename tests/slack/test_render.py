@@ -10,10 +10,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from adapters.slack import render as render_module
 from adapters.slack.render import has_renderer, render, with_preface
 from adapters.slack.text import ELLIPSIS, clip_escaped, escape
 from bot.views import (
     VIEW_TYPES,
+    AnswerFeedback,
     Button,
     DailyFeedback,
     DailyPostView,
@@ -310,8 +312,39 @@ def test_any_text_renders_blocks_slack_sdk_accepts_unchanged(text: str, view_typ
     _round_trips_through_slack_sdk(render(samples(text)[view_type]).payload())
 
 
-def test_a_rendered_message_shares_no_mutable_state_between_renders() -> None:
-    card = samples("x")[QuestionCard]
+@pytest.mark.parametrize("view_type", [QuestionCard, AnswerFeedback], ids=lambda t: t.__name__)
+def test_a_rendered_message_shares_no_mutable_state_between_renders(view_type: type) -> None:
+    card = samples("x")[view_type]
     first, second = render(card), render(card)
-    first.payload()["blocks"][0]["type"] = "changed"
-    assert second.blocks[0]["type"] == "header" and first.blocks[0]["type"] == "header"
+    payload = first.payload()
+    payload["blocks"][0]["type"] = "changed"
+    payload["blocks"][0]["text"]["text"] = "changed"
+    for message in (first, second, render(card)):
+        assert message.blocks[0]["type"] == "header" and message.blocks[0]["text"]["text"] != "changed"
+
+
+def _feedback_for(run_id: int, view: AnswerFeedback) -> AnswerFeedback:
+    return view.model_copy(update={"buttons": (Button(label="Next question", action_id=f"rq1:n:{run_id}", style="primary"),)})
+
+
+@pytest.mark.parametrize("text", ["Ranking at scale", HOSTILE, "&<>x" * 2000], ids=["plain", "hostile", "long"])
+def test_feedback_rendered_from_the_cache_is_what_a_fresh_render_gives_with_each_runs_own_button(text: str) -> None:
+    verdict = samples(text)[AnswerFeedback]
+    render_module._feedback_parts.clear()
+    fresh = render(_feedback_for(1, verdict))
+    cached = render(_feedback_for(2, verdict))
+    assert cached.text == fresh.text and cached.blocks[:-1] == fresh.blocks[:-1]
+    assert [e["action_id"] for e in cached.blocks[-1]["elements"]] == ["rq1:n:2"]
+    assert [e["action_id"] for e in fresh.blocks[-1]["elements"]] == ["rq1:n:1"]
+    assert block_kit_problems(cached.payload()) == []
+
+
+def test_the_feedback_cache_holds_verdicts_not_people() -> None:
+    verdict = samples("x")[AnswerFeedback]
+    render_module._feedback_parts.clear()
+    for run_id in range(1, 200):  # many people, one verdict
+        render(_feedback_for(run_id, verdict))
+    assert len(render_module._feedback_parts) == 1
+    for points in range(render_module.FEEDBACK_CACHE_SIZE + 10):  # more verdicts than it keeps: emptied, never over
+        render(_feedback_for(1, verdict.model_copy(update={"points": points})))
+        assert len(render_module._feedback_parts) <= render_module.FEEDBACK_CACHE_SIZE
