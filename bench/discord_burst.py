@@ -117,7 +117,8 @@ async def main() -> None:
                 f"{n / elapsed:,.0f} clicks/s; dispatch to callback p50 {statistics.median(latencies) * 1000:.0f} ms, "
                 f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; later than 3 s: {late}; "
                 f"response types {kinds} (7 = feedback in place, 6 = deferred); CPU: bot {cpu_bot / elapsed:.0%} of a core, "
-                f"fake Discord {cpu_us / elapsed:.0%}; bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB"
+                f"fake Discord {cpu_us / elapsed:.0%}; bot CPU per click {cpu_bot / n * 1000:.2f} ms; "
+                f"bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB"
             )
             print(f"  every reply shown {delivered_after:.2f} s after the round began; not delivered: {undelivered}")
             offset += n
