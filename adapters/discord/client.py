@@ -19,7 +19,7 @@ from adapters.discord.daily import bot_permissions_in, missing_from
 from adapters.discord.origin import origin_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
-from adapters.discord.routing import ActionButton, routed_by_dynamic_item
+from adapters.discord.routing import clicked_custom_id
 from bot.engine import QuizEngine
 from bot.views import Reply, notice
 
@@ -142,7 +142,6 @@ class QuizClient(discord.AutoShardedClient):
         self._background.append(job)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(ActionButton)
         self.tree.add_command(build_group(self, self.engine.decks))
         await self.sync_commands()
         self._tasks = [asyncio.create_task(job(), name=f"recsys-quiz background {i}") for i, job in enumerate(self._background)]
@@ -188,12 +187,10 @@ class QuizClient(discord.AutoShardedClient):
         log.info("connected as %s (%s) with %s shard(s)", self.user, getattr(self.user, "id", "?"), self.shard_count)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        # Clicks that discord.py's DynamicItem routing would drop silently (another prefix, a tampered id,
-        # a message without the component) are answered here, so a click never meets "This interaction failed".
-        if interaction.type is not discord.InteractionType.component:
-            return
-        custom_id = str((interaction.data or {}).get("custom_id", ""))
-        if not routed_by_dynamic_item(interaction, custom_id):
+        # Every button click, ours or not, is answered from here (slash commands go through the tree), so a
+        # click never meets "This interaction failed"; see routing.clicked_custom_id for why not a DynamicItem.
+        custom_id = clicked_custom_id(interaction)
+        if custom_id is not None:
             await self.click(interaction, custom_id)
 
     async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
