@@ -10,7 +10,9 @@ as before (see delivery.respond_via).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import ssl
 import time
 from collections import defaultdict
@@ -209,22 +211,43 @@ class Destination(NamedTuple):
     request_line: bytes  # "POST /path?query HTTP/1.1\r\nHost: ...\r\n"
 
 
+# scheme, authority, then path and query (the fragment stays with the client): RFC 3986's split of a URL.
+_URL = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)([^#]*)")
+
+
 def destination(url: str) -> Destination | None:
     """Where a URL points and the start of its request; None when this client does not take it (aiohttp then does)."""
     if not url.isascii() or not url.isprintable() or " " in url:
         return None  # needs percent-encoding first, or would break the request line
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+    match = _URL.match(url)
+    if match is None:
         return None
-    default_port = 443 if parts.scheme == "https" else 80
+    scheme, authority, path = match.groups()
+    where = _authority(scheme.lower(), authority)
+    if where is None:
+        return None
+    scheme, host, port, host_header = where
+    if not path.startswith("/"):
+        path = "/" + path  # "http://host" and "http://host?q" ask for the root
+    return Destination(scheme, host, port, f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n".encode())
+
+
+@functools.lru_cache(maxsize=64)
+def _authority(scheme: str, authority: str) -> tuple[str, str, int, str] | None:
+    """Scheme, host, port and Host header of a URL's authority; every response_url of a workspace shares one, so
+    urlsplit's slower parse runs once per host, not once per post."""
+    if scheme not in ("http", "https"):
+        return None
+    parts = urlsplit(f"{scheme}://{authority}")
+    if not parts.hostname or parts.username or parts.password:
+        return None
+    default_port = 443 if scheme == "https" else 80
     try:
         port = parts.port or default_port
     except ValueError:  # a port out of range
         return None
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     name = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # an IPv6 literal keeps its brackets
-    host = name if port == default_port else f"{name}:{port}"
-    return Destination(parts.scheme, parts.hostname, port, f"POST {path} HTTP/1.1\r\nHost: {host}\r\n".encode())
+    return scheme, parts.hostname, port, name if port == default_port else f"{name}:{port}"
 
 
 class ResponseUrlPoster:

@@ -185,6 +185,7 @@ async def test_a_closed_poster_refuses_posts(fake: FakeSlack) -> None:
         ("https://hooks.slack.com/actions/T1/1/abc", ("https", "hooks.slack.com", 443), b"POST /actions/T1/1/abc HTTP/1.1\r\nHost: hooks.slack.com\r\n"),
         ("http://127.0.0.1:8080", ("http", "127.0.0.1", 8080), b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"),
         ("http://[::1]:81/r?a=b", ("http", "::1", 81), b"POST /r?a=b HTTP/1.1\r\nHost: [::1]:81\r\n"),
+        ("HTTP://Example.COM?q=1#top", ("http", "example.com", 80), b"POST /?q=1 HTTP/1.1\r\nHost: example.com\r\n"),
     ],
 )
 def test_a_destination_is_where_the_url_points(url: str, where: tuple[str, str, int], line: bytes) -> None:
@@ -201,6 +202,8 @@ def test_a_destination_is_where_the_url_points(url: str, where: tuple[str, str, 
         "ftp://hooks.slack.com/x",
         "https://user:secret@hooks.slack.com/x",
         "https://hooks.slack.com:99999/x",
+        "https:///no-host",
+        "mailto:someone@example.com",
         "not a url",
     ],
 )
