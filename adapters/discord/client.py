@@ -13,6 +13,7 @@ import discord
 import yarl
 from discord import app_commands
 
+from adapters.discord.callback import InteractionCallbacks
 from adapters.discord.commands import OriginWork, build_group
 from adapters.discord.config import DiscordSettings
 from adapters.discord.daily import bot_permissions_in, missing_from
@@ -95,7 +96,8 @@ class QuizClient(discord.AutoShardedClient):
         super().__init__(**options)
         self.engine = engine
         self.settings = settings
-        self.responder = Responder(defer_after)
+        self.callbacks = InteractionCallbacks()
+        self.responder = Responder(self.callbacks, defer_after)
         self.tree = QuizTree(self)
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -135,6 +137,7 @@ class QuizClient(discord.AutoShardedClient):
         # own default at the same point); a connector passed in by the caller is kept.
         if not isinstance(self.http.connector, aiohttp.BaseConnector):
             self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
+        self.callbacks.open(self.http.connector)
         await super().login(token)
 
     def run_in_background(self, job: Callable[[], Awaitable[None]]) -> None:
@@ -153,6 +156,7 @@ class QuizClient(discord.AutoShardedClient):
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.callbacks.close()
         await super().close()
 
     async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]:

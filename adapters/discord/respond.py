@@ -8,7 +8,8 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from adapters.discord.render import NO_MENTIONS, render
+from adapters.discord.callback import NEW_MESSAGE, UPDATE_MESSAGE, InteractionCallbacks
+from adapters.discord.render import EPHEMERAL, NO_MENTIONS, message_data, render
 from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ def _is_channel_post(message: discord.Message | None) -> bool:
 class Responder:
     """Runs the work behind one interaction and delivers its Reply the way Discord needs."""
 
-    def __init__(self, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(self, callbacks: InteractionCallbacks, defer_after: float = DEFER_AFTER) -> None:
+        self.callbacks = callbacks
         self.defer_after = defer_after
 
     async def answer(self, interaction: discord.Interaction, work: Work) -> None:
@@ -79,10 +81,7 @@ class Responder:
             log.error("interaction %s: could not defer: %s", interaction.id, error)
         return interaction.response.is_done()
 
-    @staticmethod
-    async def _deliver(interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
-        rendered = render(reply.view)
-        embed, view = rendered.embed, rendered.to_view()
+    async def _deliver(self, interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
         is_click = interaction.type is discord.InteractionType.component
         replace = reply.replace and is_click  # a slash command has no message to replace
         if replace and _is_channel_post(interaction.message):
@@ -91,13 +90,15 @@ class Responder:
             log.warning("interaction %s: not replacing a shared channel post; replying privately instead", interaction.id)
             replace, reply = False, reply.model_copy(update={"replace": False, "ephemeral": True})
         if not deferred:
-            if replace:
-                await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
-            else:
-                await interaction.response.send_message(
-                    embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
-                )
-        elif replace or (not is_click and reply.ephemeral):
+            # The common case, once per click: the first response, posted directly (see InteractionCallbacks).
+            data = message_data(reply.view)
+            if not replace and reply.ephemeral:
+                data["flags"] = EPHEMERAL
+            await self.callbacks.send(interaction, UPDATE_MESSAGE if replace else NEW_MESSAGE, data)
+            return
+        rendered = render(reply.view)
+        embed, view = rendered.embed, rendered.to_view()
+        if replace or (not is_click and reply.ephemeral):
             # After type 6 the original is the clicked message; after type 5 it is our "thinking..." message.
             await interaction.edit_original_response(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
         else:

@@ -610,7 +610,8 @@ class FakeDiscord:
             info |= {"response_message_loading": True, "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
             pending.deferred_flags = data.get("flags", 0)  # type: ignore[attr-defined]
             result["resource"] = {"type": kind}
-        return _json(result)
+        # As Discord: the created message comes back only when asked for (discord.py asks; a direct post need not).
+        return _json(result) if "with_response" in request.query else web.Response(status=204)
 
     def _followup_target(self, request: web.Request) -> Pending | None:
         pending = next((p for p in self.interactions.values() if p.token == request.match_info["token"]), None)

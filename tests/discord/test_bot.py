@@ -402,7 +402,7 @@ async def test_the_fake_fails_a_second_answer_and_a_broken_limit(fake: FakeDisco
             id=pending.id, token=pending.token, payload=pending.payload, sent_at=time.monotonic()
         )
         async with session.post(url, json=too_long) as response:
-            assert response.status == 200 and other.responses
+            assert response.status == 204 and other.responses
     assert any("answered twice" in v for v in fake.violations)
     assert any("title over 256" in v for v in fake.violations)
     fake.violations.clear()
@@ -465,14 +465,17 @@ async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
 ) -> None:
     from adapters.discord import respond
 
-    real_render = respond.render
+    def broken(real: Any) -> Any:
+        def render(view: Any) -> Any:
+            if getattr(view, "title", "") != "Something went wrong":
+                raise ValueError("a renderer bug")
+            return real(view)
 
-    def broken_render(view: Any) -> Any:
-        if getattr(view, "title", "") != "Something went wrong":
-            raise ValueError("a renderer bug")
-        return real_render(view)
+        return render
 
-    monkeypatch.setattr(respond, "render", broken_render)
+    # Both ways a reply is rendered: as a direct first response, and as discord.py objects after a deferral.
+    monkeypatch.setattr(respond, "render", broken(respond.render))
+    monkeypatch.setattr(respond, "message_data", broken(respond.message_data))
     async with running_bot(fake, db_path):
         pending = await fake.slash(ALICE, "help")
         shown = await fake.delivered(pending)

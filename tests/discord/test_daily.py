@@ -291,7 +291,7 @@ async def test_the_fake_fails_a_click_reply_that_replaces_the_shared_post(fake: 
     url = f"{fake.api_base}/interactions/{payload['id']}/{payload['token']}/callback"
     update = {"type": 7, "data": {"embeds": [{"title": "Alice's feedback"}], "allowed_mentions": {"parse": []}}}
     async with aiohttp.ClientSession() as session, session.post(url, json=update) as response:
-        assert response.status == 200
+        assert response.status == 204
     assert any("replaced the shared channel message" in v for v in fake.violations)
     fake.violations.clear()
 
