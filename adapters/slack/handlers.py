@@ -99,12 +99,13 @@ class QuizListeners:
         self.publisher = publisher
         self.command = command
         self.poster = poster  # response_url posts; without one they go through the Web API client's session
+        self.bolt_authorized = False  # see web.DirectClicks
 
     def register(self, app: AsyncApp) -> None:
         # bolt tries listeners in this order, building every listener argument afresh for each one it tries:
         # clicks (five per run) come first, so a click costs one match, the command (one per run) three.
-        app.action(ACTION_PATTERN)(self.on_action)
-        app.action(OTHER_ACTIONS)(self.on_action)
+        app.action(ACTION_PATTERN)(self.on_bolt_action)
+        app.action(OTHER_ACTIONS)(self.on_bolt_action)
         app.command(self.command)(self.on_command)
 
     async def on_command(
@@ -212,6 +213,19 @@ class QuizListeners:
                 "warning",
             )
         return None
+
+    async def on_bolt_action(
+        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
+    ) -> None:
+        # bolt runs a listener only once its authorization and every middleware have let the request through.
+        self.bolt_authorized = True
+        await self.on_action(ack, body, respond, client, context)
+
+    async def click(self, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
+        """A click the web app acknowledged, run without bolt's dispatch (see web.Acknowledger): on_action with the
+        arguments bolt would pass it (respond as bolt's context builds it, through the client's proxy and TLS)."""
+        respond = AsyncRespond(response_url=context.response_url, proxy=client.proxy, ssl=client.ssl)
+        await self.on_action(AsyncAck(), body, respond, client, context)
 
     async def on_action(
         self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext

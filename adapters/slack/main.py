@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -32,7 +33,12 @@ from bot.runtime import open_engine, tune_gc
 log = logging.getLogger(__name__)
 
 
-def build_app(
+def build_app(engine: QuizEngine, **options: Any) -> AsyncApp:
+    """wire()'s bolt app alone, for whoever serves it through bolt only (Socket Mode, tests)."""
+    return wire(engine, **options)[0]
+
+
+def wire(
     engine: QuizEngine,
     *,
     client: AsyncWebClient,
@@ -41,8 +47,10 @@ def build_app(
     process_before_response: bool = False,
     guarded: bool = False,
     poster: ResponseUrlPoster | None = None,
-) -> AsyncApp:
-    """The bolt AsyncApp with the quiz's listeners; every Web API call goes through `client` (its base_url decides where).
+) -> tuple[AsyncApp, QuizListeners]:
+    """The bolt AsyncApp with the quiz's listeners, and the listeners (for build_web_app's `clicks`).
+
+    Every Web API call goes through `client` (its base_url decides where).
 
     The engine's daily posts on Slack go out through the same client (chat.postMessage / chat.update).
     `process_before_response` is for HTTP mode behind build_web_app, which acknowledges clicks and the command
@@ -62,8 +70,9 @@ def build_app(
     )
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
-    QuizListeners(engine, directory or Directory(), publisher, poster=poster).register(app)
-    return app
+    listeners = QuizListeners(engine, directory or Directory(), publisher, poster=poster)
+    listeners.register(app)  # the app's only listeners, and no middleware: see web.Acknowledger on `clicks`
+    return app, listeners
 
 
 @contextlib.asynccontextmanager
@@ -152,7 +161,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
         directory = Directory(admin_user_ids=settings.admin_user_ids)
-        app = build_app(
+        app, listeners = wire(
             engine,
             client=client,
             signing_secret=signing_secret,
@@ -172,7 +181,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             finally:
                 await handler.close_async()
         else:
-            runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH))
+            runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH, clicks=listeners))
             await runner.setup()
             try:
                 await web.TCPSite(runner, settings.host, settings.port).start()

@@ -21,9 +21,10 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import main
-from adapters.slack.main import build_app
+from adapters.slack.handlers import QuizListeners
+from adapters.slack.main import wire
 from adapters.slack.posting import ResponseUrlPoster
-from adapters.slack.web import build_web_app
+from adapters.slack.web import DirectClicks, build_web_app
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.store import SQLiteStore
@@ -190,18 +191,23 @@ async def poster() -> AsyncIterator[ResponseUrlPoster]:
 
 
 @pytest.fixture
-def bolt_app(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession, poster: ResponseUrlPoster) -> AsyncApp:
+def wired(
+    quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession, poster: ResponseUrlPoster
+) -> tuple[AsyncApp, QuizListeners]:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
     # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
-    return build_app(
-        quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True, guarded=True, poster=poster
-    )
+    return wire(quiz_engine, client=client, signing_secret=SIGNING_SECRET, process_before_response=True, guarded=True, poster=poster)
+
+
+@pytest.fixture
+def bolt_app(wired: tuple[AsyncApp, QuizListeners]) -> AsyncApp:
+    return wired[0]
 
 
 @asynccontextmanager
-async def serving(app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
+async def serving(app: AsyncApp, fake: FakeSlack, clicks: DirectClicks | None = None) -> AsyncIterator[SlackSender]:
     """The bolt app in HTTP mode on 127.0.0.1, and a sender of signed requests to it."""
-    server = TestServer(build_web_app(app, SIGNING_SECRET), host="127.0.0.1", port=0)
+    server = TestServer(build_web_app(app, SIGNING_SECRET, clicks=clicks), host="127.0.0.1", port=0)
     await server.start_server()
     try:
         async with aiohttp.ClientSession() as session:
@@ -211,6 +217,8 @@ async def serving(app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
 
 
 @pytest.fixture
-async def slack(bolt_app: AsyncApp, fake: FakeSlack) -> AsyncIterator[SlackSender]:
-    async with serving(bolt_app, fake) as sender:
+async def slack(wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack) -> AsyncIterator[SlackSender]:
+    """Served as serve() serves it: clicks skip bolt's dispatch once bolt has answered one."""
+    app, listeners = wired
+    async with serving(app, fake, listeners) as sender:
         yield sender
