@@ -4,10 +4,10 @@ The bot runs as a real process (the `recsys-quiz slack` entry point, bolt's aioh
 signature guard) with its Web API and every response_url pointed at the fake Slack of
 tests/slack/fake_slack.py, which runs in this process together with the load generator. Each person
 has a run prepared through the engine beforehand; the burst is one click per person on their first
-question's first button. By default every clicker is new to the bot, so each click also costs a users.info
-call, as on a daily post's first click of the day; with --seen each person first runs `/recsys-quiz help`
-(untimed), as a personal run's clicks follow its `/recsys-quiz start`, and the bot's directory knows them for
-its 10 minutes. Reported: clicks/s, time to acknowledge (HTTP 200) p50/p99/max, time until
+question's first button. By default every clicker is new to the bot process (its runs were started in the
+database beforehand); an answer in a personal run needs no users.info lookup (the core reads only who clicked),
+so none is made; with --seen each person first runs `/recsys-quiz help` (untimed, one users.info each), as a
+personal run's clicks follow its `/recsys-quiz start`. Reported: clicks/s, time to acknowledge (HTTP 200) p50/p99/max, time until
 the feedback reached the response_url, that every click's answer is in the database, and the bot's
 resident memory before and after.
 
@@ -152,7 +152,7 @@ async def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="run the bot under cProfile, writing its stats here")
     parser.add_argument("--connections", type=int, default=256, help="concurrent HTTP connections of the load generator")
     parser.add_argument(
-        "--seen", action="store_true", help="each person runs /recsys-quiz help first (untimed): no users.info in the bursts"
+        "--seen", action="store_true", help="each person runs /recsys-quiz help first (untimed), so the bot's directory knows them"
     )
     args = parser.parse_args()
     rates = [float(r) for r in args.rates.split(",") if r]
@@ -238,7 +238,7 @@ async def main() -> None:
             print(
                 f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
             )
-            # bolt's auth.test comes once, at the first request (--seen: before the bursts); users.info once per new person.
+            # bolt's auth.test comes once, at the first click (--seen: before the bursts); answers make no users.info call.
             methods = Counter(call.method for call in fake.calls[calls_before:])
             print(f"Web API calls during the bursts: {', '.join(f'{m} {n:,}' for m, n in sorted(methods.items())) or 'none'}")
             status = proc_status(bot.pid)
