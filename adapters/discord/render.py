@@ -85,9 +85,9 @@ class Rendered:
     def to_view(self) -> discord.ui.View:
         """A discord.ui.View holding the buttons, already stopped.
 
-        Stopped on purpose: discord.py then keeps no copy of it in memory (clicks are routed by the
-        registered DynamicItem), and its 15-minute timeout for ephemeral views cannot unregister that
-        DynamicItem's pattern. Needs a running event loop, like every discord.ui.View.
+        Stopped on purpose: discord.py then keeps no copy of it in memory (clicks are routed from the
+        client's interaction event by their custom_id, see routing), and no view's timeout can end a
+        button's life. Needs a running event loop, like every discord.ui.View.
         """
         view = discord.ui.View(timeout=None)
         for button in buttons(self.specs):
