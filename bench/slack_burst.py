@@ -7,12 +7,14 @@ has a run prepared through the engine beforehand; the burst is one click per per
 question's first button. By default every clicker is new to the bot process (its runs were started in the
 database beforehand); an answer in a personal run needs no users.info lookup (the core reads only who clicked),
 so none is made; with --seen each person first runs `/recsys-quiz help` (untimed, one users.info each), as a
-personal run's clicks follow its `/recsys-quiz start`. Reported: clicks/s, time to acknowledge (HTTP 200) p50/p99/max, time until
+personal run's clicks follow its `/recsys-quiz start`. With --daily every click is instead a new person's
+answer to one daily question post in a channel (the burst a study group makes): each costs a users.info
+lookup (the answer stores its person's name) and a daily answer. Reported: clicks/s, time to acknowledge (HTTP 200) p50/p99/max, time until
 the feedback reached the response_url, that every click's answer is in the database, and the bot's
 resident memory before and after.
 
 Run: python -m bench.slack_burst [--people 10000] [--rates 200,1000] [--paced 2000] [--connections 256] [--seen]
-[--profile FILE]
+[--daily] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import hashlib
 import hmac
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -52,13 +55,22 @@ def signed(body: str) -> dict[str, str]:
     }
 
 
-def click_body(fake: FakeSlack, user: str, action_id: str) -> str:
+POST_TS = "1700000000.000200"  # the daily post's message in channel C1
+
+
+def click_body(fake: FakeSlack, user: str, action_id: str, *, shared: bool = False) -> str:
+    """A click as Slack sends it: on the person's own ephemeral card, or (`shared`) on the channel's daily post."""
+    container = (
+        {"type": "message", "message_ts": POST_TS, "channel_id": "C1", "is_ephemeral": False}
+        if shared
+        else {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C1", "is_ephemeral": True}
+    )
     payload = {
         "type": "block_actions",
         "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": fake.TEAM},
         "api_app_id": "A1",
         "token": "legacy",
-        "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": "C1", "is_ephemeral": True},
+        "container": container,
         "trigger_id": "1.2.3",
         "team": {"id": fake.TEAM, "domain": "fake"},
         "enterprise": None,
@@ -96,6 +108,44 @@ def help_body(fake: FakeSlack, user: str) -> str:
             "trigger_id": "1.2.3",
         }
     )
+
+
+async def prepare_daily_post(db_path: Path, team: str, people: int) -> list[str]:
+    """One daily question posted to channel C1 through the real engine (the post itself captured, not sent); each
+    of `people` clicks gets one of its four answer buttons in turn."""
+    from bot.content import default_content_dir, load_decks
+    from bot.daily import DailyTarget
+    from bot.engine import QuizEngine
+    from bot.origin import Origin
+    from bot.store import SQLiteStore
+    from bot.views import DailyPostView
+
+    buttons: list[str] = []
+
+    class Capture:
+        async def post(self, target: DailyTarget, view: DailyPostView) -> str:
+            buttons.extend(b.action_id for b in view.buttons)
+            return POST_TS
+
+        async def update(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
+            return None
+
+    async with await SQLiteStore.open(db_path) as store:
+        engine = QuizEngine(store, load_decks(default_content_dir()))
+        engine.daily.attach("slack", Capture())
+        admin = Origin(platform="slack", space_id=team, user_id="UADMIN", display_name="Admin", is_admin=True)
+        await engine.daily.configure(admin, "C1", "09:00", "UTC")
+        await engine.daily.post_now(admin, "C1")
+    assert len(buttons) == 4, buttons
+    return [buttons[i % 4] for i in range(people)]
+
+
+def count_daily_answers(db_path: Path) -> int:
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return int(db.execute("SELECT COUNT(*) FROM daily_answers").fetchone()[0])
+    finally:
+        db.close()
 
 
 async def burst(
@@ -152,6 +202,9 @@ async def main() -> None:
     parser.add_argument("--profile", type=Path, default=None, help="run the bot under cProfile, writing its stats here")
     parser.add_argument("--connections", type=int, default=256, help="concurrent HTTP connections of the load generator")
     parser.add_argument(
+        "--daily", action="store_true", help="every click is a new person's answer to one daily post (users.info each)"
+    )
+    parser.add_argument(
         "--seen", action="store_true", help="each person runs /recsys-quiz help first (untimed), so the bot's directory knows them"
     )
     args = parser.parse_args()
@@ -162,8 +215,12 @@ async def main() -> None:
     users = [f"U{i:07d}" for i in range(total)]
     print(f"machine: {machine()}")
     began = time.perf_counter()
-    clicks = await prepare_runs(db_path, "slack", FakeSlack.TEAM, users)
-    print(f"prepared {len(clicks):,} runs through the engine in {time.perf_counter() - began:.1f} s")
+    if args.daily:
+        clicks = await prepare_daily_post(db_path, FakeSlack.TEAM, len(users))
+        print(f"prepared one daily post in C1 for {len(clicks):,} new people in {time.perf_counter() - began:.1f} s")
+    else:
+        clicks = await prepare_runs(db_path, "slack", FakeSlack.TEAM, users)
+        print(f"prepared {len(clicks):,} runs through the engine in {time.perf_counter() - began:.1f} s")
 
     fake = FakeSlack()
     for user in users:
@@ -210,7 +267,7 @@ async def main() -> None:
             rounds = [(None, args.people), *((rate, args.paced) for rate in rates)]
             offset = 0
             for rate, n in rounds:
-                bodies = [click_body(fake, users[i], clicks[i]) for i in range(offset, offset + n)]
+                bodies = [click_body(fake, users[i], clicks[i], shared=args.daily) for i in range(offset, offset + n)]
                 before = len(fake.posted)
                 start = time.perf_counter()
                 cpu_bot, cpu_us = cpu_seconds(bot.pid), cpu_seconds()
@@ -234,7 +291,7 @@ async def main() -> None:
                     f"fake Slack + load generator {cpu_us / done:.0%}"
                 )
                 offset += n
-            recorded = count_answers(db_path)
+            recorded = count_daily_answers(db_path) if args.daily else count_answers(db_path)
             print(
                 f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
             )
