@@ -12,7 +12,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook import WebhookResponse
 
-from adapters.slack.posting import ResponseUrlPoster, destination
+from adapters.slack.posting import LeanHttp, destination
 from adapters.slack.render import SlackMessage
 from bot.views import Reply
 
@@ -32,7 +32,7 @@ class Target:
         from_click: bool,
         message_ts: str | None = None,
         message_is_ephemeral: bool = True,
-        poster: ResponseUrlPoster | None = None,
+        poster: LeanHttp | None = None,
     ) -> None:
         self.respond = respond
         self.poster = poster
@@ -63,7 +63,7 @@ def _json(message: dict[str, Any]) -> bytes:
 
 
 async def respond_via(
-    respond: AsyncRespond, client: AsyncWebClient | None, poster: ResponseUrlPoster | None = None, **message: Any
+    respond: AsyncRespond, client: AsyncWebClient | None, poster: LeanHttp | None = None, **message: Any
 ) -> WebhookResponse:
     """POST `message` to the request's response_url: through `poster` when it can take the URL, else through the
     Web API client's HTTP session when it has one, else bolt's respond().
@@ -85,7 +85,7 @@ async def respond_via(
     return await _post_through(session, respond, url, _body(message))
 
 
-def _lean(poster: ResponseUrlPoster | None, respond: AsyncRespond) -> bool:
+def _lean(poster: LeanHttp | None, respond: AsyncRespond) -> bool:
     """Whether the poster may take this respond's post: it is open, and no proxy or custom TLS context is asked for."""
     return poster is not None and not poster.closed and respond.proxy is None and respond.ssl is None
 

@@ -17,7 +17,7 @@ from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, respond_via
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand, parse_block_actions, parse_command
-from adapters.slack.posting import ResponseUrlPoster
+from adapters.slack.posting import LeanHttp
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, unescape
 from adapters.slack.web import PAYLOAD
@@ -92,7 +92,7 @@ class QuizListeners:
         directory: Directory,
         publisher: SlackDailyPublisher,
         command: str = COMMAND,
-        poster: ResponseUrlPoster | None = None,
+        poster: LeanHttp | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
@@ -263,7 +263,7 @@ class QuizListeners:
 
     @staticmethod
     async def _answer_malformed(
-        respond: AsyncRespond, client: AsyncWebClient | None = None, poster: ResponseUrlPoster | None = None
+        respond: AsyncRespond, client: AsyncWebClient | None = None, poster: LeanHttp | None = None
     ) -> None:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
         if respond is not None and respond.response_url:

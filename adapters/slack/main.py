@@ -23,7 +23,7 @@ from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
-from adapters.slack.posting import ResponseUrlPoster
+from adapters.slack.posting import LeanHttp
 from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
@@ -46,7 +46,7 @@ def wire(
     directory: Directory | None = None,
     process_before_response: bool = False,
     guarded: bool = False,
-    poster: ResponseUrlPoster | None = None,
+    poster: LeanHttp | None = None,
 ) -> tuple[AsyncApp, QuizListeners]:
     """The bolt AsyncApp with the quiz's listeners, and the listeners (for build_web_app's `clicks`).
 
@@ -98,9 +98,10 @@ def http_session() -> aiohttp.ClientSession:
 
 
 @contextlib.asynccontextmanager
-async def response_url_poster() -> AsyncIterator[ResponseUrlPoster]:
-    """The replies' own HTTP client (see posting), with as many connections as the session; closed on the way out."""
-    poster = ResponseUrlPoster(limit=SLACK_CONNECTIONS)
+async def lean_http() -> AsyncIterator[LeanHttp]:
+    """The lean client of response_url posts and users.info (see posting), with as many connections as the session;
+    closed on the way out."""
+    poster = LeanHttp(limit=SLACK_CONNECTIONS)
     try:
         yield poster
     finally:
@@ -156,11 +157,11 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
     """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     stop = stop or _stop_on_signals()
     # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
-    async with open_engine(core) as engine, http_session() as session, response_url_poster() as poster:
+    async with open_engine(core) as engine, http_session() as session, lean_http() as poster:
         client = web_client(settings, session)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        directory = Directory(admin_user_ids=settings.admin_user_ids)
+        directory = Directory(admin_user_ids=settings.admin_user_ids, http=poster)
         app, listeners = wire(
             engine,
             client=client,

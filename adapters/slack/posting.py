@@ -1,10 +1,11 @@
-"""A lean HTTP/1.1 client for one job: POSTing a reply's JSON to a response_url over kept-alive connections.
+"""A lean HTTP/1.1 client for the two calls on a click's path: POSTing a reply's JSON to a response_url, and
+the users.info GET for a person new to the bot; kept-alive connections, short answers.
 
-Every click ends in one such post. Through aiohttp's client a post cost about 200 µs of CPU (request and
-response objects, header multidicts, timers, cookie handling, a task per body write), a fifth of a click's
-CPU; here it is one write of prebuilt bytes and one parse of the short answer Slack gives (`ok`, or an error
-code). Anything this client does not handle (a proxy, a URL that is not plain ASCII) goes through aiohttp
-as before (see delivery.respond_via).
+Through aiohttp's client each call cost about 200 µs of CPU (request and response objects, header
+multidicts, timers, cookie handling, a task per body write), a fifth of a click's CPU; here it is one write
+of prebuilt bytes and one parse of Slack's short answer. Anything this client does not handle (a proxy, a
+custom TLS context, a URL that is not plain ASCII) goes through aiohttp as before (see delivery.respond_via
+and identity._users_info).
 """
 
 from __future__ import annotations
@@ -203,12 +204,17 @@ class _Connection(asyncio.Protocol):
 
 
 class Destination(NamedTuple):
-    """A URL this client posts to, parsed once."""
+    """A URL this client calls, parsed once."""
 
     scheme: str
     host: str
     port: int
-    request_line: bytes  # "POST /path?query HTTP/1.1\r\nHost: ...\r\n"
+    path: bytes  # path and query, as the request line carries them
+    host_header: bytes
+
+    def request_head(self, method: bytes) -> bytes:
+        """The request line and Host header of `method` on this URL."""
+        return b"%s %s HTTP/1.1\r\nHost: %s\r\n" % (method, self.path, self.host_header)
 
 
 # scheme, authority, then path and query (the fragment stays with the client): RFC 3986's split of a URL.
@@ -229,7 +235,7 @@ def destination(url: str) -> Destination | None:
     scheme, host, port, host_header = where
     if not path.startswith("/"):
         path = "/" + path  # "http://host" and "http://host?q" ask for the root
-    return Destination(scheme, host, port, f"POST {path} HTTP/1.1\r\nHost: {host_header}\r\n".encode())
+    return Destination(scheme, host, port, path.encode(), host_header.encode())
 
 
 @functools.lru_cache(maxsize=64)
@@ -250,8 +256,8 @@ def _authority(scheme: str, authority: str) -> tuple[str, str, int, str] | None:
     return scheme, parts.hostname, port, name if port == default_port else f"{name}:{port}"
 
 
-class ResponseUrlPoster:
-    """POSTs JSON to response_urls over at most `limit` connections, kept alive per host between posts."""
+class LeanHttp:
+    """Calls to Slack over at most `limit` connections, kept alive per host between calls."""
 
     def __init__(self, *, limit: int = 100, ssl_context: ssl.SSLContext | None = None) -> None:
         self._slots = asyncio.Semaphore(limit)
@@ -263,29 +269,27 @@ class ResponseUrlPoster:
     async def post(
         self, target: Destination, body: bytes, *, timeout: float, content_type: bytes = b"application/json;charset=utf-8"
     ) -> Answer:
-        """POST `body` to `target` (see destination()); sent again once on a kept-alive connection the other end had
-        just closed. Raises TimeoutError after `timeout` seconds, OSError / ConnectionError when the post fails."""
+        """POST `body` to `target` (see destination())."""
+        return await self.request(b"POST", target, b"Content-Type: %s\r\n" % content_type, body, timeout=timeout)
+
+    async def get(self, target: Destination, headers: bytes, *, timeout: float) -> Answer:
+        """GET `target` (see destination()) with `headers` (complete lines, each ending in CRLF)."""
+        return await self.request(b"GET", target, headers, None, timeout=timeout)
+
+    async def request(self, method: bytes, target: Destination, headers: bytes, body: bytes | None, *, timeout: float) -> Answer:
+        """One call: sent again once on a connection closed before any answer (a kept-alive one the other end had just
+        closed). Raises TimeoutError after `timeout` seconds, OSError / ConnectionError when the call fails."""
         if self.closed:
-            raise RuntimeError("the poster is closed")
-        request = b"".join(
-            (
-                target.request_line,
-                b"Content-Type: ",
-                content_type,
-                b"\r\nContent-Length: ",
-                str(len(body)).encode(),
-                b"\r\nUser-Agent: ",
-                USER_AGENT,
-                b"\r\n\r\n",
-                body,
-            )
-        )
+            raise RuntimeError("the client is closed")
+        length = b"" if body is None else b"Content-Length: %d\r\n" % len(body)
+        agent = b"" if b"user-agent:" in headers.lower() else b"User-Agent: %s\r\n" % USER_AGENT  # the caller's wins
+        request = b"".join((target.request_head(method), headers, length, agent, b"\r\n", body or b""))
         async with self._slots:
             async with asyncio.timeout(timeout):
                 try:
                     return await self._exchange(target, request, reuse=True)
                 except StaleConnection:
-                    log.info("the response_url connection was closed; posting again")
+                    log.info("the connection to %s was closed before an answer; sending again", target.host)
                     return await self._exchange(target, request, reuse=False)
 
     async def _exchange(self, target: Destination, request: bytes, *, reuse: bool) -> Answer:

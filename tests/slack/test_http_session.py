@@ -164,7 +164,7 @@ async def _post_to(url: str, way: str, **message: Any) -> WebhookResponse:
         proxy = None
         ssl = None
 
-    async with main.http_session() as session, main.response_url_poster() as poster:
+    async with main.http_session() as session, main.lean_http() as poster:
         return await respond_via(Respond(), SimpleNamespace(session=session), poster if way == "poster" else None, **message)  # type: ignore[arg-type]
 
 
@@ -188,16 +188,18 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
     assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
 
 
+@WAYS
 @pytest.mark.parametrize("failure", [None, 500, "ratelimited", "user_not_found"])
-async def test_users_info_through_the_shared_session_sends_the_token_and_falls_back_on_any_failure(
-    fake: FakeSlack, failure: str | int | None
-) -> None:
+async def test_users_info_sends_the_token_and_falls_back_on_any_failure(fake: FakeSlack, failure: str | int | None, way: str) -> None:
     if failure is not None:
         fake.fail_next("users.info", failure)
-    async with main.http_session() as session:
+    async with main.http_session() as session, main.lean_http() as lean:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=session)
-        origin = await Directory().origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle")
-    [call] = [c for c in fake.calls if c.method == "users.info"]
+        directory = Directory(http=lean if way == "poster" else None)
+        origin = await directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle")
+        await directory.origin(client, team_id="T1", user_id="U2")  # after a 429, not asked until Retry-After has passed
+    assert [c.args["user"] for c in fake.calls if c.method == "users.info"][1:] == ([] if failure == "ratelimited" else ["U2"])
+    call = next(c for c in fake.calls if c.method == "users.info")
     assert call.token == BOT_TOKEN and call.args == {"user": "U1"}
     assert origin.display_name == ("Ada" if failure is None else "ada-handle")
 
@@ -217,12 +219,14 @@ async def test_a_response_url_post_carries_any_text_as_json(text: str, way: str)
     assert json.loads(received[0]) == {"text": text, "blocks": []}
 
 
-async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the_payload_name() -> None:
+@WAYS
+async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the_payload_name(way: str) -> None:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(2)
         return web.json_response({"ok": True, "user": {"name": "too-late"}})
 
-    async with _local("GET", "/api/users.info", slow) as url, main.http_session() as session:
+    async with _local("GET", "/api/users.info", slow) as url, main.http_session() as session, main.lean_http() as lean:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=url.removesuffix("users.info"), session=session)
-        origin = await asyncio.wait_for(Directory(timeout=0.2).origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
+        directory = Directory(timeout=0.2, http=lean if way == "poster" else None)
+        origin = await asyncio.wait_for(directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
     assert origin.display_name == "ada-handle"

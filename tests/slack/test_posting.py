@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from adapters.slack.posting import Answer, ResponseUrlPoster, destination
+from adapters.slack.posting import Answer, LeanHttp, destination
 from tests.slack.fake_slack import FakeSlack
 
 # Answers as a server writes them; `{n}` is the request's number on its connection (from 1).
@@ -56,14 +56,14 @@ async def _raw_server(respond: Responder) -> AsyncIterator[tuple[str, list[bytes
         await server.wait_closed()
 
 
-async def _post(poster: ResponseUrlPoster, url: str, body: bytes = b'{"text":"hi"}', timeout: float = 5.0) -> Answer:
+async def _post(poster: LeanHttp, url: str, body: bytes = b'{"text":"hi"}', timeout: float = 5.0) -> Answer:
     target = destination(url)
     assert target is not None
     return await poster.post(target, body, timeout=timeout)
 
 
 async def test_posts_to_one_host_reuse_one_kept_alive_connection(fake: FakeSlack) -> None:
-    poster = ResponseUrlPoster()
+    poster = LeanHttp()
     for text in ("one", "two", "three"):
         answer = await _post(poster, fake.new_response_url(), f'{{"text":"{text}"}}'.encode())
         assert (answer.status, answer.body) == (200, b"ok")
@@ -74,7 +74,7 @@ async def test_posts_to_one_host_reuse_one_kept_alive_connection(fake: FakeSlack
 
 async def test_the_request_is_a_plain_http_11_post_of_the_json() -> None:
     async with _raw_server(lambda n, t: t.write(OK)) as (base, requests):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         await _post(poster, f"{base}/response/7?x=1#fragment", "{\"text\":\"é\"}".encode())
         await poster.close()
     head, _, body = requests[0].partition(b"\r\n\r\n")
@@ -98,7 +98,7 @@ async def test_an_answer_is_read_however_it_is_framed(raw: bytes, status: int, b
             transport.close()
 
     async with _raw_server(respond) as (base, _):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         for _ in range(2):
             answer = await _post(poster, f"{base}/hook")
             assert (answer.status, answer.body) == (status, body)
@@ -114,7 +114,7 @@ async def test_a_connection_closed_by_the_server_between_posts_is_not_reused_and
             transport.write(OK)
 
     async with _raw_server(respond) as (base, requests):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         assert (await _post(poster, f"{base}/a")).status == 200
         assert (await _post(poster, f"{base}/b")).status == 200
         await poster.close()
@@ -124,7 +124,7 @@ async def test_a_connection_closed_by_the_server_between_posts_is_not_reused_and
 
 async def test_a_post_closed_without_an_answer_twice_is_an_error_not_a_loop() -> None:
     async with _raw_server(lambda n, t: t.close()) as (base, requests):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         with pytest.raises(ConnectionError):
             await _post(poster, f"{base}/hook")
         await poster.close()
@@ -134,7 +134,7 @@ async def test_a_post_closed_without_an_answer_twice_is_an_error_not_a_loop() ->
 async def test_a_garbled_answer_is_an_error_and_its_connection_is_dropped() -> None:
     answers = iter([b"SMTP ready\r\n\r\n", OK])  # one per connection: the second is the poster's new one
     async with _raw_server(lambda n, t: t.write(next(answers))) as (base, _):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         with pytest.raises(ConnectionError):
             await _post(poster, f"{base}/hook")
         assert (await _post(poster, f"{base}/hook")).status == 200
@@ -144,7 +144,7 @@ async def test_a_garbled_answer_is_an_error_and_its_connection_is_dropped() -> N
 
 async def test_a_response_url_that_never_answers_times_out_and_its_connection_is_dropped() -> None:
     async with _raw_server(lambda n, t: None) as (base, _):
-        poster = ResponseUrlPoster()
+        poster = LeanHttp()
         with pytest.raises(TimeoutError):
             await _post(poster, f"{base}/hook", timeout=0.2)
         with pytest.raises(TimeoutError):
@@ -156,7 +156,7 @@ async def test_a_response_url_that_never_answers_times_out_and_its_connection_is
 async def test_at_most_limit_posts_are_in_flight_at_once() -> None:
     held: list[asyncio.Transport] = []
     async with _raw_server(lambda n, t: held.append(t)) as (base, _):
-        poster = ResponseUrlPoster(limit=2)
+        poster = LeanHttp(limit=2)
         posts = [asyncio.create_task(_post(poster, f"{base}/{i}")) for i in range(5)]
         while len(held) < 2:
             await asyncio.sleep(0.01)
@@ -172,7 +172,7 @@ async def test_at_most_limit_posts_are_in_flight_at_once() -> None:
 
 
 async def test_a_closed_poster_refuses_posts(fake: FakeSlack) -> None:
-    poster = ResponseUrlPoster()
+    poster = LeanHttp()
     await _post(poster, fake.new_response_url())
     await poster.close()
     with pytest.raises(RuntimeError):
@@ -190,7 +190,7 @@ async def test_a_closed_poster_refuses_posts(fake: FakeSlack) -> None:
 )
 def test_a_destination_is_where_the_url_points(url: str, where: tuple[str, str, int], line: bytes) -> None:
     target = destination(url)
-    assert target is not None and (target.scheme, target.host, target.port) == where and target.request_line == line
+    assert target is not None and (target.scheme, target.host, target.port) == where and target.request_head(b"POST") == line
 
 
 @pytest.mark.parametrize(
@@ -209,3 +209,17 @@ def test_a_destination_is_where_the_url_points(url: str, where: tuple[str, str, 
 )
 def test_a_url_the_poster_does_not_take_is_left_to_aiohttp(url: str) -> None:
     assert destination(url) is None
+
+
+async def test_a_get_sends_the_callers_header_lines_and_no_body() -> None:
+    async with _raw_server(lambda n, t: t.write(OK)) as (base, requests):
+        client = LeanHttp()
+        target = destination(f"{base}/api/users.info?user=U%201")
+        assert target is not None
+        answer = await client.get(target, b"Authorization: Bearer xoxb-1\r\nUser-Agent: slack-sdk\r\n", timeout=5)
+        await client.close()
+    assert (answer.status, answer.body) == (200, b"ok")
+    head = requests[0].decode()
+    assert head.startswith("GET /api/users.info?user=U%201 HTTP/1.1\r\n") and head.endswith("\r\n\r\n")
+    assert "Authorization: Bearer xoxb-1\r\n" in head and "Content-Length" not in head
+    assert head.lower().count("user-agent:") == 1  # the caller's, not a second one
