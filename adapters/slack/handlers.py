@@ -48,7 +48,7 @@ DAILY_USAGE = notice(
 )
 # Actions the core carries out knowing only who clicked (platform, workspace, user id), never their name or admin
 # flag: an answer or "next" in a personal run (its owner's name was stored when the run started) and a deck's tips.
-# Looking the clicker up in users.info for them would cost a Web API call, and a third of a new clicker's CPU, for
+# Looking the clicker up in users.info for them would cost a Web API call, and about a quarter of a new clicker's CPU, for
 # nothing. tests/slack/test_click_lookups.py holds the core to this.
 _NAMELESS_VERBS = frozenset({AnswerAction.verb, NextAction.verb, TipsAction.verb})
 
