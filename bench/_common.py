@@ -44,11 +44,7 @@ def free_port() -> int:
 
 def machine() -> str:
     cpu = next(
-        (
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        ),
+        (line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
         "?",
     )
     mem = next((line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")), "0")
@@ -98,10 +94,7 @@ async def prepare_runs(db_path: Path, platform_name: str, space_id: str, user_id
     async with await SQLiteStore.open(db_path) as store:
         engine = QuizEngine(store, decks)
         for start in range(0, len(user_ids), 500):
-            origins = [
-                Origin(platform=platform_name, space_id=space_id, user_id=u, display_name=u)
-                for u in user_ids[start : start + 500]
-            ]
+            origins = [Origin(platform=platform_name, space_id=space_id, user_id=u, display_name=u) for u in user_ids[start : start + 500]]
             replies = await asyncio.gather(*(engine.start(o) for o in origins))
             for reply in replies:
                 assert isinstance(reply.view, QuestionCard)

@@ -124,9 +124,7 @@ async def main() -> None:
             offset += n
         await asyncio.sleep(1)  # deferred replies (if any) finish
         recorded = count_answers(db_path)
-        print(
-            f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
-        )
+        print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
         violations = [v for v in fake.violations if "answered late" not in v]
         print(f"fake Discord saw {len(violations)} rule violations" + (f", e.g. {violations[:3]}" if violations else ""))
         status = proc_status(bot.pid)

@@ -201,9 +201,7 @@ async def main() -> None:
     parser.add_argument("--paced", type=int, default=2_000, help="clicks per paced burst")
     parser.add_argument("--profile", type=Path, default=None, help="run the bot under cProfile, writing its stats here")
     parser.add_argument("--connections", type=int, default=256, help="concurrent HTTP connections of the load generator")
-    parser.add_argument(
-        "--daily", action="store_true", help="every click is a new person's answer to one daily post (users.info each)"
-    )
+    parser.add_argument("--daily", action="store_true", help="every click is a new person's answer to one daily post (users.info each)")
     parser.add_argument(
         "--seen", action="store_true", help="each person runs /recsys-quiz help first (untimed), so the bot's directory knows them"
     )
@@ -292,9 +290,7 @@ async def main() -> None:
                 )
                 offset += n
             recorded = count_daily_answers(db_path) if args.daily else count_answers(db_path)
-            print(
-                f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}"
-            )
+            print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
             # bolt's auth.test comes once, at the first click (--seen: before the bursts); answers make no users.info call.
             methods = Counter(call.method for call in fake.calls[calls_before:])
             print(f"Web API calls during the bursts: {', '.join(f'{m} {n:,}' for m, n in sorted(methods.items())) or 'none'}")

@@ -72,9 +72,7 @@ def test_sigkill_mid_burst_loses_no_replied_answer_and_records_none_twice(tmp_pa
         assert missing == [], f"{len(missing)} answers were replied to but are not in the database, e.g. {missing[:5]}"
         assert all(stored[(r, p)] == k for r, p, k in printed), "a stored answer differs from the one replied to"
         assert len(set((r, p) for r, p, _ in printed)) == len(printed), "the helper replied to one answer twice"
-        twice = connection.execute(
-            "SELECT run_id, position FROM answers GROUP BY run_id, position HAVING COUNT(*) > 1"
-        ).fetchall()
+        twice = connection.execute("SELECT run_id, position FROM answers GROUP BY run_id, position HAVING COUNT(*) > 1").fetchall()
         assert twice == []
         # No partial write: every answer's totals and first-answer row came with it, or none of them did.
         totals = connection.execute(

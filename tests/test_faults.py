@@ -263,9 +263,7 @@ async def test_an_injected_disk_full_error_fails_that_write_only_and_the_writer_
         assert isinstance(committed.view, AnswerFeedback)
 
         def full(db: sqlite3.Connection) -> None:
-            db.execute(
-                "INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES ('x', 'x', 'x', 'x', 0)"
-            )
+            db.execute("INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES ('x', 'x', 'x', 'x', 0)")
             raise sqlite3.OperationalError("database or disk is full")
 
         # The failing write is queued among concurrent answers, so it shares their group commit.
@@ -291,9 +289,7 @@ async def test_a_really_full_database_fails_the_answers_keeps_the_earlier_ones_a
         engine = QuizEngine(store, decks, clock=clock, rng=random.Random(1))
         people = [person(f"u{i}") for i in range(200)]
         cards = [await first_card(engine, p) for p in people]
-        earlier = await asyncio.gather(
-            *(engine.handle(p, c.buttons[0].action_id) for p, c in zip(people[:20], cards[:20], strict=True))
-        )
+        earlier = await asyncio.gather(*(engine.handle(p, c.buttons[0].action_id) for p, c in zip(people[:20], cards[:20], strict=True)))
         assert all(isinstance(r.view, AnswerFeedback) for r in earlier)
         row = await store._fetchone("PRAGMA page_count")
         assert row is not None

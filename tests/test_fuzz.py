@@ -51,9 +51,7 @@ FIELD = st.one_of(
 NEAR_MISS = st.builds(
     lambda verb, fields: ":".join(["rq1", verb, *fields]), st.sampled_from(sorted(ACTION_TYPES)), st.lists(FIELD, max_size=5)
 )
-ACTION_ID = st.one_of(
-    TEXT, NEAR_MISS, st.none(), st.integers(), st.binary(max_size=40), st.lists(st.text(max_size=5), max_size=3)
-)
+ACTION_ID = st.one_of(TEXT, NEAR_MISS, st.none(), st.integers(), st.binary(max_size=40), st.lists(st.text(max_size=5), max_size=3))
 
 TABLES = ("people", "runs", "answers", "first_answers", "score_totals", "teams", "team_members", "daily_posts", "daily_answers")
 
@@ -156,9 +154,7 @@ async def test_any_team_name_is_refused_with_a_notice_or_stored_normalised(engin
 
 @FUZZ
 @given(scope=TEXT, window=TEXT, page=st.integers(min_value=-(2**63), max_value=2**63 - 1))
-async def test_any_board_request_gets_a_board_or_a_notice(
-    engine: QuizEngine, db_path: Path, scope: str, window: str, page: int
-) -> None:
+async def test_any_board_request_gets_a_board_or_a_notice(engine: QuizEngine, db_path: Path, scope: str, window: str, page: int) -> None:
     before = counts(db_path)
     reply = await engine.leaderboard(person("ada"), scope, window, page)
     assert isinstance(reply, Reply)

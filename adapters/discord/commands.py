@@ -153,9 +153,7 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
         return [c for c in choices if needle in c.name.lower()][:CHOICES]
 
     def deck_option(function: Any) -> Any:
-        return (app_commands.choices(deck=choices) if use_choices else app_commands.autocomplete(deck=deck_autocomplete))(
-            function
-        )
+        return (app_commands.choices(deck=choices) if use_choices else app_commands.autocomplete(deck=deck_autocomplete))(function)
 
     @group.command(name="start", description="Start a private quiz run, or resume the one you left")
     @app_commands.describe(deck="Which deck (default: the first)")
@@ -190,9 +188,7 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
         await run(interaction, {"board", "window"}, lambda origin: handler.engine.leaderboard(origin, board, window))
 
     @group.command(name="stats", description="Your progress, accuracy per topic, weakest topic, streak and points")
-    @app_commands.describe(
-        show="Your own stats, or (admins) how each question was answered here", deck="For questions: which deck"
-    )
+    @app_commands.describe(show="Your own stats, or (admins) how each question was answered here", deck="For questions: which deck")
     @app_commands.choices(
         show=[app_commands.Choice(name="mine", value="mine"), app_commands.Choice(name="questions (admins)", value="questions")]
     )

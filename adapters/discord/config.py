@@ -32,9 +32,7 @@ class DiscordSettings(BaseSettings):
     DISCORD_SHARD_COUNT (and DISCORD_SHARD_IDS per process) to split a large bot over several processes.
     """
 
-    model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True
-    )
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True)
 
     token: Annotated[SecretStr | None, Field(validation_alias=_env("DISCORD_TOKEN"))] = None
     # A development server: commands sync there instantly (global sync can take up to an hour to show).
@@ -99,9 +97,7 @@ class DiscordSettings(BaseSettings):
         if self.client_id is not None:
             return self.client_id
         if self.token is None:
-            raise DiscordSettingsError(
-                f"Set DISCORD_CLIENT_ID (Developer Portal > General Information > Application ID) or {TOKEN_HELP}"
-            )
+            raise DiscordSettingsError(f"Set DISCORD_CLIENT_ID (Developer Portal > General Information > Application ID) or {TOKEN_HELP}")
         client_id = client_id_from_token(self.token.get_secret_value())
         if client_id is None:
             raise DiscordSettingsError(
@@ -139,7 +135,6 @@ def load_settings() -> DiscordSettings:
             "shard_ids": "DISCORD_SHARD_IDS",
         }
         problems = "; ".join(
-            f"{names.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'Discord settings'}: {e['msg']}"
-            for e in error.errors()
+            f"{names.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'Discord settings'}: {e['msg']}" for e in error.errors()
         )
         raise DiscordSettingsError(f"bad Discord setting: {problems}") from None

@@ -27,9 +27,7 @@ NEEDED_PERMISSIONS = discord.Permissions(**dict.fromkeys(NEEDED, True))
 def publish_error(error: BaseException) -> PublishError:
     """The core's PublishError for what Discord (or the network) answered; retryable when trying later can help."""
     if isinstance(error, discord.Forbidden):
-        return PublishError(
-            f"Discord refused (403, code {error.code}): the bot lacks access or permission in the channel", retryable=False
-        )
+        return PublishError(f"Discord refused (403, code {error.code}): the bot lacks access or permission in the channel", retryable=False)
     if isinstance(error, discord.NotFound):
         return PublishError(f"Discord does not know the channel or message (404, code {error.code})", retryable=False)
     if isinstance(error, discord.RateLimited):
@@ -59,9 +57,7 @@ class DiscordPublisher:
     async def post(self, target: DailyTarget, view: DailyPostView) -> str:
         rendered = render(view)
         try:
-            message = await self._channel(target).send(
-                embed=rendered.embed, view=rendered.to_view(), allowed_mentions=NO_MENTIONS
-            )
+            message = await self._channel(target).send(embed=rendered.embed, view=rendered.to_view(), allowed_mentions=NO_MENTIONS)
         except Exception as error:
             raise publish_error(error) from error
         return str(message.id)

@@ -234,9 +234,7 @@ def _feedback(feedback: AnswerFeedback) -> Rendered:
 @render.register
 def _score(card: ScoreCard) -> Rendered:
     description = f"Points earned in this run: **{card.points}**\n{card.scoring_note}"
-    embed = _embed(
-        f"Score: {card.score} / {card.total}", description, COLOUR_CORRECT if card.score == card.total else COLOUR_QUESTION
-    )
+    embed = _embed(f"Score: {card.score} / {card.total}", description, COLOUR_CORRECT if card.score == card.total else COLOUR_QUESTION)
     topics = card.topics[: EMBED_FIELDS // 2]
     for topic in topics:
         _field(embed, topic.topic, f"{topic.correct} / {topic.total} correct", inline=True)
@@ -305,8 +303,7 @@ def _stats(view: StatsView) -> Rendered:
         _field(embed, deck.deck_title, f"{deck.answered} / {deck.total} completed · {deck.runs_finished} runs finished")
     if view.topics:
         topics = "\n".join(
-            f"{t.topic}: {t.correct} / {t.answered} ({round(100 * t.correct / t.answered) if t.answered else 0}%)"
-            for t in view.topics
+            f"{t.topic}: {t.correct} / {t.answered} ({round(100 * t.correct / t.answered) if t.answered else 0}%)" for t in view.topics
         )
         _field(embed, "Accuracy per topic", topics)
     if view.weakest_topic:

@@ -85,16 +85,12 @@ def check(settings: SlackSettings) -> SlackSettings:
     problems: list[str] = []
     bot = settings.bot_token.get_secret_value() if settings.bot_token else ""
     if not bot:
-        problems.append(
-            "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page"
-        )
+        problems.append("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-...) from the app's OAuth & Permissions page")
     elif not bot.startswith("xoxb-"):
         problems.append("SLACK_BOT_TOKEN must be a bot token starting with xoxb-")
     if settings.app_token is not None:
         if not settings.app_token.get_secret_value().startswith("xapp-"):
-            problems.append(
-                "SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)"
-            )
+            problems.append("SLACK_APP_TOKEN must be an app-level token starting with xapp- (Basic Information > App-Level Tokens)")
     elif settings.signing_secret is None:
         problems.append(
             "SLACK_SIGNING_SECRET is not set: HTTP mode needs it (Basic Information > Signing Secret); "

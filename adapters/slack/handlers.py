@@ -42,8 +42,7 @@ MALFORMED = notice(
 )
 DAILY_USAGE = notice(
     "How to set up the daily question",
-    f"Run `{COMMAND} daily set HH:MM Area/City [deck]` in the channel to post to, "
-    f"for example `{COMMAND} daily set 09:00 Europe/Berlin`.",
+    f"Run `{COMMAND} daily set HH:MM Area/City [deck]` in the channel to post to, for example `{COMMAND} daily set 09:00 Europe/Berlin`.",
     "warning",
 )
 # Actions the core carries out knowing only who clicked (platform, workspace, user id), never their name or admin
@@ -262,9 +261,7 @@ class QuizListeners:
         await deliver(reply, _render(reply), target)
 
     @staticmethod
-    async def _answer_malformed(
-        respond: AsyncRespond, client: AsyncWebClient | None = None, poster: LeanHttp | None = None
-    ) -> None:
+    async def _answer_malformed(respond: AsyncRespond, client: AsyncWebClient | None = None, poster: LeanHttp | None = None) -> None:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
         if respond is not None and respond.response_url:
             try:

@@ -123,9 +123,7 @@ def actions(buttons: Iterable[Button]) -> list[Block]:
             continue
         seen.add(button.action_id)
         elements.append(_button(button.label, button.action_id, _BUTTON_STYLE.get(button.style)))
-    return [
-        {"elements": elements[i : i + ACTIONS_PER_BLOCK], "type": "actions"} for i in range(0, len(elements), ACTIONS_PER_BLOCK)
-    ]
+    return [{"elements": elements[i : i + ACTIONS_PER_BLOCK], "type": "actions"} for i in range(0, len(elements), ACTIONS_PER_BLOCK)]
 
 
 def _buttons_of(view: object) -> tuple[Button, ...]:
@@ -366,9 +364,7 @@ def _stats(view: StatsView) -> SlackMessage:
     streak = f"*Daily streak:* {_streak(view.streak)}" if view.streak else "*Daily streak:* no daily questions answered yet"
     blocks.append(section(f"{team}\n{streak}"))
     if view.decks:
-        decks = [
-            f"• {escape(d.deck_title)}: {d.answered} / {d.total} completed, {d.runs_finished} run(s) finished" for d in view.decks
-        ]
+        decks = [f"• {escape(d.deck_title)}: {d.answered} / {d.total} completed, {d.runs_finished} run(s) finished" for d in view.decks]
         blocks.extend(line_sections(decks, "*Decks*"))
     if view.topics:
         topics = [f"• {escape(t.topic)}: {t.correct} / {t.answered} correct" for t in view.topics]
@@ -382,9 +378,7 @@ def _stats(view: StatsView) -> SlackMessage:
     blocks.extend(actions(_buttons_of(view)))
     weakest = f", weakest topic: {escape(view.weakest_topic)}" if view.weakest_topic else ""
     streak_text = f", daily streak {view.streak.current}" if view.streak else ""
-    return message(
-        f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}{streak_text}", blocks
-    )
+    return message(f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}{streak_text}", blocks)
 
 
 @_render.register
@@ -431,9 +425,7 @@ def _question_stats(view: QuestionStatsView) -> SlackMessage:
             body = "\n".join(options)
         else:
             figures, body = "no answers yet", ""
-        blocks.append(
-            section(f"*{q.position}. {escape(q.prompt)}*\n_{escape(q.topic)}_ · {figures}" + (f"\n{body}" if body else ""))
-        )
+        blocks.append(section(f"*{q.position}. {escape(q.prompt)}*\n_{escape(q.topic)}_ · {figures}" + (f"\n{body}" if body else "")))
         summary.append(f"Q{q.position}: {figures}")
     if not view.questions:
         blocks.append(section("This deck has no questions."))
@@ -468,9 +460,7 @@ def _daily_post(view: DailyPostView) -> SlackMessage:
         blocks.append(section(f"*{escape(o.letter)}.*  {tally}{best}\n{escape(o.text)}"))
     if view.explanation:
         blocks.append(section(f"*Why {escape(view.best_letter or '?')} is best:* {escape(view.explanation)}"))
-    blocks.append(
-        context(f"*Closed* · {_plural(view.answered, 'answer')}. The answer was revealed when the next question went out.")
-    )
+    blocks.append(context(f"*Closed* · {_plural(view.answered, 'answer')}. The answer was revealed when the next question went out."))
     best_text = f"the best answer was {escape(view.best_letter)}" if view.best_letter else "answers are closed"
     return message(f"{escape(view.date_label)} (closed): {best_text}; {_plural(view.answered, 'answer')}.", blocks)
 

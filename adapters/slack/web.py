@@ -48,6 +48,7 @@ class DirectClicks(Protocol):
 
     async def click(self, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None: ...
 
+
 # The bolt context key under which a listener finds the payload the guard validated (SlashCommand / BlockActions).
 PAYLOAD = "recsys_quiz_payload"
 # The guard's (raw body, parsed body, bolt context) for the handler.
@@ -206,15 +207,11 @@ class Acknowledged:
 
     __slots__ = ("raw_body", "body", "context", "query", "headers")
 
-    def __init__(
-        self, raw_body: str, body: dict[str, Any], context: AsyncBoltContext, query: str, headers: CIMultiDictProxy[str]
-    ) -> None:
+    def __init__(self, raw_body: str, body: dict[str, Any], context: AsyncBoltContext, query: str, headers: CIMultiDictProxy[str]) -> None:
         self.raw_body, self.body, self.context, self.query, self.headers = raw_body, body, context, query, headers
 
     def bolt_request(self) -> AsyncBoltRequest:
-        return _ParsedRequest(
-            raw_body=self.raw_body, body=self.body, context=self.context, query=self.query, headers=self.headers
-        )
+        return _ParsedRequest(raw_body=self.raw_body, body=self.body, context=self.context, query=self.query, headers=self.headers)
 
 
 class Acknowledger:
@@ -253,9 +250,7 @@ class Acknowledger:
 
     def start(self, request: Acknowledged) -> None:
         if not self._tasks:  # started on first use, on the serving loop
-            self._tasks = [
-                asyncio.create_task(self._work(), name=f"recsys-quiz slack worker {i}") for i in range(self.workers)
-            ]
+            self._tasks = [asyncio.create_task(self._work(), name=f"recsys-quiz slack worker {i}") for i in range(self.workers)]
         self._unfinished += 1
         self.queue.put_nowait(request)
 

@@ -75,9 +75,7 @@ def test_up_to_25_decks_are_offered_as_choices_with_names_of_at_most_100() -> No
         assert [c.value for c in parameter.choices] == [f"deck-{i}" for i in range(25)]
         assert all(len(c.name) <= 100 for c in parameter.choices)
         assert not parameter.autocomplete and not parameter.required
-    assert all(
-        len(c.name) == 100 and c.name.endswith("…") for c in deck_parameter(build_group(Handler(), decks(2)), "start").choices
-    )  # type: ignore[arg-type]
+    assert all(len(c.name) == 100 and c.name.endswith("…") for c in deck_parameter(build_group(Handler(), decks(2)), "start").choices)  # type: ignore[arg-type]
 
 
 def test_decks_whose_choices_would_break_discords_8000_character_limit_get_autocomplete() -> None:

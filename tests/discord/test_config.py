@@ -51,9 +51,7 @@ def test_invite_prints_the_url_with_both_scopes_and_only_the_daily_posts_permiss
     assert query["permissions"] == [str((1 << 10) | (1 << 11) | (1 << 14))]
 
 
-def test_invite_prefers_discord_client_id_and_needs_no_token(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_invite_prefers_discord_client_id_and_needs_no_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("DISCORD_CLIENT_ID", "42424242424242424")
     assert main(["discord", "--invite"]) == 0
     assert parse_qs(urlsplit(capsys.readouterr().out.strip()).query)["client_id"] == ["42424242424242424"]

@@ -44,9 +44,7 @@ def berlin(day: int, hour: int, minute: int = 0) -> float:
     return datetime(2026, 11, day, hour, minute, tzinfo=BERLIN).timestamp()
 
 
-async def shown(
-    fake: FakeDiscord, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, **kw: Any
-) -> dict[str, Any]:
+async def shown(fake: FakeDiscord, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
     """The message the bot showed for `/recsys-quiz <sub>`."""
     return await fake.delivered(await fake.slash(user, sub, options, **kw))
 
@@ -99,9 +97,7 @@ async def test_daily_set_is_refused_in_a_channel_the_bot_cannot_post_to(fake: Fa
     assert stored[CHANNEL_ID] is None and stored[OTHER_CHANNEL_ID] is not None
     # The other channel's permissions were read over REST: the guild's roles, the bot's member, the channel.
     paths = [c.path for c in fake.calls if c.method == "GET"]
-    assert any(p.endswith(f"/guilds/{GUILD_ID}") for p in paths) and any(
-        p.endswith(f"/channels/{OTHER_CHANNEL_ID}") for p in paths
-    )
+    assert any(p.endswith(f"/guilds/{GUILD_ID}") for p in paths) and any(p.endswith(f"/channels/{OTHER_CHANNEL_ID}") for p in paths)
 
 
 async def test_daily_set_in_a_thread_asks_for_a_text_channel(fake: FakeDiscord, db_path: Path) -> None:
@@ -193,9 +189,7 @@ async def test_daily_now_posts_at_once_and_status_then_names_the_post(fake: Fake
     assert embed(off)["title"] == "Daily question off"
 
 
-async def test_a_post_discord_refuses_is_recorded_and_shown_in_status_and_the_scheduler_goes_on(
-    fake: FakeDiscord, db_path: Path
-) -> None:
+async def test_a_post_discord_refuses_is_recorded_and_shown_in_status_and_the_scheduler_goes_on(fake: FakeDiscord, db_path: Path) -> None:
     clock = FakeClock(berlin(23, 7))
     async with running_bot(fake, db_path, clock=clock) as client:
         await configure(fake, permissions=MANAGE_GUILD)
@@ -263,9 +257,7 @@ def test_discord_errors_map_to_publish_errors(error: BaseException, retryable: b
     assert isinstance(mapped, PublishError) and mapped.retryable is retryable and mapped.reason
 
 
-async def test_a_slow_daily_answer_is_deferred_then_sent_privately_without_touching_the_post(
-    fake: FakeDiscord, db_path: Path
-) -> None:
+async def test_a_slow_daily_answer_is_deferred_then_sent_privately_without_touching_the_post(fake: FakeDiscord, db_path: Path) -> None:
     slow = lambda engine: SlowEngine(engine, 0.3)  # noqa: E731
     async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7)), defer_after=0.05, wrap=slow):
         await configure(fake, permissions=MANAGE_GUILD)
@@ -285,9 +277,7 @@ async def test_the_fake_fails_a_click_reply_that_replaces_the_shared_post(fake: 
         await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
     message = daily_message(fake)
     payload = fake._base(3, ALICE) | {"message": message, "data": {"custom_id": custom_ids(message)[0], "component_type": 2}}
-    fake.interactions[payload["id"]] = Pending(
-        id=payload["id"], token=payload["token"], payload=payload, sent_at=time.monotonic()
-    )
+    fake.interactions[payload["id"]] = Pending(id=payload["id"], token=payload["token"], payload=payload, sent_at=time.monotonic())
     url = f"{fake.api_base}/interactions/{payload['id']}/{payload['token']}/callback"
     update = {"type": 7, "data": {"embeds": [{"title": "Alice's feedback"}], "allowed_mentions": {"parse": []}}}
     async with aiohttp.ClientSession() as session, session.post(url, json=update) as response:

@@ -154,9 +154,7 @@ async def test_fuzzed_interactions_never_take_the_client_down_nor_escape_nor_wri
     assert answers(db_path) == before  # no fuzzed click answers a question
 
 
-async def test_a_thousand_quick_fuzzed_clicks_leave_the_bot_serving(
-    fuzz_fake: FakeDiscord, bot: QuizClient, card: dict[str, Any]
-) -> None:
+async def test_a_thousand_quick_fuzzed_clicks_leave_the_bot_serving(fuzz_fake: FakeDiscord, bot: QuizClient, card: dict[str, Any]) -> None:
     for i in range(1000):
         payload = fuzz_fake._base(3, ALICE)
         payload["message"] = card

@@ -52,9 +52,7 @@ def buttons(*labels: str) -> tuple[Button, ...]:
     return tuple(Button(label=label, action_id=f"rq1:n:{i + 1}", style="primary") for i, label in enumerate(labels))
 
 
-def question(
-    prompt: str = "How would you serve two-tower retrieval at 50 ms p99?", option: str = "An answer", n: int = 4
-) -> QuestionCard:
+def question(prompt: str = "How would you serve two-tower retrieval at 50 ms p99?", option: str = "An answer", n: int = 4) -> QuestionCard:
     letters = "ABCDE"[:n]
     return QuestionCard(
         deck_title="RecSys Platform Engineer",
@@ -89,9 +87,7 @@ def tips(n: int, text: str = "Say what you would measure.") -> tuple[TipLine, ..
     return tuple(TipLine(title=f"Tip {i}", text=text) for i in range(n))
 
 
-def daily_post(
-    closed: bool = False, prompt: str = "Which index would you rebuild nightly?", option: str = "An answer"
-) -> DailyPostView:
+def daily_post(closed: bool = False, prompt: str = "Which index would you rebuild nightly?", option: str = "An answer") -> DailyPostView:
     letters = "ABCD"
     return DailyPostView(
         deck_title="RecSys Platform Engineer",
@@ -103,9 +99,7 @@ def daily_post(
         answered=3,
         closed=closed,
         best_letter="C" if closed else None,
-        results=tuple(
-            OptionResult(letter=x, picks=n, share=n / 3, correct=x == "C") for x, n in zip(letters, (1, 0, 2, 0), strict=True)
-        )
+        results=tuple(OptionResult(letter=x, picks=n, share=n / 3, correct=x == "C") for x, n in zip(letters, (1, 0, 2, 0), strict=True))
         if closed
         else (),
         explanation="Because the index drifts." if closed else None,
@@ -429,9 +423,7 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
             ranking_rule=option or "r",
             rows=tuple(LeaderboardRow(rank=i, name=name, points=i) for i in range(1, 12)),
         ),
-        StatsView(
-            name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,), team=name
-        ),
+        StatsView(name=name or "n", decks=(), topics=(), weakest_topic=title or None, points=0, answers=0, lines=(prompt,), team=name),
         daily_post(closed=True, prompt=prompt or "p", option=option),
         TeamListView(window="All time", teams=tuple(TeamLine(name=name, members=i, points=i) for i in range(60))),
         TeamView(name=name, window="All time", points=1, members=tuple(TeamMemberLine(name=name, points=i) for i in range(60))),

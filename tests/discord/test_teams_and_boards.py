@@ -15,9 +15,7 @@ ALICE = user_payload("1600000000000000001", "alice", global_name="Alice")
 BOB = user_payload("1600000000000000002", "bob", global_name="Bob")
 
 
-async def shown(
-    fake: FakeDiscord, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, **kw: Any
-) -> dict[str, Any]:
+async def shown(fake: FakeDiscord, user: dict[str, Any], sub: str, options: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
     return await fake.delivered(await fake.slash(user, sub, options, **kw))
 
 
@@ -78,9 +76,7 @@ async def seed_people(engine: QuizEngine, count: int) -> None:
     """`count` people with one point each, answered through the engine as a click would be."""
     key = engine.decks.default.questions[0].correct_option.key
     for i in range(count):
-        origin = Origin(
-            platform="discord", space_id=GUILD_ID, user_id=f"17000000000000000{i:02d}", display_name=f"Learner {i:02d}"
-        )
+        origin = Origin(platform="discord", space_id=GUILD_ID, user_id=f"17000000000000000{i:02d}", display_name=f"Learner {i:02d}")
         card = (await engine.start(origin)).view
         run_id = card.buttons[0].action_id.split(":")[2]  # type: ignore[union-attr]
         await engine.handle(origin, f"rq1:a:{run_id}:0:{key}")

@@ -79,9 +79,7 @@ class SlackSender:
             text = await response.text()
         return Answer(status=response.status, text=text, elapsed=time.monotonic() - started)
 
-    def slash_body(
-        self, text: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None, channel: str = "C1"
-    ) -> str:
+    def slash_body(self, text: str, user: str = "U1", *, team: str = TEAM, response_url: str | None = None, channel: str = "C1") -> str:
         return urlencode(
             {
                 "token": "legacy-verification-token",

@@ -20,9 +20,7 @@ from tests.slack.helpers import totals
 
 
 @asynccontextmanager
-async def _served(
-    wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack
-) -> AsyncIterator[tuple[SlackSender, QuizListeners, Acknowledger]]:
+async def _served(wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack) -> AsyncIterator[tuple[SlackSender, QuizListeners, Acknowledger]]:
     app, listeners = wired
     web_app = build_web_app(app, SIGNING_SECRET, clicks=listeners)
     server = TestServer(web_app, host="127.0.0.1", port=0)
@@ -82,9 +80,7 @@ async def test_a_click_skipping_bolt_gets_the_same_answers_to_bad_input(
     assert await totals(quiz_engine, "U2") == (0, 0)
 
 
-async def test_without_clicks_every_click_goes_through_bolt(
-    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_without_clicks_every_click_goes_through_bolt(bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     web_app = build_web_app(bolt_app, SIGNING_SECRET)
     server = TestServer(web_app, host="127.0.0.1", port=0)
     await server.start_server()

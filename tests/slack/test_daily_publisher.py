@@ -81,9 +81,7 @@ async def test_an_edit_slack_refuses_for_good_is_given_up_not_raised(
     assert "giving up editing daily post 1700000000.000001 in channel C1" in caplog.text and error in caplog.text
 
 
-async def test_a_deleted_post_is_not_edited_again_at_every_tick(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_a_deleted_post_is_not_edited_again_at_every_tick(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     admin = Origin(platform="slack", space_id=TEAM, user_id="UADMIN", is_admin=True, channel_id="C1")
     await quiz_engine.daily.configure(admin, "C1", "09:00", "UTC")
     await quiz_engine.daily.post_now(admin, "C1")

@@ -112,9 +112,7 @@ async def test_socket_mode_connects_through_apps_connections_open_and_answers(
     stopper.append(process)
     await fake.wait_for_socket_connection(STARTUP)
     sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - builds payloads only
-    await fake.socket_outbox.put(
-        {"envelope_id": "e1", "type": "slash_commands", "payload": dict(parse_qsl(sender.slash_body("help")))}
-    )
+    await fake.socket_outbox.put({"envelope_id": "e1", "type": "slash_commands", "payload": dict(parse_qsl(sender.slash_body("help")))})
     await fake.wait_for_socket_ack("e1")
     reply = await fake.next_message(0)
     assert reply.body["text"].startswith("recsys-quiz help")

@@ -64,9 +64,7 @@ COMMAND_TEXT = st.one_of(
     TEXT,
     st.builds(
         lambda verb, rest: f"{verb} {rest}",
-        st.sampled_from(
-            ["start", "tips", "team create", "team join", "team show", "daily set", "daily now", "leaderboard", "stats"]
-        ),
+        st.sampled_from(["start", "tips", "team create", "team join", "team show", "daily set", "daily now", "leaderboard", "stats"]),
         TEXT,
     ),
 )

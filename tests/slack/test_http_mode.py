@@ -99,9 +99,7 @@ async def test_a_retried_delivery_counts_once(slack: SlackSender, fake: FakeSlac
     assert await totals(quiz_engine) == (1, 1)
 
 
-async def test_another_persons_click_is_refused_and_records_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_another_persons_click_is_refused_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     card = await _start(slack, fake, user="U1")
     best, _ = best_and_wrong(quiz_engine, card)
     refusal = await _click(slack, fake, best, user="U2")
@@ -138,9 +136,7 @@ async def test_a_click_on_a_finished_run_changes_nothing(slack: SlackSender, fak
 
 
 @pytest.mark.parametrize("typed", ["frobnicate &lt;!channel&gt;", "frobnicate <!channel>"], ids=["as-slack-escapes-it", "raw"])
-async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(
-    slack: SlackSender, fake: FakeSlack, typed: str
-) -> None:
+async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(slack: SlackSender, fake: FakeSlack, typed: str) -> None:
     help_card = await _start(slack, fake, text=typed)
     assert help_card.problems == []
     assert help_card.body["response_type"] == "ephemeral"
@@ -151,9 +147,7 @@ async def test_unknown_text_gets_the_help_card_naming_what_was_not_understood(
     assert "/recsys-quiz start [deck]" in help_card.all_text
 
 
-async def test_an_unknown_deck_gets_a_notice_and_records_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_an_unknown_deck_gets_a_notice_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     reply = await _start(slack, fake, text="start no-such-deck")
     assert reply.body["text"].startswith("Unknown deck")
     assert not await is_known(quiz_engine, "U1")
@@ -190,9 +184,7 @@ async def test_a_hostile_display_name_is_shown_as_text_on_the_leaderboard(
     assert "1 point" in json.dumps(board.blocks)
 
 
-async def test_the_workspace_display_name_from_users_info_is_stored(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_the_workspace_display_name_from_users_info_is_stored(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     card = await _start(slack, fake, user="U2")
     best, _ = best_and_wrong(quiz_engine, card)
     await _click(slack, fake, best, user="U2")
@@ -232,9 +224,7 @@ async def test_the_ack_never_waits_for_the_engine(
     assert feedback.body["text"].startswith("Correct")
 
 
-async def test_simultaneous_clicks_on_every_button_record_one_answer(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_simultaneous_clicks_on_every_button_record_one_answer(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     card = await _start(slack, fake)
     answers = await asyncio.gather(*(slack.click(action_id) for action_id in card.action_ids * 2))
     assert all(a.status == 200 and a.elapsed < DEADLINE for a in answers)

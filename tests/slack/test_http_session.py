@@ -49,9 +49,7 @@ def _counting_session() -> tuple[aiohttp.ClientSession, dict[str, int]]:
     return session, counts
 
 
-async def test_web_api_calls_and_response_url_posts_reuse_the_sessions_connections(
-    quiz_engine: QuizEngine, fake: FakeSlack
-) -> None:
+async def test_web_api_calls_and_response_url_posts_reuse_the_sessions_connections(quiz_engine: QuizEngine, fake: FakeSlack) -> None:
     session, counts = _counting_session()
     async with session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=session)
@@ -100,9 +98,7 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
     monkeypatch.setattr(main, "http_session", recording_session)
     monkeypatch.setattr(main, "web_client", recording_client)
     port = _free_port()
-    settings = load_settings(
-        bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1"
-    )
+    settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1")
     stop = asyncio.Event()
     server = asyncio.create_task(serve(CoreSettings(db_path=tmp_path / "session.db"), settings, stop))
     try:

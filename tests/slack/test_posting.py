@@ -75,7 +75,7 @@ async def test_posts_to_one_host_reuse_one_kept_alive_connection(fake: FakeSlack
 async def test_the_request_is_a_plain_http_11_post_of_the_json() -> None:
     async with _raw_server(lambda n, t: t.write(OK)) as (base, requests):
         poster = LeanHttp()
-        await _post(poster, f"{base}/response/7?x=1#fragment", "{\"text\":\"é\"}".encode())
+        await _post(poster, f"{base}/response/7?x=1#fragment", '{"text":"é"}'.encode())
         await poster.close()
     head, _, body = requests[0].partition(b"\r\n\r\n")
     lines = head.decode().split("\r\n")
@@ -87,7 +87,12 @@ async def test_the_request_is_a_plain_http_11_post_of_the_json() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "status", "body", "kept"),
-    [(OK, 200, b"ok", True), (CHUNKED, 404, b"expired_url", True), (INTERIM, 200, b"ok", True), (UNTIL_CLOSE, 200, b"until the end", False)],
+    [
+        (OK, 200, b"ok", True),
+        (CHUNKED, 404, b"expired_url", True),
+        (INTERIM, 200, b"ok", True),
+        (UNTIL_CLOSE, 200, b"until the end", False),
+    ],
     ids=["content-length", "chunked", "after-100-continue", "until-close"],
 )
 async def test_an_answer_is_read_however_it_is_framed(raw: bytes, status: int, body: bytes, kept: bool) -> None:
@@ -182,7 +187,11 @@ async def test_a_closed_poster_refuses_posts(fake: FakeSlack) -> None:
 @pytest.mark.parametrize(
     ("url", "where", "line"),
     [
-        ("https://hooks.slack.com/actions/T1/1/abc", ("https", "hooks.slack.com", 443), b"POST /actions/T1/1/abc HTTP/1.1\r\nHost: hooks.slack.com\r\n"),
+        (
+            "https://hooks.slack.com/actions/T1/1/abc",
+            ("https", "hooks.slack.com", 443),
+            b"POST /actions/T1/1/abc HTTP/1.1\r\nHost: hooks.slack.com\r\n",
+        ),
         ("http://127.0.0.1:8080", ("http", "127.0.0.1", 8080), b"POST / HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n"),
         ("http://[::1]:81/r?a=b", ("http", "::1", 81), b"POST /r?a=b HTTP/1.1\r\nHost: [::1]:81\r\n"),
         ("HTTP://Example.COM?q=1#top", ("http", "example.com", 80), b"POST /?q=1 HTTP/1.1\r\nHost: example.com\r\n"),

@@ -263,10 +263,7 @@ def test_question_stats_mark_the_best_answer_and_the_one_that_fools_the_most() -
     assert block_kit_problems(payload) == []
     first, second = (b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
     assert "4 people answered · 50% correct" in first
-    assert (
-        ":white_check_mark: Pick a store: 50% (2)" in first
-        and ":warning: Pick a store: 50% (2) _(fools the most people)_" in first
-    )
+    assert ":white_check_mark: Pick a store: 50% (2)" in first and ":warning: Pick a store: 50% (2) _(fools the most people)_" in first
     assert "no answers yet" in second
     assert payload["text"] == "Question statistics for Pick a store: Q1: 4 people answered · 50% correct; Q2: no answers yet"
 
@@ -279,9 +276,7 @@ def test_hundreds_of_teams_or_questions_stay_within_slack_limits() -> None:
     assert all(s.count("\n") >= 10 for s in sections[:-1])  # many lines per section, none cut in half
     assert all(not s.endswith(ELLIPSIS) for s in sections)
     line = QuestionStatsLine(position=1, topic="t", prompt="p" * 4000, answered=1, correct_share=1.0, options=())
-    many = QuestionStatsView(
-        deck_title="d", questions=tuple(line.model_copy(update={"position": i}) for i in range(80)), note="n"
-    )
+    many = QuestionStatsView(deck_title="d", questions=tuple(line.model_copy(update={"position": i}) for i in range(80)), note="n")
     payload = render(many).payload()
     assert block_kit_problems(payload) == []
     assert "more not shown" in json.dumps(payload["blocks"][-1])

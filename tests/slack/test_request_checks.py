@@ -34,9 +34,7 @@ async def _nothing_happened(slack: SlackSender, fake: FakeSlack, engine: QuizEng
     assert not await is_known(engine, "U1")
 
 
-async def test_an_unsigned_slash_command_gets_401_and_records_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_an_unsigned_slash_command_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     answer = await slack.slash("start", signed=False)
     assert answer.status == 401
     await _nothing_happened(slack, fake, quiz_engine)
@@ -51,9 +49,7 @@ async def test_a_wrongly_signed_slash_command_gets_401_and_records_nothing(
 
 
 @pytest.mark.parametrize("age", [STALE, -STALE])
-async def test_a_stale_request_gets_401_and_records_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, age: int
-) -> None:
+async def test_a_stale_request_gets_401_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, age: int) -> None:
     answer = await slack.slash("start", timestamp=int(time.time()) - age)
     assert answer.status == 401
     await _nothing_happened(slack, fake, quiz_engine)
@@ -70,9 +66,7 @@ async def test_a_signature_over_a_different_body_gets_401(slack: SlackSender, fa
     await _nothing_happened(slack, fake, quiz_engine)
 
 
-async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_a_non_numeric_timestamp_gets_401_not_a_server_error(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     answer = await slack.post(
         slack.slash_body("start"), signed=False, headers={"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=00"}
     )
@@ -120,9 +114,7 @@ async def test_a_signed_but_malformed_request_gets_400_and_records_nothing(
     await _nothing_happened(slack, fake, quiz_engine)
 
 
-async def test_a_signed_request_for_something_else_is_not_handled(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_a_signed_request_for_something_else_is_not_handled(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
     answer = await slack.post(body)
     assert 400 <= answer.status < 500
@@ -134,9 +126,7 @@ async def test_a_get_to_the_events_path_is_not_allowed(slack: SlackSender) -> No
         assert response.status == 405
 
 
-async def test_slacks_unsigned_ssl_check_gets_200_and_runs_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_slacks_unsigned_ssl_check_gets_200_and_runs_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     answer = await slack.post("ssl_check=1&token=legacy-verification-token", signed=False)
     assert answer.status == 200
     await _nothing_happened(slack, fake, quiz_engine)
@@ -192,9 +182,7 @@ async def test_an_app_not_built_for_the_guard_checks_signatures_itself(quiz_engi
     assert not await is_known(quiz_engine, "U1")
 
 
-async def test_a_body_that_is_not_utf8_gets_400_and_records_nothing(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_a_body_that_is_not_utf8_gets_400_and_records_nothing(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     ts = str(int(time.time()))
     headers = {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": "v0=00"}
     async with slack.session.post(slack.url, data=b"payload=\xff\xfe", headers=headers) as response:

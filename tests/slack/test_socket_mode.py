@@ -33,9 +33,7 @@ async def connected(socket_app: AsyncApp, fake: FakeSlack) -> AsyncIterator[None
     await handler.close_async()
 
 
-async def test_socket_mode_start_and_click_are_acked_and_answered(
-    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_socket_mode_start_and_click_are_acked_and_answered(connected: None, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - only builds payloads here
     await fake.socket_outbox.put(
         {
@@ -62,9 +60,7 @@ async def test_socket_mode_start_and_click_are_acked_and_answered(
     assert any(c.method == "apps.connections.open" and c.token == APP_TOKEN for c in fake.calls)
 
 
-async def test_socket_mode_malformed_click_is_acked_and_records_nothing(
-    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_socket_mode_malformed_click_is_acked_and_records_nothing(connected: None, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     url = fake.new_response_url()
     await fake.socket_outbox.put(
         {
@@ -84,9 +80,7 @@ async def test_socket_mode_malformed_click_is_acked_and_records_nothing(
     assert await totals(quiz_engine) == (0, 0)
 
 
-async def test_socket_mode_a_click_on_a_daily_post_gets_private_feedback(
-    connected: None, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_socket_mode_a_click_on_a_daily_post_gets_private_feedback(connected: None, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     admin = Origin(platform="slack", space_id=TEAM, user_id="UADMIN", is_admin=True, channel_id="C1")
     await quiz_engine.daily.configure(admin, "C1", "09:00", "UTC")
     assert (await quiz_engine.daily.post_now(admin, "C1")).view.title == "Posted"  # type: ignore[union-attr]

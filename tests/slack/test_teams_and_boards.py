@@ -21,9 +21,7 @@ def _teams(engine: QuizEngine) -> list[tuple[str, ...]]:
     return query(engine, "SELECT name FROM teams ORDER BY name")
 
 
-async def test_create_join_answer_and_see_the_team_on_both_boards(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_create_join_answer_and_see_the_team_on_both_boards(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     created = await slack.ask("team create   Graph Nerds ", "U1")
     assert created.body["text"].startswith("Team created: You created Graph Nerds and joined it.")
     joined = await slack.ask("team join graph NERDS", "U2")
@@ -113,9 +111,7 @@ async def test_a_hostile_or_malformed_team_name_is_refused_and_nothing_changes(
     assert _teams(quiz_engine) == []
 
 
-async def test_refusals_for_duplicates_missing_teams_and_leaving_none(
-    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
-) -> None:
+async def test_refusals_for_duplicates_missing_teams_and_leaving_none(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     # Slack sends &, < and > in slash text as entities; the adapter undoes that before the core sees the name.
     assert (await slack.ask("team create R&amp;D Crew", "U1")).body["text"].startswith("Team created")
     assert (await slack.ask("team create r&amp;d crew", "U2")).body["text"].startswith("That name is taken")
@@ -141,8 +137,5 @@ async def test_question_stats_are_for_admins(slack: SlackSender, fake: FakeSlack
     assert refused.body["text"].startswith("Admins only")
     figures = await slack.ask("stats questions", "UADMIN")
     assert figures.problems == [] and figures.body["response_type"] == "ephemeral"
-    assert (
-        figures.body["text"].startswith("Question statistics for")
-        and "Q1: 2 people answered · 50% correct" in figures.body["text"]
-    )
+    assert figures.body["text"].startswith("Question statistics for") and "Q1: 2 people answered · 50% correct" in figures.body["text"]
     assert "fools the most people" in figures.all_text
