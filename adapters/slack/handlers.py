@@ -17,7 +17,6 @@ from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, respond_via
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand, parse_block_actions, parse_command
-from adapters.slack.posting import LeanHttp
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, unescape
 from adapters.slack.web import PAYLOAD
@@ -91,13 +90,11 @@ class QuizListeners:
         directory: Directory,
         publisher: SlackDailyPublisher,
         command: str = COMMAND,
-        poster: LeanHttp | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
         self.publisher = publisher
         self.command = command
-        self.poster = poster  # response_url posts; without one they go through the Web API client's session
         self.bolt_authorized = False  # see web.DirectClicks
 
     def register(self, app: AsyncApp) -> None:
@@ -118,7 +115,7 @@ class QuizListeners:
             command = validated if isinstance(validated, SlashCommand) else parse_command(body)
         except MalformedPayload as error:
             log.warning("malformed slash command: %s", error)
-            await self._answer_malformed(respond, client, self.poster)
+            await self._answer_malformed(respond, client)
             return
         origin = await self.directory.origin(
             client,
@@ -132,9 +129,7 @@ class QuizListeners:
         rendered = _render(reply)
         if sub.unknown is not None:
             rendered = with_preface(rendered, f"I don't know `{escape(sub.unknown)}`. Here is what `{COMMAND}` can do:")
-        target = Target(
-            respond=respond, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False, poster=self.poster
-        )
+        target = Target(respond=respond, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False)
         await deliver(reply, rendered, target)
 
     async def _run(self, origin: Origin, sub: Subcommand) -> Reply:
@@ -235,7 +230,7 @@ class QuizListeners:
             click = validated if isinstance(validated, BlockActions) else parse_block_actions(body)
         except MalformedPayload as error:
             log.warning("malformed block_actions payload: %s", error)
-            await self._answer_malformed(respond, client, self.poster)
+            await self._answer_malformed(respond, client)
             return
         assert click.space_id is not None  # checked by the payload model
         origin = await self.directory.origin(
@@ -256,17 +251,14 @@ class QuizListeners:
             from_click=True,
             message_ts=container.get("message_ts") if isinstance(container.get("message_ts"), str) else None,
             message_is_ephemeral=bool(container.get("is_ephemeral", True)),
-            poster=self.poster,
         )
         await deliver(reply, _render(reply), target)
 
     @staticmethod
-    async def _answer_malformed(respond: AsyncRespond, client: AsyncWebClient | None = None, poster: LeanHttp | None = None) -> None:
+    async def _answer_malformed(respond: AsyncRespond, client: AsyncWebClient | None = None) -> None:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
         if respond is not None and respond.response_url:
             try:
-                await respond_via(
-                    respond, client, poster, response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload()
-                )
+                await respond_via(respond, client, response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload())
             except Exception:  # noqa: BLE001
                 log.exception("answering a malformed request failed")

@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import urljoin
 
 import aiohttp
 import orjson
@@ -18,7 +18,6 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from yarl import URL
 
-from adapters.slack.posting import Destination, LeanHttp, destination
 from bot.origin import Origin
 
 log = logging.getLogger(__name__)
@@ -50,44 +49,18 @@ DEFAULT_RETRY_AFTER = 30.0
 
 def _retry_after(headers: Mapping[str, str]) -> float:
     try:
-        # aiohttp's headers are case-insensitive; the lean client's are lower-cased; slack_sdk's are as sent
-        return max(1.0, float(headers.get("retry-after", headers.get("Retry-After", ""))))
+        return max(1.0, float(headers.get("Retry-After", "")))
     except ValueError:
         return DEFAULT_RETRY_AFTER
 
 
-@functools.lru_cache(maxsize=8)
-def _auth_lines(token: str | None, extra: tuple[tuple[str, str], ...]) -> bytes | None:
-    """The client's token and headers as request header lines; None when one cannot be sent as plain text."""
-    lines = [("Authorization", f"Bearer {token}"), *extra] if token else list(extra)
-    text = "".join(f"{name}: {value}\r\n" for name, value in lines)
-    return text.encode() if text.replace("\r\n", "").isprintable() and text.isascii() else None
-
-
-def _lean_users_info(client: AsyncWebClient, user_id: str) -> tuple[Destination, bytes] | None:
-    """users.info's URL and header lines for the lean client; None when aiohttp must send it (a proxy, TLS settings)."""
-    if client.proxy is not None or client.ssl is not None:
-        return None
-    headers = _auth_lines(client.token, tuple(client.headers.items()))
-    target = destination(f"{urljoin(client.base_url, 'users.info')}?user={quote(user_id, safe='')}")
-    return None if headers is None or target is None else (target, headers)
-
-
-async def _users_info(client: AsyncWebClient, user_id: str, timeout: float, http: LeanHttp | None = None) -> Mapping[str, Any]:
-    """users.info through the lean client when given one, else straight through the client's shared HTTP session
-    when it has one (the same GET slack_sdk sends, with the client's token and headers, minus its per-call layers:
-    this was half of a new person's click).
+async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> Mapping[str, Any]:
+    """users.info, straight through the client's shared HTTP session when it has one (the same GET slack_sdk
+    sends, with the client's token and headers, minus its per-call layers: this is half of a new person's click).
 
     Raises when Slack says no (`ok: false`, an error page) or after `timeout` seconds, as slack_sdk does; the
     caller falls back then.
     """
-    lean = _lean_users_info(client, user_id) if http is not None and not http.closed else None
-    if lean is not None:
-        assert http is not None
-        answer = await http.get(lean[0], lean[1], timeout=timeout)
-        if answer.status == 429:
-            raise RateLimited(_retry_after(answer.headers))
-        return _ok(answer.status, answer.body)
     session = getattr(client, "session", None)
     if session is None or session.closed:
         try:
@@ -109,14 +82,10 @@ async def _users_info(client: AsyncWebClient, user_id: str, timeout: float, http
     ) as response:
         if response.status == 429:
             raise RateLimited(_retry_after(response.headers))
-        return _ok(response.status, await response.read())
-
-
-def _ok(status: int, raw: bytes) -> dict[str, Any]:
-    """users.info's answer when Slack said ok; raises otherwise."""
+        raw = await response.read()
     body = orjson.loads(raw)  # an error page raises (a ValueError), as response.json() would
     if not isinstance(body, dict) or not body.get("ok"):
-        raise LookupError(f"users.info answered {status}: {body.get('error') if isinstance(body, dict) else body}")
+        raise LookupError(f"users.info answered {response.status}: {body.get('error') if isinstance(body, dict) else body}")
     return body
 
 
@@ -152,7 +121,6 @@ class Directory:
         max_entries: int = 20_000,
         timeout: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
-        http: LeanHttp | None = None,
     ) -> None:
         self.admin_user_ids = admin_user_ids
         self._ttl = ttl
@@ -161,7 +129,6 @@ class Directory:
         self._max = max_entries
         self._timeout = timeout
         self._clock = clock
-        self._http = http  # users.info's client; without one, the Web API client's session
         self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
         # Lookups under way: a second click of the same person while the first is being looked up waits for it.
         self._pending: dict[tuple[str, str], asyncio.Future[Profile | None]] = {}
@@ -196,7 +163,7 @@ class Directory:
 
     async def _fetch(self, client: AsyncWebClient, user_id: str) -> Profile | None:
         try:
-            response = await _users_info(client, user_id, self._timeout, self._http)
+            response = await _users_info(client, user_id, self._timeout)
         except RateLimited as limited:
             if self._clock() >= self._quiet_until:
                 log.warning("users.info is rate limited: no lookups for %g s; names come from the payloads", limited.retry_after)

@@ -23,7 +23,6 @@ from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
-from adapters.slack.posting import LeanHttp
 from adapters.slack.web import build_web_app
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
@@ -46,7 +45,6 @@ def wire(
     directory: Directory | None = None,
     process_before_response: bool = False,
     guarded: bool = False,
-    poster: LeanHttp | None = None,
 ) -> tuple[AsyncApp, QuizListeners]:
     """The bolt AsyncApp with the quiz's listeners, and the listeners (for build_web_app's `clicks`).
 
@@ -59,7 +57,6 @@ def wire(
     `guarded` is for an app served only through build_web_app, whose guard checks every request's signature
     before bolt sees it: bolt's own check would verify the same bytes again (an HMAC and a header lookup per
     request). Left False, bolt checks as usual (Socket Mode requests carry no signature; bolt skips them anyway).
-    `poster` takes the replies to response_urls (without one they go through `client`'s session).
     """
     app = AsyncApp(
         client=client,
@@ -70,7 +67,7 @@ def wire(
     )
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
-    listeners = QuizListeners(engine, directory or Directory(), publisher, poster=poster)
+    listeners = QuizListeners(engine, directory or Directory(), publisher)
     listeners.register(app)  # the app's only listeners, and no middleware: see web.Acknowledger on `clicks`
     return app, listeners
 
@@ -95,17 +92,6 @@ def http_session() -> aiohttp.ClientSession:
     """The one HTTP client of the process: every Web API call and every response_url post reuses its
     keep-alive connections (slack_sdk alone opens a new session, and a new connection, per call)."""
     return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS))
-
-
-@contextlib.asynccontextmanager
-async def lean_http() -> AsyncIterator[LeanHttp]:
-    """The lean client of response_url posts and users.info (see posting), with as many connections as the session;
-    closed on the way out."""
-    poster = LeanHttp(limit=SLACK_CONNECTIONS)
-    try:
-        yield poster
-    finally:
-        await poster.close()
 
 
 def web_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
@@ -157,17 +143,16 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
     """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
     stop = stop or _stop_on_signals()
     # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
-    async with open_engine(core) as engine, http_session() as session, lean_http() as poster:
+    async with open_engine(core) as engine, http_session() as session:
         client = web_client(settings, session)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        directory = Directory(admin_user_ids=settings.admin_user_ids, http=poster)
+        directory = Directory(admin_user_ids=settings.admin_user_ids)
         app, listeners = wire(
             engine,
             client=client,
             signing_secret=signing_secret,
             directory=directory,
-            poster=poster,
             process_before_response=settings.mode == "http",
             guarded=settings.mode == "http",  # served below through build_web_app only
         )

@@ -24,7 +24,6 @@ from adapters.slack import main
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.main import wire
-from adapters.slack.posting import LeanHttp
 from adapters.slack.web import DirectClicks, build_web_app
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
@@ -183,26 +182,16 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 
 @pytest.fixture
-async def poster() -> AsyncIterator[LeanHttp]:
-    """The bot's own client for response_url posts, as serve() makes it."""
-    async with main.lean_http() as made:
-        yield made
-
-
-@pytest.fixture
-def wired(
-    quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession, poster: LeanHttp
-) -> tuple[AsyncApp, QuizListeners]:
+def wired(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> tuple[AsyncApp, QuizListeners]:
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
     # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
     return wire(
         quiz_engine,
         client=client,
         signing_secret=SIGNING_SECRET,
-        directory=Directory(http=poster),
+        directory=Directory(),
         process_before_response=True,
         guarded=True,
-        poster=poster,
     )
 
 

@@ -152,23 +152,19 @@ async def _local(method: str, path: str, handler: Callable[[web.Request], Awaita
         await server.close()
 
 
-async def _post_to(url: str, way: str, **message: Any) -> WebhookResponse:
-    """respond_via to `url` the given way: through the poster or through the session, each made as serve() makes it."""
+async def _post_to(url: str, **message: Any) -> WebhookResponse:
+    """respond_via to `url` through a session made as serve() makes it."""
 
     class Respond:
         response_url = url
         proxy = None
         ssl = None
 
-    async with main.http_session() as session, main.lean_http() as poster:
-        return await respond_via(Respond(), SimpleNamespace(session=session), poster if way == "poster" else None, **message)  # type: ignore[arg-type]
+    async with main.http_session() as session:
+        return await respond_via(Respond(), SimpleNamespace(session=session), **message)  # type: ignore[arg-type]
 
 
-WAYS = pytest.mark.parametrize("way", ["poster", "session"])
-
-
-@WAYS
-async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once(way: str) -> None:
+async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once() -> None:
     received: list[dict[str, Any]] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -179,19 +175,20 @@ async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sen
         return web.Response(text="ok")
 
     async with _local("POST", "/hook", hook) as url:
-        response = await _post_to(url, way, text="hi", blocks=[], replace_original=None)
+        response = await _post_to(url, text="hi", blocks=[], replace_original=None)
     assert response.status_code == 200 and response.body == "ok"
     assert received == [{"text": "hi", "blocks": []}] * 2  # None fields left out, as slack_sdk does
 
 
-@WAYS
 @pytest.mark.parametrize("failure", [None, 500, "ratelimited", "user_not_found"])
-async def test_users_info_sends_the_token_and_falls_back_on_any_failure(fake: FakeSlack, failure: str | int | None, way: str) -> None:
+async def test_users_info_through_the_shared_session_sends_the_token_and_falls_back_on_any_failure(
+    fake: FakeSlack, failure: str | int | None
+) -> None:
     if failure is not None:
         fake.fail_next("users.info", failure)
-    async with main.http_session() as session, main.lean_http() as lean:
+    async with main.http_session() as session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=session)
-        directory = Directory(http=lean if way == "poster" else None)
+        directory = Directory()
         origin = await directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle")
         await directory.origin(client, team_id="T1", user_id="U2")  # after a 429, not asked until Retry-After has passed
     assert [c.args["user"] for c in fake.calls if c.method == "users.info"][1:] == ([] if failure == "ratelimited" else ["U2"])
@@ -200,9 +197,8 @@ async def test_users_info_sends_the_token_and_falls_back_on_any_failure(fake: Fa
     assert origin.display_name == ("Ada" if failure is None else "ada-handle")
 
 
-@WAYS
 @pytest.mark.parametrize("text", ["Grüße ✓ — 答え", "a lone surrogate \ud800 from a payload's escapes"])
-async def test_a_response_url_post_carries_any_text_as_json(text: str, way: str) -> None:
+async def test_a_response_url_post_carries_any_text_as_json(text: str) -> None:
     received: list[bytes] = []
 
     async def hook(request: web.Request) -> web.Response:
@@ -210,19 +206,18 @@ async def test_a_response_url_post_carries_any_text_as_json(text: str, way: str)
         return web.Response(text="ok")
 
     async with _local("POST", "/hook", hook) as url:
-        response = await _post_to(url, way, text=text, blocks=[])
+        response = await _post_to(url, text=text, blocks=[])
     assert response.status_code == 200
     assert json.loads(received[0]) == {"text": text, "blocks": []}
 
 
-@WAYS
-async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the_payload_name(way: str) -> None:
+async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the_payload_name() -> None:
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(2)
         return web.json_response({"ok": True, "user": {"name": "too-late"}})
 
-    async with _local("GET", "/api/users.info", slow) as url, main.http_session() as session, main.lean_http() as lean:
+    async with _local("GET", "/api/users.info", slow) as url, main.http_session() as session:
         client = AsyncWebClient(token=BOT_TOKEN, base_url=url.removesuffix("users.info"), session=session)
-        directory = Directory(timeout=0.2, http=lean if way == "poster" else None)
+        directory = Directory(timeout=0.2)
         origin = await asyncio.wait_for(directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
     assert origin.display_name == "ada-handle"
