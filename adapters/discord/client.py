@@ -96,7 +96,9 @@ class QuizClient(discord.AutoShardedClient):
         super().__init__(**options)
         self.engine = engine
         self.settings = settings
-        self.callbacks = InteractionCallbacks()
+        # discord.py takes `proxy` / `proxy_auth` for its own requests; the direct first response must go the same
+        # way, and they are read from the options here because discord.py exposes them only on its HTTP client.
+        self.callbacks = InteractionCallbacks(proxy=options.get("proxy"), proxy_auth=options.get("proxy_auth"))
         self.responder = Responder(self.callbacks, defer_after)
         self.tree = QuizTree(self)
         self._background: list[Callable[[], Awaitable[None]]] = []

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from adapters.discord.callback import NEW_MESSAGE, UPDATE_MESSAGE, InteractionCallbacks
+from adapters.discord.callback import NEW_MESSAGE, UPDATE_MESSAGE, InteractionCallbacks, response_deadline, time_left
 from adapters.discord.render import EPHEMERAL, NO_MENTIONS, message_data, render
 from bot.views import Reply, notice
 
@@ -44,6 +44,7 @@ class Responder:
 
     async def answer(self, interaction: discord.Interaction, work: Work) -> None:
         """Run `work` and answer with its Reply; an exception becomes a logged error and an ephemeral notice."""
+        deadline = response_deadline(interaction)  # taken on arrival, before any of the 3 s go to the work
         task = asyncio.ensure_future(self._safely(interaction, work))
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         deferred = False
@@ -51,15 +52,23 @@ class Responder:
             deferred = await self._defer(interaction)
         reply = await task
         try:
-            await self._deliver(interaction, reply, deferred)
+            await self._deliver(interaction, reply, deferred, deadline)
         except discord.NotFound as error:
             # 10062 Unknown interaction: it expired (answered after 3 s) or was never ours; nothing more can be sent.
             log.error("interaction %s: Discord no longer knows it (%s); the reply was not shown", interaction.id, error)
-        except Exception:
-            # Discord refused it (HTTP 400: a limit we missed) or rendering failed: still answer the person.
-            log.exception("interaction %s: the reply could not be delivered", interaction.id)
-            if reply is not ERROR_REPLY:
-                await self._deliver_error(interaction, deferred)
+        except Exception as error:
+            await self._undelivered(interaction, reply, deferred, deadline, error)
+
+    async def _undelivered(self, interaction: discord.Interaction, reply: Reply, deferred: bool, deadline: float, error: Exception) -> None:
+        if not deferred and (isinstance(error, TimeoutError) or time_left(deadline) <= 0):
+            # Discord's 3 s for a first response are over: a notice through the callback could only meet 10062
+            # (holding a pooled connection meanwhile), and a followup needs an acknowledged interaction.
+            log.error("interaction %s: no first response within Discord's 3 s (%r); nothing was shown", interaction.id, error)
+            return
+        # Discord refused it (HTTP 400: a limit we missed) or rendering failed: still answer the person.
+        log.exception("interaction %s: the reply could not be delivered", interaction.id, exc_info=error)
+        if reply is not ERROR_REPLY:
+            await self._deliver_error(interaction, deferred, deadline)
 
     @staticmethod
     async def _safely(interaction: discord.Interaction, work: Work) -> Reply:
@@ -81,7 +90,7 @@ class Responder:
             log.error("interaction %s: could not defer: %s", interaction.id, error)
         return interaction.response.is_done()
 
-    async def _deliver(self, interaction: discord.Interaction, reply: Reply, deferred: bool) -> None:
+    async def _deliver(self, interaction: discord.Interaction, reply: Reply, deferred: bool, deadline: float) -> None:
         is_click = interaction.type is discord.InteractionType.component
         replace = reply.replace and is_click  # a slash command has no message to replace
         if replace and _is_channel_post(interaction.message):
@@ -94,7 +103,7 @@ class Responder:
             data = message_data(reply.view)
             if not replace and reply.ephemeral:
                 data["flags"] = EPHEMERAL
-            await self.callbacks.send(interaction, UPDATE_MESSAGE if replace else NEW_MESSAGE, data)
+            await self.callbacks.send(interaction, UPDATE_MESSAGE if replace else NEW_MESSAGE, data, deadline)
             return
         rendered = render(reply.view)
         embed, view = rendered.embed, rendered.to_view()
@@ -106,12 +115,12 @@ class Responder:
                 await interaction.delete_original_response()  # the ephemeral "thinking..." message
             await interaction.followup.send(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
 
-    async def _deliver_error(self, interaction: discord.Interaction, deferred: bool) -> None:
+    async def _deliver_error(self, interaction: discord.Interaction, deferred: bool, deadline: float) -> None:
         try:
             if interaction.response.is_done():
                 rendered = render(ERROR_REPLY.view)
                 await interaction.followup.send(embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:
-                await self._deliver(interaction, ERROR_REPLY, deferred)
+                await self._deliver(interaction, ERROR_REPLY, deferred, deadline)
         except Exception:
             log.exception("interaction %s: could not send the error notice either", interaction.id)

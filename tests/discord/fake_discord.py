@@ -55,6 +55,16 @@ def snowflake() -> str:
     return str(next(_snowflakes))
 
 
+DISCORD_EPOCH_MS = 1_420_070_400_000
+_sequence = itertools.count()
+
+
+def interaction_snowflake(age: float = 0.0) -> str:
+    """An id made `age` seconds ago, as Discord's are: the bot reads its 3 s window from the id's timestamp."""
+    created_ms = int((time.time() - age) * 1000) - DISCORD_EPOCH_MS
+    return str(created_ms << 22 | next(_sequence) % (1 << 22))  # the low bits keep ids of the same ms apart
+
+
 def user_payload(user_id: str, name: str, *, global_name: str | None = None, bot: bool = False) -> dict[str, Any]:
     return {
         "id": user_id,
@@ -399,8 +409,10 @@ class FakeDiscord:
         """The bot's permissions in a channel: its role's, less the channel's deny overwrite."""
         return self.bot_permissions & ~self.channel_denies.get(channel_id, 0)
 
-    def _base(self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0) -> dict[str, Any]:
-        interaction_id = snowflake()
+    def _base(
+        self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0, age: float = 0.0
+    ) -> dict[str, Any]:
+        interaction_id = interaction_snowflake(age)
         payload: dict[str, Any] = {
             "id": interaction_id,
             "application_id": APP_ID,
@@ -506,7 +518,7 @@ class FakeDiscord:
         channel_type: int = 0,
     ) -> Pending:
         """`/recsys-quiz <sub> [options]` typed by `user`, who has `permissions` in the guild (MANAGE_GUILD: an admin)."""
-        payload = self._base(2, user, guild=guild, permissions=permissions, channel_type=channel_type)
+        payload = self._base(2, user, guild=guild, permissions=permissions, channel_type=channel_type, age=age)
         payload["data"] = self._command_data(sub, options)
         return await self.send(payload, age=age)
 
@@ -518,7 +530,7 @@ class FakeDiscord:
 
     async def click(self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0) -> Pending:
         """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components)."""
-        payload = self._base(3, user)
+        payload = self._base(3, user, age=age)
         payload["message"] = message
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         return await self.send(payload, age=age)
