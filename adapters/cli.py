@@ -47,16 +47,21 @@ def _console_origin(user: str) -> object:
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
-def run_async(main: Coroutine[Any, Any, int], database: Path | None = None) -> int:
-    """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line."""
+def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, serving: bool = False) -> int:
+    """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line.
+
+    `serving`: run on uvloop where it is installed (bot.runtime.server_loop_factory); the Slack server does.
+    """
     import asyncio
     import sqlite3
 
     from bot.content import ContentError
+    from bot.runtime import server_loop_factory
     from bot.store import SchemaTooNewError
 
     try:
-        return asyncio.run(main)
+        with asyncio.Runner(loop_factory=server_loop_factory() if serving else None) as runner:
+            return runner.run(main)
     except sqlite3.Error as error:
         # Read-only file or folder, a full disk, a lock held too long: say which file, not a traceback.
         where = f" {database}" if database else ""

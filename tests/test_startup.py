@@ -1,13 +1,15 @@
-"""Start-up of `recsys-quiz play`: the fast YAML path reads what yaml.safe_load reads, and the collector pause."""
+"""Start-up and runtime: the fast YAML path reads what yaml.safe_load reads, the collector pause, each surface's event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from pathlib import Path
 
 import pytest
 import yaml
 
+from adapters.cli import run_async
 from bot.content import ContentError, default_content_dir, load_deck_file, parse_yaml
 from bot.runtime import collector_paused_for_start_up
 
@@ -95,3 +97,13 @@ def test_a_collector_that_was_off_stays_off() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_serving_surface_runs_on_uvloop_and_the_terminal_on_asyncios_own_loop() -> None:
+    uvloop = pytest.importorskip("uvloop")  # not built for Windows: there every surface runs on asyncio's loop
+
+    async def on_uvloop() -> int:
+        return int(isinstance(asyncio.get_running_loop(), uvloop.Loop))
+
+    assert run_async(on_uvloop(), serving=True) == 1
+    assert run_async(on_uvloop()) == 0

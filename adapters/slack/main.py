@@ -112,7 +112,7 @@ def _stop_on_signals() -> asyncio.Event:
     for signum in (signal.SIGINT, signal.SIGTERM):
         try:
             loop.add_signal_handler(signum, stop.set)
-        except (NotImplementedError, RuntimeError):  # not on this platform / not the main thread
+        except (NotImplementedError, RuntimeError, ValueError):  # not on this platform / not the main thread (uvloop: ValueError)
             pass
     return stop
 
@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         # run_async turns broken decks and an unusable database into one line and exit code 2.
-        return run_async(main(), core.db_path)
+        return run_async(main(), core.db_path, serving=True)
     except KeyboardInterrupt:
         return 0
     except SlackStartupError as error:
