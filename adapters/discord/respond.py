@@ -27,6 +27,15 @@ ERROR_REPLY = notice(
     "error",
 )
 
+# The work ran (an answer may be on disk) but Discord refused its reply: "nothing was recorded" would be untrue.
+# Clicking again is safe either way: a recorded answer then shows "Already answered" and the way on.
+UNSHOWN_REPLY = notice(
+    "That reply could not be shown",
+    "What you did went through, but Discord refused to show its reply. Click the button again, or use "
+    "`/recsys-quiz start`, to see where you are.",
+    "error",
+)
+
 Work = Callable[[], Awaitable[Reply]]
 
 
@@ -68,7 +77,7 @@ class Responder:
         # Discord refused it (HTTP 400: a limit we missed) or rendering failed: still answer the person.
         log.exception("interaction %s: the reply could not be delivered", interaction.id, exc_info=error)
         if reply is not ERROR_REPLY:
-            await self._deliver_error(interaction, deferred, deadline)
+            await self._deliver_error(interaction, UNSHOWN_REPLY, deferred, deadline)
 
     @staticmethod
     async def _safely(interaction: discord.Interaction, work: Work) -> Reply:
@@ -115,12 +124,12 @@ class Responder:
                 await interaction.delete_original_response()  # the ephemeral "thinking..." message
             await interaction.followup.send(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
 
-    async def _deliver_error(self, interaction: discord.Interaction, deferred: bool, deadline: float) -> None:
+    async def _deliver_error(self, interaction: discord.Interaction, error_reply: Reply, deferred: bool, deadline: float) -> None:
         try:
             if interaction.response.is_done():
-                rendered = render(ERROR_REPLY.view)
+                rendered = render(error_reply.view)
                 await interaction.followup.send(embed=rendered.embed, ephemeral=True, allowed_mentions=NO_MENTIONS)
             else:
-                await self._deliver(interaction, ERROR_REPLY, deferred, deadline)
+                await self._deliver(interaction, error_reply, deferred, deadline)
         except Exception:
             log.exception("interaction %s: could not send the error notice either", interaction.id)

@@ -460,14 +460,14 @@ async def test_a_dev_guild_the_bot_is_not_in_is_logged_and_buttons_still_work(
     assert not any("Guilds intent" in r.getMessage() for r in caplog.records)
 
 
-async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
+async def test_a_reply_that_fails_to_render_still_gets_a_notice(
     fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     from adapters.discord import respond
 
     def broken(real: Any) -> Any:
         def render(view: Any) -> Any:
-            if getattr(view, "title", "") != "Something went wrong":
+            if getattr(view, "title", "") != "That reply could not be shown":
                 raise ValueError("a renderer bug")
             return real(view)
 
@@ -479,7 +479,7 @@ async def test_a_reply_that_fails_to_render_still_gets_the_error_notice(
     async with running_bot(fake, db_path):
         pending = await fake.slash(ALICE, "help")
         shown = await fake.delivered(pending)
-    assert shown["flags"] & EPHEMERAL and embed(shown)["title"] == "Something went wrong"
+    assert shown["flags"] & EPHEMERAL and embed(shown)["title"] == "That reply could not be shown"
     assert any(pending.id in r.getMessage() and r.exc_info for r in caplog.records)
 
 
