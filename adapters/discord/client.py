@@ -159,6 +159,7 @@ class QuizClient(discord.AutoShardedClient):
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.callbacks.close()
+        self.responder.expired.flush()
         await super().close()
 
     async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]:

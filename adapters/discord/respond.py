@@ -38,6 +38,46 @@ UNSHOWN_REPLY = notice(
 
 Work = Callable[[], Awaitable[Reply]]
 
+# A burst the bot cannot keep up with expires thousands of clicks within seconds, and one ERROR line each
+# buried everything else in the log: the first of a burst is logged with its id, the rest summed up after this.
+EXPIRED_SUMMARY_AFTER = 10.0
+
+
+class ExpiredClicks:
+    """Logs interactions whose 3 s ran out before their first response: the first of a burst in full, then one
+    summary line for the others every `summary_after` seconds while the burst lasts."""
+
+    def __init__(self, summary_after: float = EXPIRED_SUMMARY_AFTER) -> None:
+        self.summary_after = summary_after
+        self._summary: asyncio.TimerHandle | None = None
+        self._unlogged = 0
+        self._latest: int | None = None
+
+    def record(self, interaction_id: int, error: BaseException) -> None:
+        if self._summary is None:
+            log.error("interaction %s: no first response within Discord's 3 s (%r); nothing was shown", interaction_id, error)
+            self._summary = asyncio.get_running_loop().call_later(self.summary_after, self._sum_up)
+            return
+        self._unlogged += 1
+        self._latest = interaction_id
+
+    def flush(self) -> None:
+        """Log the summary now (the process is stopping): the count would be lost with the pending timer."""
+        if self._summary is not None:
+            self._summary.cancel()
+        self._sum_up()
+
+    def _sum_up(self) -> None:
+        self._summary = None
+        if self._unlogged:
+            log.error(
+                "%d more interactions got no first response within Discord's 3 s (the latest: %s); "
+                "nothing was shown to them, their answers are recorded",
+                self._unlogged,
+                self._latest,
+            )
+            self._unlogged = 0
+
 
 def _is_channel_post(message: discord.Message | None) -> bool:
     """A message the bot posted on its own for the channel: public, and not the response to anyone's interaction."""
@@ -47,9 +87,10 @@ def _is_channel_post(message: discord.Message | None) -> bool:
 class Responder:
     """Runs the work behind one interaction and delivers its Reply the way Discord needs."""
 
-    def __init__(self, callbacks: InteractionCallbacks, defer_after: float = DEFER_AFTER) -> None:
+    def __init__(self, callbacks: InteractionCallbacks, defer_after: float = DEFER_AFTER, expired: ExpiredClicks | None = None) -> None:
         self.callbacks = callbacks
         self.defer_after = defer_after
+        self.expired = expired or ExpiredClicks()
 
     async def answer(self, interaction: discord.Interaction, work: Work) -> None:
         """Run `work` and answer with its Reply; an exception becomes a logged error and an ephemeral notice."""
@@ -72,7 +113,7 @@ class Responder:
         if not deferred and (isinstance(error, TimeoutError) or time_left(deadline) <= 0):
             # Discord's 3 s for a first response are over: a notice through the callback could only meet 10062
             # (holding a pooled connection meanwhile), and a followup needs an acknowledged interaction.
-            log.error("interaction %s: no first response within Discord's 3 s (%r); nothing was shown", interaction.id, error)
+            self.expired.record(interaction.id, error)
             return
         # Discord refused it (HTTP 400: a limit we missed) or rendering failed: still answer the person.
         log.exception("interaction %s: the reply could not be delivered", interaction.id, exc_info=error)

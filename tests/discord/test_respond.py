@@ -1,14 +1,15 @@
-"""Responder's fallback when the first response fails: an error notice while Discord's 3 s last, none after."""
+"""Responder's fallback when the first response fails: an error notice while Discord's 3 s last, none after, and a log that sums up expired clicks."""
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 from typing import Any
 
 import discord
 import pytest
 
-from adapters.discord.respond import Responder
+from adapters.discord.respond import ExpiredClicks, Responder
 from bot.views import Reply, notice
 from tests.discord.fake_discord import interaction_snowflake
 
@@ -82,3 +83,29 @@ async def test_a_timeout_counts_as_the_end_of_the_3_s_whatever_our_clock_says() 
     callbacks, interaction = Callbacks(TimeoutError()), slash_command(age=0.0)
     await answer(callbacks, interaction)
     assert len(callbacks.sent) == 1 and interaction.followup.sent == []
+
+
+async def test_a_burst_of_expired_clicks_logs_the_first_in_full_and_sums_up_the_rest(caplog: pytest.LogCaptureFixture) -> None:
+    expired = ExpiredClicks(summary_after=0.05)
+    responder = Responder(Callbacks(*[TimeoutError()] * 20), defer_after=1.0, expired=expired)  # type: ignore[arg-type]
+
+    async def work() -> Reply:
+        return ANSWER
+
+    interactions = [slash_command(age=3.5) for _ in range(20)]
+    for interaction in interactions:
+        await responder.answer(interaction, work)  # type: ignore[arg-type]
+    await asyncio.sleep(0.1)
+    lines = [r.getMessage() for r in caplog.records if "3 s" in r.getMessage()]
+    assert len(lines) == 2, lines
+    assert str(interactions[0].id) in lines[0]
+    assert lines[1].startswith("19 more interactions") and str(interactions[-1].id) in lines[1]
+
+
+async def test_expired_clicks_not_yet_summed_up_are_logged_when_the_bot_stops(caplog: pytest.LogCaptureFixture) -> None:
+    expired = ExpiredClicks(summary_after=3600)
+    for interaction_id in (1, 2, 3):
+        expired.record(interaction_id, TimeoutError())
+    expired.flush()
+    lines = [r.getMessage() for r in caplog.records if "3 s" in r.getMessage()]
+    assert len(lines) == 2 and lines[1].startswith("2 more interactions") and "(the latest: 3)" in lines[1]
