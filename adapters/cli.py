@@ -170,8 +170,21 @@ def cmd_content_check(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
         print(f"{len(error.messages)} problem(s) found.", file=sys.stderr)
         return 1
+    from bot.content_guard import guard
+
+    failed = 0
     for deck in decks:
-        print(f"ok  {deck.id} v{deck.version}: {deck.title} ({len(deck.questions)} questions, {len(deck.tips)} tips)")
+        report = guard(deck)
+        verdict = "ok  " if report.ok else "FAIL"
+        print(f"{verdict} {deck.id} v{deck.version}: {deck.title} ({len(deck.questions)} questions, {len(deck.tips)} tips)")
+        for line in report.figure_lines():
+            print(f"      {line}")
+        for problem in report.problems:
+            print(f"{decks.file_of(deck.id)}: {problem}", file=sys.stderr)
+        failed += len(report.problems)
+    if failed:
+        print(f"{failed} problem(s) found: the best answer can be spotted without knowing the subject.", file=sys.stderr)
+        return 1
     return 0
 
 

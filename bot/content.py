@@ -28,10 +28,14 @@ OPTION_TEXT_LIMIT = 1000
 PROMPT_LIMIT = 1000
 EXPLANATION_LIMIT = 1000
 MISSES_LIMIT = 400
+KEY_POINT_LIMIT = 60  # a checklist line: short enough to read at a glance on every platform
+SOURCE_LIMIT = 300
 MIN_OPTIONS = 2
 MAX_OPTIONS = 5  # Discord allows 5 buttons in one row; the card keeps all answers in one row.
 
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+KeyPoint = Annotated[_Text, Field(max_length=KEY_POINT_LIMIT)]
+Source = Annotated[_Text, Field(max_length=SOURCE_LIMIT)]
 
 
 class _Frozen(BaseModel):
@@ -54,6 +58,10 @@ class Question(_Frozen):
     version: Annotated[int, Field(ge=1)] = 1
     topic: Annotated[_Text, Field(max_length=80)]
     prompt: Annotated[_Text, Field(max_length=PROMPT_LIMIT)]
+    # What an interviewer listens for in the best answer: feedback shows it as a checklist.
+    key_points: Annotated[tuple[KeyPoint, ...], Field(min_length=4, max_length=7)]
+    # Where every figure in the options comes from: a paper (venue and year) or official documentation.
+    sources: Annotated[tuple[Source, ...], Field(min_length=1, max_length=3)]
     options: tuple[Option, ...]
     explanation: Annotated[_Text, Field(max_length=EXPLANATION_LIMIT)]
 
@@ -143,10 +151,16 @@ class ContentError(Exception):
 class DeckLibrary:
     """The loaded decks, by id, in file-name order (the first is the default)."""
 
-    def __init__(self, decks: list[Deck]) -> None:
+    def __init__(self, decks: list[Deck], files: dict[str, Path] | None = None) -> None:
         if not decks:
             raise ContentError(["no decks found"])
         self._decks = {deck.id: deck for deck in decks}
+        self._files = files or {}
+
+    def file_of(self, deck_id: str) -> str:
+        """The file a deck was loaded from, as messages name it (its id when it was not loaded from a file)."""
+        path = self._files.get(deck_id)
+        return _display(path) if path is not None else deck_id
 
     def __iter__(self) -> Iterator[Deck]:
         return iter(self._decks.values())
@@ -243,7 +257,7 @@ def load_decks(directory: Path) -> DeckLibrary:
         decks.append(deck)
     if messages:
         raise ContentError(messages)
-    return DeckLibrary(decks)
+    return DeckLibrary(decks, seen)
 
 
 def default_content_dir() -> Path:

@@ -533,6 +533,7 @@ class DailyService:
                 best=OptionLine(letter=LETTERS[post.option_order.index(best.key)], text=best.text),
                 explanation=question.explanation,
                 missed=option.misses,
+                key_points=question.key_points,
                 points=points,
                 scoring_note=f"+{points} point. {DAILY_SCORING}" if points else f"No points this time. {DAILY_SCORING}",
                 streak=Streak(current=0, best=0),  # each answer's own streak replaces it

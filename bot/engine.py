@@ -54,6 +54,11 @@ SCORING_RULE = (
     "A correct answer to a daily post scores 1 point, once per person per post."
 )
 
+DECK_UPDATED_NOTE = (
+    "This deck was updated since you began your last run, so a fresh run starts with the new version. "
+    "Points you already earned stay, and so does your first answer to each question."
+)
+
 ActionHandler = Callable[[Origin, Any], Awaitable[Reply]]
 
 
@@ -77,18 +82,13 @@ def _feedback_verdict(
     best_letter: str,
     points: int,
     correct: bool,
+    first: bool,
 ) -> AnswerFeedback:
     question = deck.question(question_id)
     assert question is not None  # callers checked the run's plan against the deck
     chosen = question.option(option_key)
     assert chosen is not None
     best = question.correct_option
-    if points:
-        scoring_note = f"+{points} point: your first answer to this question, and it was the best one."
-    elif correct:
-        scoring_note = "Practice: you answered this question in an earlier run, so it scores no points this time."
-    else:
-        scoring_note = "No points: only your first answer to a question can score; replays are practice."
     return AnswerFeedback(
         deck_title=deck.title,
         topic=question.topic,
@@ -100,10 +100,20 @@ def _feedback_verdict(
         best=OptionLine(letter=best_letter, text=best.text),
         explanation=question.explanation,
         missed=chosen.misses,
+        key_points=question.key_points,
         points=points,
-        scoring_note=scoring_note,
+        scoring_note=scoring_note(points=points, first=first),
         buttons=(),  # the run's own button is added per answer
     )
+
+
+def scoring_note(*, points: int, first: bool) -> str:
+    """What this answer did to the person's points, and why."""
+    if points:
+        return f"+{points} point: your first answer to this question, and the best one."
+    if not first:
+        return "Practice: you answered this question in an earlier run, so this answer scores no points."
+    return "No points: not the best answer. Your first answer to a question is the one that counts; replay it any time for practice."
 
 
 class QuizEngine:
@@ -125,7 +135,7 @@ class QuizEngine:
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
         self._fitting_steps: set[tuple[str, PlanStep]] = set()
-        self._verdicts: dict[tuple[str, str, int, int, str, str, str, int, bool], AnswerFeedback] = {}
+        self._verdicts: dict[tuple[str, str, int, int, str, str, str, int, bool, bool], AnswerFeedback] = {}
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
@@ -180,14 +190,18 @@ class QuizEngine:
             return self._unknown_deck(deck_id)
         person_id = await self.store.ensure_person(origin, self._now())
         run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+        note = None
         if not created and not self._plan_fits(run, deck):
             # The deck was edited since this run began (a question or option went away): close it, start afresh.
+            # A run whose questions and option keys all still exist resumes below, on the deck's new texts.
             log.info("closing run %s: deck %s changed since it started", run.run_id, deck.id)
             await self.store.finish_run(run.run_id, self._now())
             run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+            note = DECK_UPDATED_NOTE
         answers = await self.store.run_answers(run.run_id)
         position = len(answers)
-        note = None if created else f"Resumed where you left off: question {position + 1} of {len(run.plan)}."
+        if not created:
+            note = f"Resumed where you left off: question {position + 1} of {len(run.plan)}."
         return Reply(view=self._question_card(deck, run, position, note), ephemeral=True)
 
     async def tips(self, deck_id: str | None = None) -> Reply:
@@ -370,6 +384,7 @@ class QuizEngine:
             best_letter,
             answer.points,
             answer.correct,
+            answer.first,
         )
         verdict = self._verdicts.get(key)
         if verdict is None:

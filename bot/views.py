@@ -59,6 +59,7 @@ class AnswerFeedback(_View):
     best: OptionLine
     explanation: str
     missed: str | None  # what the chosen answer left out; None when it was the best one
+    key_points: tuple[str, ...] = ()  # the checklist an interviewer listens for in the best answer
     points: int  # points this answer earned
     scoring_note: str  # why it earned them (or why it was practice)
     buttons: tuple[Button, ...]
@@ -280,6 +281,7 @@ class DailyFeedback(_View):
     best: OptionLine
     explanation: str
     missed: str | None
+    key_points: tuple[str, ...] = ()
     points: int
     scoring_note: str
     streak: Streak

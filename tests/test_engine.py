@@ -251,3 +251,39 @@ async def test_help_and_tips_are_complete(engine: QuizEngine) -> None:
     assert {c.usage.split()[0] for c in help_view.commands} >= {"start", "tips", "help", "leaderboard", "stats"}  # type: ignore[union-attr]
     tips = (await engine.tips()).view
     assert len(tips.tips) == 4  # type: ignore[union-attr]
+
+
+async def test_scoring_notes_say_what_happened_to_first_right_first_wrong_and_replayed_answers(
+    engine: QuizEngine, decks: DeckLibrary
+) -> None:
+    async def first_feedback(user: str, correct: bool) -> AnswerFeedback:
+        origin = person(user)
+        card = (await engine.start(origin)).view
+        assert isinstance(card, QuestionCard)
+        feedback = (await engine.handle(origin, answer_button(card, decks, correct=correct))).view
+        assert isinstance(feedback, AnswerFeedback)
+        return feedback
+
+    right = await first_feedback("right", correct=True)
+    assert (right.points, right.scoring_note) == (1, "+1 point: your first answer to this question, and the best one.")
+    wrong = await first_feedback("wrong", correct=False)
+    assert (wrong.points, wrong.scoring_note) == (
+        0,
+        "No points: not the best answer. Your first answer to a question is the one that counts; replay it any time for practice.",
+    )
+    await play_through(engine, decks, "wrong", correct=False)  # finishes the run the first answer began
+    replayed = await first_feedback("wrong", correct=False)
+    assert (replayed.points, replayed.scoring_note) == (
+        0,
+        "Practice: you answered this question in an earlier run, so this answer scores no points.",
+    )
+
+
+async def test_feedback_carries_the_questions_key_points_as_a_checklist(engine: QuizEngine, decks: DeckLibrary) -> None:
+    origin = person()
+    card = (await engine.start(origin)).view
+    assert isinstance(card, QuestionCard)
+    feedback = (await engine.handle(origin, answer_button(card, decks, correct=False))).view
+    assert isinstance(feedback, AnswerFeedback)
+    assert feedback.key_points == decks.default.questions[0].key_points
+    assert 4 <= len(feedback.key_points) <= 7

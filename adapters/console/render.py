@@ -67,6 +67,10 @@ def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
         body.append(view.missed)
     body.append("\n\nWhy the best answer is best: ", style="bold")
     body.append(view.explanation)
+    if view.key_points:
+        body.append("\n\nWhat an interviewer listens for:", style="bold")
+        for point in view.key_points:
+            body.append(f"\n  ☑ {point}")
     if not view.correct:
         body.append(f"\n\nBest answer ({view.best.letter}): ", style="bold")
         body.append(view.best.text)

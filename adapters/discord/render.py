@@ -220,6 +220,8 @@ def _verdict(view: AnswerFeedback | DailyFeedback, heading: str) -> discord.Embe
     if not view.correct:
         _field(embed, f"Best answer: {view.best.letter}", view.best.text)
     _field(embed, "Why the best answer is best", view.explanation)
+    if view.key_points:
+        _field(embed, "What an interviewer listens for", "\n".join(f"☑ {point}" for point in view.key_points))
     _field(embed, f"Points: +{view.points}", view.scoring_note)
     return embed
 

@@ -250,9 +250,17 @@ def _verdict_key(view: AnswerFeedback) -> tuple[object, ...]:
         best.text,
         view.explanation,
         view.missed,
+        view.key_points,
         view.points,
         view.scoring_note,
     )
+
+
+def _checklist(key_points: tuple[str, ...]) -> list[Block]:
+    """What an interviewer listens for in the best answer, one ticked line per point."""
+    if not key_points:
+        return []
+    return [section("*What an interviewer listens for:*\n" + "\n".join(f":ballot_box_with_check: {escape(p)}" for p in key_points))]
 
 
 @_render.register
@@ -281,6 +289,7 @@ def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
     if not view.correct:
         blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
+    blocks.extend(_checklist(view.key_points))
     points = f"+{view.points} point" + ("" if view.points == 1 else "s") if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
     return message(f"{verdict}. {escape(view.scoring_note)}", blocks).text, tuple(blocks)
@@ -478,6 +487,7 @@ def _daily_feedback(view: DailyFeedback) -> SlackMessage:
     if not view.correct:
         blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
+    blocks.extend(_checklist(view.key_points))
     points = f"+{_plural(view.points, 'point')}" if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
     blocks.append(context(f":fire: *Streak:* {_streak(view.streak)}"))

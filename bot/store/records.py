@@ -43,6 +43,8 @@ class Answer(NamedTuple):
     correct: bool
     points: int
     answered_at: int
+    # Whether this was the person's first answer to the question (the one that can score); known when recorded.
+    first: bool = False
 
 
 class ClickOutcome(NamedTuple):

@@ -178,7 +178,7 @@ def _record_answers(
         first = key not in answered_before
         answered_before.add(key)
         points = int(first and correct)
-        answer = Answer(click.run_id, click.position, question_id, click.option_key, correct, points, click.at)
+        answer = Answer(click.run_id, click.position, question_id, click.option_key, correct, points, click.at, first)
         results.append((index, answer))
         rows.append(
             (click.run_id, click.position, run.person_id, run.deck_id, question_id, click.option_key, int(correct), points, click.at)

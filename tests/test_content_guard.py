@@ -1,0 +1,120 @@
+"""`content check`'s guard: a deck whose best answer is found by length, digits or citations alone fails, with figures."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bot.content import Deck, DeckLibrary
+from bot.content_guard import cites_a_paper, digit_count, guard
+
+FILLER = "I would measure it on our own traffic and explain the trade-off to the team in plain words. "
+
+
+def text_of(length: int, digits: int = 0, cite: bool = False) -> str:
+    """An option text of exactly `length` characters with `digits` digits in it (and a citation when asked)."""
+    head = ("Yi et al. showed it. " if cite else "") + ("7" * digits + " " if digits else "")
+    body = (head + FILLER * 20)[: length - 1] + "."  # no trailing space: the loader strips it
+    assert len(body) == length and digit_count(body) == digits
+    return body
+
+
+def question(index: int, best: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
+    options = [{"key": "best", "correct": True, "text": text_of(**best)}]
+    options += [{"key": f"other-{i}", "text": text_of(**o), "misses": "Leaves out the point that matters."} for i, o in enumerate(others)]
+    return {
+        "id": f"q{index}",
+        "topic": "Topic",
+        "prompt": "Why?",
+        "key_points": ["one", "two", "three", "four"],
+        "sources": ["A source, Venue 2020"],
+        "options": options,
+        "explanation": "Because.",
+    }
+
+
+def deck(questions: list[dict[str, Any]]) -> Deck:
+    return Deck.model_validate({"id": "d", "title": "D", "description": "D", "questions": questions})
+
+
+EVEN = [{"length": 640, "digits": 4}, {"length": 660, "digits": 5}, {"length": 620, "digits": 3}]
+
+
+def fair_question(index: int) -> dict[str, Any]:
+    return question(index, {"length": 630, "digits": 4}, EVEN)
+
+
+def test_a_deck_where_no_surface_cue_finds_the_best_answer_passes() -> None:
+    report = guard(deck([fair_question(i) for i in range(5)]))
+    assert report.ok, report.problems
+    assert [f.wins for f in report.strategies] == [0, 0, 0]
+
+
+def test_the_longest_option_being_best_in_3_of_5_questions_fails_and_2_of_5_passes() -> None:
+    long_best = {"length": 700, "digits": 4}
+    three = [question(i, long_best, EVEN) if i < 3 else fair_question(i) for i in range(5)]
+    report = guard(deck(three))
+    assert report.strategies[0].wins == 3
+    assert "pick the longest option finds the best answer in 3 of 5 questions (at most 40%)" in report.problems
+    two = [question(i, long_best, EVEN) if i < 2 else fair_question(i) for i in range(5)]
+    assert guard(deck(two)).ok
+
+
+def test_most_digits_counts_a_tie_with_the_best_answer_as_found() -> None:
+    tied = {"length": 630, "digits": 5}  # as many digits as the most of the others
+    report = guard(deck([question(i, tied, EVEN) if i < 3 else fair_question(i) for i in range(5)]))
+    assert report.strategies[1].wins == 3 and not report.ok
+
+
+def test_the_only_option_citing_a_paper_being_best_fails() -> None:
+    cited = {"length": 630, "digits": 4, "cite": True}
+    report = guard(deck([question(i, cited, EVEN) if i < 3 else fair_question(i) for i in range(5)]))
+    assert report.strategies[2].wins == 3 and not report.ok
+    # A citation in a distractor as well takes the cue away.
+    both = [question(i, cited, [{**EVEN[0], "cite": True}, *EVEN[1:]]) for i in range(5)]
+    assert guard(deck(both)).strategies[2].wins == 0
+
+
+def test_length_ratio_outside_the_range_fails_over_the_deck_and_per_question() -> None:
+    short_best = {"length": 551, "digits": 0}
+    long_others = [{"length": 749, "digits": 4}, {"length": 745, "digits": 5}, {"length": 740, "digits": 3}]
+    report = guard(deck([question(i, short_best, long_others) for i in range(5)]))
+    assert any("0.74 times as long as the distractors on average (allowed 0.85-1.15)" in p for p in report.problems)
+    assert any(p.startswith("question q0: the best answer is 0.74 times") for p in report.problems)
+
+
+def test_an_option_outside_550_to_750_characters_is_named() -> None:
+    report = guard(deck([question(0, {"length": 549}, EVEN), *(fair_question(i) for i in range(1, 5))]))
+    assert "questions[0].options[0] (best): 549 characters (every option 550-750)" in report.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "cites"),
+    [("as Yi et al. showed", True), ("logQ correction (Yi 2019)", True), ("(2019)", True), ("2048 dims, 10M vectors", False)],
+)
+def test_what_counts_as_citing_a_paper(text: str, cites: bool) -> None:
+    assert cites_a_paper(text) == cites
+
+
+def test_every_shipped_deck_passes_the_guard(decks: DeckLibrary) -> None:
+    for shipped in decks:
+        report = guard(shipped)
+        assert report.ok, (shipped.id, report.problems)
+
+
+def test_content_check_prints_the_guard_figures_and_fails_a_deck_with_a_cue(tmp_path: Path) -> None:
+    long_best = {"length": 700, "digits": 4}
+    raw = deck([question(i, long_best, EVEN) for i in range(5)]).model_dump(exclude_defaults=True)
+    (tmp_path / "cue.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "content", "check", str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    assert "pick the longest option: the best answer in 5 of 5 questions (100%; at most 40%)" in result.stdout
+    assert "best answer's length / distractors' mean: 1.09 over the deck" in result.stdout
+    assert "cue.yaml: pick the longest option finds the best answer in 5 of 5 questions (at most 40%)" in result.stderr
