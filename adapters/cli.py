@@ -159,6 +159,35 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return run_async(main(), settings.db_path)
 
 
+def _print_decks_view(make: Callable[[Any], Any]) -> int:
+    """Print the view of the Reply `make(decks)` returns: help and tips need the decks only, no database."""
+    from rich.console import Console
+
+    from adapters.console.render import render
+    from bot.content import ContentError, load_decks
+
+    settings = core_settings(argparse.Namespace())
+    try:
+        reply = make(load_decks(settings.content_dir))
+    except ContentError as error:
+        print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
+        return 2
+    Console(highlight=False).print(render(reply.view))
+    return 1 if reply.view.kind == "notice" else 0
+
+
+def cmd_help(args: argparse.Namespace) -> int:
+    from bot.engine import help_reply
+
+    return _print_decks_view(help_reply)
+
+
+def cmd_tips(args: argparse.Namespace) -> int:
+    from bot.engine import tips_reply
+
+    return _print_decks_view(lambda decks: tips_reply(decks, args.deck))
+
+
 def cmd_content_check(args: argparse.Namespace) -> int:
     from bot.content import ContentError, default_content_dir, load_decks
 
@@ -224,6 +253,13 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--user", metavar="NAME", default=_default_user(), help="whose stats (default: your login name)")
     stats.add_argument("--db", metavar="PATH", help="SQLite database file")
     stats.set_defaults(func=cmd_stats)
+
+    tips = commands.add_parser("tips", help="print how to structure a strong answer")
+    tips.add_argument("--deck", metavar="ID", help="whose tips (default: the first deck)")
+    tips.set_defaults(func=cmd_tips)
+
+    help_ = commands.add_parser("help", help="print the commands, the decks and the scoring rule")
+    help_.set_defaults(func=cmd_help)
 
     content = commands.add_parser("content", help="work with quiz decks")
     content_commands = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from bot.actions import BoardPageAction
 from bot.content import DeckLibrary
 from bot.daily import streak_of
+from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.store import SQLiteStore, TeamRow
 from bot.teams import TeamNameError, normalise_team_name
@@ -297,7 +298,7 @@ class Boards:
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
         """For admins: per question, answers, share correct and share per option (first answers only)."""
         if not origin.is_admin:
-            return notice("Admins only", "Question statistics are for admins of this server or workspace.", "warning")
+            return shared_reply("admins_only")
         deck = self.decks.get(deck_id)
         if deck is None:
             return notice("Unknown deck", f"There is no deck called '{deck_id}'.", "warning")

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.actions import DailyAnswerAction
 from bot.content import Deck, DeckLibrary, Question
+from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.store import DailyChannel, DailyPick, DailyPost, SQLiteStore
 from bot.views import (
@@ -41,10 +42,6 @@ RETRY_FIRST_DELAY = 60
 RETRY_MAX_DELAY = 3600
 RETRY_AFTER_REFUSAL = 900
 DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
-ADMIN_ONLY = (
-    "Only admins can set up the daily question: members with Manage Server on Discord; "
-    "workspace admins and owners (or users listed by the bot's operator) on Slack."
-)
 
 
 # A channel's whole burst answers one post, so these stay small; they are bounded all the same (cleared when
@@ -174,13 +171,14 @@ class DailyService:
 
     async def configure(self, origin: Origin, channel_id: str, post_time: str, zone_name: str, deck_id: str | None = None) -> Reply:
         if not origin.is_admin:
-            return notice("Admins only", ADMIN_ONLY, "warning")
+            return shared_reply("admins_only")
         normal_time = parse_post_time(post_time)
         if normal_time is None:
             return notice(
                 "That time isn't valid",
-                f"'{post_time}' is not a time of day. Use 24-hour HH:MM, for example `daily set 09:00 Europe/Berlin`.",
+                f"'{post_time}' is not a time of day. Use 24-hour HH:MM, for example 09:00.",
                 "warning",
+                hint="daily_set",
             )
         zone = parse_zone(zone_name)
         if zone is None:
@@ -188,6 +186,7 @@ class DailyService:
                 "Unknown timezone",
                 f"'{zone_name}' is not an IANA timezone. Use a name such as Europe/Berlin, America/New_York or UTC.",
                 "warning",
+                hint="daily_set",
             )
         deck = self.decks.get(deck_id)
         if deck is None:
@@ -199,7 +198,7 @@ class DailyService:
 
     async def switch_off(self, origin: Origin, channel_id: str) -> Reply:
         if not origin.is_admin:
-            return notice("Admins only", ADMIN_ONLY, "warning")
+            return shared_reply("admins_only")
         if await self.store.disable_daily_channel(origin.platform, origin.space_id, channel_id, self._now()):
             return notice("Daily question off", "No more daily posts in this channel. Turn it back on with `daily set`.", "success")
         return notice("Daily question is not on here", "There is no daily post in this channel to switch off.", "info")
@@ -207,7 +206,7 @@ class DailyService:
     async def status(self, origin: Origin, channel_id: str) -> Reply:
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
-            return notice("No daily question here", "An admin can start one with `daily set HH:MM Area/City`.", "info")
+            return notice("No daily question here", "An admin can start one with `daily set`, giving a time and a timezone.", "info")
         deck = self.decks.get(channel.deck_id)
         posts = await self.store.channel_posts(channel.channel_key, limit=1)
         lines = [self._describe(channel, deck)]
@@ -226,10 +225,10 @@ class DailyService:
     async def post_now(self, origin: Origin, channel_id: str) -> Reply:
         """Post the channel's next question at once (admins); today's scheduled post then counts as done."""
         if not origin.is_admin:
-            return notice("Admins only", ADMIN_ONLY, "warning")
+            return shared_reply("admins_only")
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
-            return notice("No daily question here", "Set one up first with `daily set HH:MM Area/City`.", "warning")
+            return notice("No daily question here", "Set one up first with `daily set`, giving a time and a timezone.", "warning")
         today = datetime.fromtimestamp(self._now(), ZoneInfo(channel.timezone)).date()
         failed = [p for p in await self.store.failed_posts(channel.platform) if p.channel_key == channel.channel_key]
         if failed and failed[-1].local_date == today.isoformat():

@@ -21,13 +21,14 @@ from bot.actions import (
     TipsAction,
     decode,
 )
+from bot.commands import COMMANDS
 from bot.content import Deck, DeckLibrary, Question
+from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.store import Answer, PlanStep, Run, SQLiteStore
 from bot.views import (
     AnswerFeedback,
     Button,
-    CommandHelp,
     DeckLine,
     HelpView,
     OptionLine,
@@ -174,9 +175,9 @@ class QuizEngine:
         except ActionIdError as error:
             return notice(
                 "That button doesn't work",
-                f"It does not carry a valid recsys-quiz action ({error}), so nothing was recorded. "
-                f"{self._start_hint(origin)} to get a fresh question.",
+                f"It does not carry a valid recsys-quiz action ({error}), so nothing was recorded.",
                 tone="warning",
+                hint="start",
             )
         handler = self._handlers.get(type(action))
         if handler is None:
@@ -205,41 +206,10 @@ class QuizEngine:
         return Reply(view=self._question_card(deck, run, position, note), ephemeral=True)
 
     async def tips(self, deck_id: str | None = None) -> Reply:
-        deck = self.decks.get(deck_id)
-        if deck is None:
-            return self._unknown_deck(deck_id)
-        return Reply(view=TipsView(deck_title=deck.title, tips=self._tip_lines(deck)), ephemeral=True)
+        return tips_reply(self.decks, deck_id)
 
     def help(self) -> Reply:
-        commands = (
-            CommandHelp(usage="start [deck]", description="Start a private quiz run, or resume the one you left."),
-            CommandHelp(usage="tips [deck]", description="How to structure a strong answer."),
-            CommandHelp(usage="leaderboard [people|teams] [week|month|all]", description="Who has the most points here."),
-            CommandHelp(usage="stats", description="Your progress, accuracy per topic, weakest topic and points."),
-            CommandHelp(usage="stats questions", description="Admins: how each question was answered here."),
-            CommandHelp(usage="team create <name>", description="Start a study group and join it."),
-            CommandHelp(usage="team join <name>", description="Join a study group (one per person)."),
-            CommandHelp(usage="team leave", description="Leave your study group."),
-            CommandHelp(usage="team list", description="All study groups here."),
-            CommandHelp(usage="team show [name]", description="A group's members and points."),
-            CommandHelp(usage="daily set HH:MM Area/City [deck]", description="Admins: post a question here every day at that local time."),
-            CommandHelp(usage="daily status", description="When this channel's daily question posts next."),
-            CommandHelp(usage="daily now", description="Admins: post the next daily question at once."),
-            CommandHelp(usage="daily off", description="Admins: stop the daily question here."),
-            CommandHelp(usage="help", description="This help."),
-        )
-        decks = tuple(DeckLine(id=d.id, title=d.title, questions=len(d.questions)) for d in self.decks)
-        view = HelpView(
-            intro=(
-                "recsys-quiz asks real RecSys Platform Engineer interview questions. Pick the best-structured "
-                "answer with the buttons; every answer gets feedback on what the others miss."
-            ),
-            commands=commands,
-            decks=decks,
-            scoring_rule=SCORING_RULE,
-            buttons=(Button(label="Start", action_id=StartAction(deck_id=self.decks.default.id).encode(), style="primary"),),
-        )
-        return Reply(view=view, ephemeral=True)
+        return help_reply(self.decks)
 
     async def leaderboard(self, origin: Origin, scope: str = "people", window: str = "all", page: int = 1) -> Reply:
         """A people or team board of the asker's space for a window (week, month, all)."""
@@ -275,28 +245,21 @@ class QuizEngine:
 
     # Buttons ------------------------------------------------------------------------------------
 
-    def _refusal(self, origin: Origin, status: str) -> Reply:
+    @staticmethod
+    def _refusal(status: str) -> Reply:
         if status == "no_run":
-            return notice("That quiz run doesn't exist", f"Nothing was recorded. {self._start_hint(origin)} to begin one.", "warning")
+            return notice("That quiz run doesn't exist", "Nothing was recorded.", "warning", hint="start")
         if status == "not_owner":
-            return notice(
-                "This quiz belongs to someone else",
-                f"Only the person who started a run can answer in it, so nothing was recorded. {self._start_hint(origin)} for your own.",
-                "warning",
-            )
-        return notice(
-            "This run's deck has changed",
-            f"The questions of this run are no longer available. {self._start_hint(origin)} for a fresh run.",
-            "warning",
-        )
+            return shared_reply("not_yours")
+        return notice("This run's deck has changed", "The questions of this run are no longer available.", "warning", hint="start")
 
     async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
         run, owned = await self.store.owned_run(run_id, origin.platform, origin.space_id, origin.user_id)
         if run is None or not owned:
-            return self._refusal(origin, "no_run" if run is None else "not_owner")
+            return self._refusal("no_run" if run is None else "not_owner")
         deck = self.decks.get(run.deck_id)
         if deck is None or not self._plan_fits(run, deck):
-            return self._refusal(origin, "deck_changed")
+            return self._refusal("deck_changed")
         return run, deck
 
     async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
@@ -315,11 +278,11 @@ class QuizEngine:
         )
         run = outcome.run
         if outcome.status in ("no_run", "not_owner") or run is None:
-            return self._refusal(origin, outcome.status)
+            return self._refusal(outcome.status)
         deck = self.decks.get(run.deck_id)
         if outcome.status == "invalid" or deck is None:
             if deck is None or not self._plan_fits(run, deck):
-                return self._refusal(origin, "deck_changed")
+                return self._refusal("deck_changed")
             return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
         if outcome.status == "recorded" and outcome.answer is not None:
             return Reply(view=self._feedback(deck, run, action.position, outcome.answer), ephemeral=True, replace=True)
@@ -408,7 +371,7 @@ class QuizEngine:
             total=len(run.plan),
             points=sum(a.points for a in answers),
             topics=tuple(TopicResult(topic=t, correct=c, total=n) for t, (c, n) in by_topic.items()),
-            tips=self._tip_lines(deck),
+            tips=_tip_lines(deck),
             scoring_note=SCORING_RULE,
             buttons=(Button(label="Play again", action_id=StartAction(deck_id=deck.id).encode(), style="primary"),),
         )
@@ -443,14 +406,37 @@ class QuizEngine:
         assert question is not None  # callers checked _plan_fits
         return question
 
-    @staticmethod
-    def _tip_lines(deck: Deck) -> tuple[TipLine, ...]:
-        return tuple(TipLine(title=t.title, text=t.text) for t in deck.tips)
-
     def _unknown_deck(self, deck_id: str | None) -> Reply:
-        known = ", ".join(f"{d.id} ({d.title})" for d in self.decks)
-        return notice("Unknown deck", f"There is no deck called '{deck_id}'. Decks: {known}.", "warning")
+        return unknown_deck(self.decks, deck_id)
 
-    @staticmethod
-    def _start_hint(origin: Origin) -> str:
-        return "Run `recsys-quiz play`" if origin.platform == "console" else "Use `/recsys-quiz start`"
+
+def unknown_deck(decks: DeckLibrary, deck_id: str | None) -> Reply:
+    known = ", ".join(f"{d.id} ({d.title})" for d in decks)
+    return notice("Unknown deck", f"There is no deck called '{deck_id}'. Decks: {known}.", "warning")
+
+
+def tips_reply(decks: DeckLibrary, deck_id: str | None = None) -> Reply:
+    """A deck's answer-structure tips (the first deck's by default); needs no database."""
+    deck = decks.get(deck_id)
+    if deck is None:
+        return unknown_deck(decks, deck_id)
+    return Reply(view=TipsView(deck_title=deck.title, tips=_tip_lines(deck)), ephemeral=True)
+
+
+def help_reply(decks: DeckLibrary) -> Reply:
+    """The commands (as data: each surface writes them in its own syntax), the decks and the scoring rule; needs no database."""
+    view = HelpView(
+        intro=(
+            "recsys-quiz asks real RecSys Platform Engineer interview questions. Pick the best-structured "
+            "answer with the buttons; every answer gets feedback on what the others miss."
+        ),
+        commands=COMMANDS,
+        decks=tuple(DeckLine(id=d.id, title=d.title, questions=len(d.questions)) for d in decks),
+        scoring_rule=SCORING_RULE,
+        buttons=(Button(label="Start", action_id=StartAction(deck_id=decks.default.id).encode(), style="primary"),),
+    )
+    return Reply(view=view, ephemeral=True)
+
+
+def _tip_lines(deck: Deck) -> tuple[TipLine, ...]:
+    return tuple(TipLine(title=t.title, text=t.text) for t in deck.tips)

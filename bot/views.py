@@ -6,8 +6,15 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.commands import CommandSpec
+
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 Tone = Literal["info", "success", "warning", "error"]
+# A sentence each adapter adds to a notice in its own words: how to start a run there, who its admins are, or an
+# example of `daily set` in its syntax.
+Hint = Literal["start", "admins", "daily_set"]
+# The notices every surface shows the same way (bot.notices builds them): a test renders each on every surface.
+NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "admins_only"]
 
 
 class _View(BaseModel):
@@ -99,11 +106,6 @@ class TipsView(_View):
     buttons: tuple[Button, ...] = ()
 
 
-class CommandHelp(_View):
-    usage: str  # without the platform's prefix: "start [deck]"
-    description: str
-
-
 class DeckLine(_View):
     id: str
     title: str
@@ -115,7 +117,7 @@ class HelpView(_View):
 
     kind: Literal["help"] = "help"
     intro: str
-    commands: tuple[CommandHelp, ...]
+    commands: tuple[CommandSpec, ...]  # each adapter writes them in its own syntax
     decks: tuple[DeckLine, ...]
     scoring_rule: str
     buttons: tuple[Button, ...] = ()
@@ -295,6 +297,8 @@ class Notice(_View):
     title: str
     text: str
     buttons: tuple[Button, ...] = ()
+    hint: Hint | None = None  # the adapter appends its own sentence for it
+    code: NoticeCode | None = None  # set on the shared notices of bot.notices
 
 
 View = (
@@ -338,6 +342,6 @@ class Reply(_View):
     replace: bool = False  # update the clicked message instead of sending a new one
 
 
-def notice(title: str, text: str, tone: Tone = "info", buttons: tuple[Button, ...] = ()) -> Reply:
+def notice(title: str, text: str, tone: Tone = "info", buttons: tuple[Button, ...] = (), hint: Hint | None = None) -> Reply:
     """A private notice, as a reply."""
-    return Reply(view=Notice(tone=tone, title=title, text=text, buttons=buttons), ephemeral=True)
+    return Reply(view=Notice(tone=tone, title=title, text=text, buttons=buttons, hint=hint), ephemeral=True)

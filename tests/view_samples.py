@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.commands import CommandSpec
 from bot.views import (
     AnswerFeedback,
     Button,
-    CommandHelp,
     DailyFeedback,
     DailyPostView,
     DeckLine,
@@ -86,7 +86,7 @@ def samples(text: str = "text") -> dict[type, Any]:
         TipsView: TipsView(deck_title=text, tips=tips),
         HelpView: HelpView(
             intro=text,
-            commands=(CommandHelp(usage="start [deck]", description=text),),
+            commands=(CommandSpec(name="start", group="Quiz", description=text),),
             decks=(DeckLine(id="deck", title=text, questions=5),),
             scoring_rule=text,
             buttons=(button("Start"),),

@@ -9,6 +9,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from adapters.console.grammar import GRAMMAR, OPERATOR_SYNTAX
+from bot.commands import GROUPS
 from bot.views import (
     AnswerFeedback,
     DailyFeedback,
@@ -105,11 +107,19 @@ def _(view: TipsView) -> RenderableType:
 
 @render.register
 def _(view: HelpView) -> RenderableType:
-    body = Text(view.intro + "\n\n")
-    body.append("Commands\n", style="bold")
-    body.append("  recsys-quiz play [--deck ID] [--user NAME]   play a run in the terminal\n")
-    body.append("  recsys-quiz leaderboard                      who has the most points\n")
-    body.append("  recsys-quiz stats --user NAME                your progress\n")
+    body = Text(view.intro + "\n")
+    for group in GROUPS:
+        commands = [c for c in view.commands if c.group == group and c.name in GRAMMAR.syntax]
+        if commands:
+            body.append(f"\n{group}\n", style="bold")
+            for command in commands:
+                body.append(f"  {GRAMMAR.usage(command.name)}\n", style="cyan")
+                body.append(f"      {command.description}\n")
+    body.append("\nRunning the bot\n", style="bold")
+    for syntax, description in OPERATOR_SYNTAX.values():
+        body.append(f"  {GRAMMAR.prefix} {syntax}\n", style="cyan")
+        body.append(f"      {description}\n")
+    body.append("\nStudy groups and the daily question are on Discord and Slack.\n", style="italic")
     body.append("\nDecks\n", style="bold")
     for deck in view.decks:
         body.append(f"  {deck.id}: {deck.title} ({deck.questions} questions)\n")
@@ -229,4 +239,5 @@ def _(feedback: DailyFeedback) -> RenderableType:
 
 @render.register
 def _(view: Notice) -> RenderableType:
-    return Panel(Text(view.text), title=Text(view.title), title_align="left", border_style=_TONE_STYLE[view.tone])
+    text = GRAMMAR.with_hint(view.text, view.hint)
+    return Panel(Text(text), title=Text(view.title), title_align="left", border_style=_TONE_STYLE[view.tone])

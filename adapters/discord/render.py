@@ -9,6 +9,7 @@ from typing import Any
 
 import discord
 
+from adapters.discord.grammar import GRAMMAR
 from adapters.discord.limits import (
     AUTHOR_NAME,
     BUTTON_LABEL,
@@ -24,6 +25,7 @@ from adapters.discord.limits import (
     clip,
     fit_embed,
 )
+from bot.commands import GROUPS
 from bot.views import (
     AnswerFeedback,
     Button,
@@ -260,8 +262,15 @@ def _tips_view(view: TipsView) -> Rendered:
 @render.register
 def _help(view: HelpView) -> Rendered:
     embed = _embed("recsys-quiz", view.intro, COLOUR_QUESTION)
-    commands = "\n".join(f"`/recsys-quiz {c.usage}`: {c.description}" for c in view.commands)
-    _field(embed, "Commands", commands or "-")
+    # One field per group: a field holds 1,024 characters, and all the commands in one were cut off mid-line.
+    for group in GROUPS:
+        lines = [
+            f"`{GRAMMAR.usage(c.name)}`: {'Admins: ' if c.audience == 'admins' else ''}{c.description}"
+            for c in view.commands
+            if c.group == group and c.name in GRAMMAR.syntax
+        ]
+        if lines:
+            _field(embed, group, "\n".join(lines))
     decks = "\n".join(f"**{d.title}** (`{d.id}`): {d.questions} questions" for d in view.decks)
     _field(embed, "Decks", decks or "-")
     _field(embed, "Scoring", view.scoring_rule)
@@ -399,7 +408,8 @@ def _daily_feedback(view: DailyFeedback) -> Rendered:
 
 @render.register
 def _notice(view: Notice) -> Rendered:
-    embed = _embed(view.title, view.text, TONE_COLOUR.get(view.tone, TONE_COLOUR["info"]))
+    text = GRAMMAR.with_hint(view.text, view.hint)
+    embed = _embed(view.title, text, TONE_COLOUR.get(view.tone, TONE_COLOUR["info"]))
     return _done(embed, view.buttons)
 
 

@@ -38,6 +38,13 @@ class Subcommand(BaseModel):
     zone: str | None = None  # daily set
     unknown: str | None = None
 
+    @property
+    def command(self) -> str:
+        """The core command (bot.commands) this asks for: `team join`, `stats questions`, `start`, ..."""
+        if self.verb in ("team", "daily") or (self.verb == "stats" and self.action):
+            return f"{self.verb} {self.action}"
+        return self.verb
+
 
 def _unknown(words: list[str]) -> Subcommand:
     return Subcommand(verb="help", unknown=" ".join(words)[:ECHO_LIMIT])

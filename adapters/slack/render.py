@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
 
+from adapters.slack.grammar import GRAMMAR
 from adapters.slack.text import clip, clip_escaped, escape, nonempty
+from bot.commands import GROUPS
 from bot.views import (
     AnswerFeedback,
     Button,
@@ -36,7 +38,7 @@ from bot.views import (
 
 log = logging.getLogger(__name__)
 
-COMMAND = "/recsys-quiz"
+COMMAND = GRAMMAR.prefix
 # Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks).
 MAX_BLOCKS = 50
 SECTION_TEXT_LIMIT = 3000
@@ -324,15 +326,23 @@ def _tips(view: TipsView) -> SlackMessage:
 
 @_render.register
 def _help(view: HelpView) -> SlackMessage:
-    commands = "\n".join(f"`{COMMAND} {escape(c.usage)}`  {escape(c.description)}" for c in view.commands)
+    commands = [c for c in view.commands if c.name in GRAMMAR.syntax]
     decks = "\n".join(f"• `{escape(d.id)}`  {escape(d.title)} ({d.questions} questions)" for d in view.decks)
-    blocks: list[Block] = [header("recsys-quiz"), section(escape(view.intro)), section(f"*Commands*\n{commands}")]
+    blocks: list[Block] = [header("recsys-quiz"), section(escape(view.intro))]
+    for group in GROUPS:
+        lines = [
+            f"`{escape(GRAMMAR.usage(c.name))}`  {'Admins: ' if c.audience == 'admins' else ''}{escape(c.description)}"
+            for c in commands
+            if c.group == group
+        ]
+        if lines:
+            blocks.append(section(f"*{group}*\n" + "\n".join(lines)))
     if decks:
         blocks.append(section(f"*Decks*\n{decks}"))
     blocks.append(context(f"*Scoring:* {escape(view.scoring_rule)}"))
     blocks.extend(actions(view.buttons))
     return message(
-        f"recsys-quiz help: {escape(view.intro)} Commands: " + ", ".join(f"{COMMAND} {escape(c.usage)}" for c in view.commands),
+        f"recsys-quiz help: {escape(view.intro)} Commands: " + ", ".join(escape(GRAMMAR.usage(c.name)) for c in commands),
         blocks,
     )
 
@@ -497,8 +507,9 @@ def _daily_feedback(view: DailyFeedback) -> SlackMessage:
 @_render.register
 def _notice(view: Notice) -> SlackMessage:
     emoji = _TONE_EMOJI.get(view.tone, _TONE_EMOJI["info"])
-    blocks: list[Block] = [section(f"{emoji} *{escape(view.title)}*\n{escape(view.text)}"), *actions(view.buttons)]
-    return message(f"{escape(view.title)}: {escape(view.text)}", blocks)
+    text = escape(GRAMMAR.with_hint(view.text, view.hint))
+    blocks: list[Block] = [section(f"{emoji} *{escape(view.title)}*\n{text}"), *actions(view.buttons)]
+    return message(f"{escape(view.title)}: {text}", blocks)
 
 
 def with_preface(rendered: SlackMessage, text: str) -> SlackMessage:

@@ -269,7 +269,7 @@ async def test_tips_help_leaderboard_and_stats_answer_privately(fake: FakeDiscor
             shown[sub] = await fake.delivered(pending)
     assert all(message["flags"] & EPHEMERAL for message in shown.values())
     assert embed(shown["tips"])["title"] == "How to structure your answer" and embed(shown["tips"])["fields"]
-    assert [f["name"] for f in embed(shown["help"])["fields"]][:2] == ["Commands", "Decks"]
+    assert [f["name"] for f in embed(shown["help"])["fields"]][:4] == ["Quiz", "Study groups", "Daily question", "Decks"]
     assert labels(shown["help"]) == ["Start"]
     board = embed(shown["leaderboard"])
     assert "Alice" in board["description"] and "← you" in board["description"]

@@ -13,11 +13,11 @@ from pydantic import BaseModel
 from adapters.discord import render as render_module
 from adapters.discord.limits import ELLIPSIS
 from adapters.discord.render import NO_MENTIONS, Rendered, message_data, render
+from bot.commands import COMMANDS
 from bot.views import (
     VIEW_TYPES,
     AnswerFeedback,
     Button,
-    CommandHelp,
     DailyFeedback,
     DailyPostView,
     DeckLine,
@@ -143,7 +143,7 @@ SAMPLES: dict[type[Any], Any] = {
     TipsView: TipsView(deck_title="Deck", tips=tips(4)),
     HelpView: HelpView(
         intro="Intro.",
-        commands=(CommandHelp(usage="start [deck]", description="Start."),),
+        commands=COMMANDS,
         decks=(DeckLine(id="recsys", title="RecSys", questions=5),),
         scoring_rule="Rule.",
         buttons=buttons("Start"),

@@ -76,7 +76,7 @@ async def test_a_member_who_is_not_an_admin_is_refused_and_nothing_is_posted(
     reply = await slack.ask(text, "U1")
     assert reply.body["response_type"] == "ephemeral"
     assert reply.body["text"].startswith("Admins only")
-    assert "workspace admins and owners" in reply.body["text"]
+    assert "workspace's admins and owners" in reply.body["text"]
     assert fake.channel_messages("C1") == []
     assert not await _configured(quiz_engine)
 

@@ -1,0 +1,36 @@
+"""How Discord spells the bot's commands and hints: slash commands with named options (`name:`)."""
+
+from __future__ import annotations
+
+from adapters.grammar import Grammar, syntax_table
+
+PREFIX = "/recsys-quiz"
+
+# Each core command as Discord's slash command takes it; tests check these against the registered command tree.
+GRAMMAR = Grammar(
+    prefix=PREFIX,
+    syntax=syntax_table(
+        """
+        start           | start [deck:]
+        tips            | tips [deck:]
+        leaderboard     | leaderboard [board: people|teams] [window: this week|this month|all time]
+        stats           | stats
+        stats questions | stats show: questions (admins) [deck:]
+        help            | help
+        team create     | team create name:
+        team join       | team join name:
+        team leave      | team leave
+        team list       | team list
+        team show       | team show [name:]
+        daily set       | daily set time: timezone: [channel:] [deck:]
+        daily status    | daily status [channel:]
+        daily now       | daily now [channel:]
+        daily off       | daily off [channel:]
+        """
+    ),
+    hints={
+        "start": f"Start a fresh run with `{PREFIX} start`.",
+        "admins": "Admins are the members with Manage Server in this server.",
+        "daily_set": f"For example: `{PREFIX} daily set time:09:00 timezone:Europe/Berlin`.",
+    },
+)
