@@ -204,7 +204,7 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     failed = 0
     for deck in decks:
         report = guard(deck)
-        verdict = "ok  " if report.ok else "FAIL"
+        verdict = "ok " if report.ok else "FAIL"
         print(f"{verdict} {deck.id} v{deck.version}: {deck.title} ({len(deck.questions)} questions, {len(deck.tips)} tips)")
         for line in report.figure_lines():
             print(f"      {line}")

@@ -57,7 +57,7 @@ def test_hnsw_answer_covers_every_point_the_seed_lists(decks: DeckLibrary) -> No
     question = decks.default.question("hnsw-vs-ivf-pq")
     assert question is not None
     best = question.correct_option.text
-    for point in ["ef_construction", "Voronoi", "8-bit", "32×", "ScaNN", "10M", "billion", "re-rank"]:
+    for point in ["efConstruction", "efSearch", "Voronoi", "one-byte", "32×", "4d/m", "ScaNN", "10M", "billions", "re-rank"]:
         assert point.lower() in best.lower(), point
 
 
