@@ -29,10 +29,14 @@ def cites_a_paper(text: str) -> bool:
     return _CITATION.search(text) is not None
 
 
-def _strategy_picks_best(question: Question, measure: Callable[[Option], float]) -> bool:
-    """Whether picking the option that maximises `measure` finds the best one; a tie that includes it counts as found."""
-    top = max(measure(option) for option in question.options)
-    return measure(question.correct_option) == top
+def _picks_best_at_rank(question: Question, measure: Callable[[Option], float], rank: int) -> bool:
+    """Whether the option at `rank` (0 = the highest) by `measure` is the best one; a tie that includes it counts as found."""
+    values = sorted((measure(option) for option in question.options), reverse=True)
+    return rank < len(values) and measure(question.correct_option) == values[rank]
+
+
+def _picks_best_at_bottom(question: Question, measure: Callable[[Option], float]) -> bool:
+    return measure(question.correct_option) == min(measure(option) for option in question.options)
 
 
 def _only_citation_is_best(question: Question) -> bool:
@@ -97,9 +101,23 @@ class GuardReport:
         return lines
 
 
+def _length(option: Option) -> float:
+    return len(option.text)
+
+
+def _digits(option: Option) -> float:
+    return digit_count(option.text)
+
+
+# Every strategy a learner could use without knowing the subject: length and digit ranks at both ends (a deck
+# tuned only against "the longest" tends to make its best answer the second longest), and the lone citation.
 STRATEGIES: Sequence[tuple[str, Callable[[Question], bool]]] = (
-    ("pick the longest option", lambda q: _strategy_picks_best(q, lambda o: len(o.text))),
-    ("pick the option with the most digits", lambda q: _strategy_picks_best(q, lambda o: digit_count(o.text))),
+    ("pick the longest option", lambda q: _picks_best_at_rank(q, _length, 0)),
+    ("pick the second-longest option", lambda q: _picks_best_at_rank(q, _length, 1)),
+    ("pick the third-longest option", lambda q: _picks_best_at_rank(q, _length, 2)),
+    ("pick the shortest option", lambda q: _picks_best_at_bottom(q, _length)),
+    ("pick the option with the most digits", lambda q: _picks_best_at_rank(q, _digits, 0)),
+    ("pick the option with the fewest digits", lambda q: _picks_best_at_bottom(q, _digits)),
     ("pick the only option citing a paper", _only_citation_is_best),
 )
 

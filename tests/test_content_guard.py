@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.content import Deck, DeckLibrary
-from bot.content_guard import cites_a_paper, digit_count, guard
+from bot.content_guard import GuardReport, cites_a_paper, digit_count, guard
 
 FILLER = "I would measure it on our own traffic and explain the trade-off to the team in plain words. "
 
@@ -43,41 +43,54 @@ def deck(questions: list[dict[str, Any]]) -> Deck:
 
 
 EVEN = [{"length": 640, "digits": 4}, {"length": 660, "digits": 5}, {"length": 620, "digits": 3}]
+# Four option shapes; a fair deck gives its best answer each of them in turn, so no length or digit rank finds it.
+SHAPES = [{"length": 700, "digits": 6}, {"length": 670, "digits": 2}, {"length": 640, "digits": 5}, {"length": 610, "digits": 4}]
 
 
-def fair_question(index: int) -> dict[str, Any]:
-    return question(index, {"length": 630, "digits": 4}, EVEN)
+def fair_question(index: int, shape: int | None = None) -> dict[str, Any]:
+    best = SHAPES[index % 4 if shape is None else shape]
+    return question(index, best, [shape for shape in SHAPES if shape is not best])
+
+
+def wins(report: GuardReport, strategy: str) -> int:
+    return next(f.wins for f in report.strategies if f.name == strategy)
+
+
+def test_the_second_longest_option_being_best_too_often_fails_as_well() -> None:
+    second = {"length": 690, "digits": 4}
+    report = guard(deck([question(i, second, [SHAPES[0], *EVEN[1:]]) for i in range(5)]))
+    assert wins(report, "pick the second-longest option") == 5 and not report.ok
 
 
 def test_a_deck_where_no_surface_cue_finds_the_best_answer_passes() -> None:
     report = guard(deck([fair_question(i) for i in range(5)]))
     assert report.ok, report.problems
-    assert [f.wins for f in report.strategies] == [0, 0, 0]
+    assert max(f.wins for f in report.strategies) <= 2
 
 
 def test_the_longest_option_being_best_in_3_of_5_questions_fails_and_2_of_5_passes() -> None:
     long_best = {"length": 700, "digits": 4}
-    three = [question(i, long_best, EVEN) if i < 3 else fair_question(i) for i in range(5)]
+    three = [question(i, long_best, EVEN) if i < 3 else fair_question(i, shape=i - 2) for i in range(5)]
     report = guard(deck(three))
-    assert report.strategies[0].wins == 3
+    assert wins(report, "pick the longest option") == 3
     assert "pick the longest option finds the best answer in 3 of 5 questions (at most 40%)" in report.problems
-    two = [question(i, long_best, EVEN) if i < 2 else fair_question(i) for i in range(5)]
-    assert guard(deck(two)).ok
+    two = [question(i, long_best, EVEN) if i < 2 else fair_question(i, shape=i - 1) for i in range(5)]
+    assert guard(deck(two)).ok, guard(deck(two)).problems
 
 
 def test_most_digits_counts_a_tie_with_the_best_answer_as_found() -> None:
     tied = {"length": 630, "digits": 5}  # as many digits as the most of the others
-    report = guard(deck([question(i, tied, EVEN) if i < 3 else fair_question(i) for i in range(5)]))
-    assert report.strategies[1].wins == 3 and not report.ok
+    report = guard(deck([question(i, tied, EVEN) if i < 3 else fair_question(i, shape=(i - 2) * 2 - 1) for i in range(5)]))
+    assert wins(report, "pick the option with the most digits") == 3 and not report.ok
 
 
 def test_the_only_option_citing_a_paper_being_best_fails() -> None:
     cited = {"length": 630, "digits": 4, "cite": True}
-    report = guard(deck([question(i, cited, EVEN) if i < 3 else fair_question(i) for i in range(5)]))
-    assert report.strategies[2].wins == 3 and not report.ok
+    report = guard(deck([question(i, cited, EVEN) if i < 3 else fair_question(i, shape=i - 2) for i in range(5)]))
+    assert wins(report, "pick the only option citing a paper") == 3 and not report.ok
     # A citation in a distractor as well takes the cue away.
     both = [question(i, cited, [{**EVEN[0], "cite": True}, *EVEN[1:]]) for i in range(5)]
-    assert guard(deck(both)).strategies[2].wins == 0
+    assert wins(guard(deck(both)), "pick the only option citing a paper") == 0
 
 
 def test_length_ratio_outside_the_range_fails_over_the_deck_and_per_question() -> None:
@@ -89,7 +102,7 @@ def test_length_ratio_outside_the_range_fails_over_the_deck_and_per_question() -
 
 
 def test_an_option_outside_550_to_750_characters_is_named() -> None:
-    report = guard(deck([question(0, {"length": 549}, EVEN), *(fair_question(i) for i in range(1, 5))]))
+    report = guard(deck([question(0, {"length": 549}, EVEN), *(fair_question(i, shape=i - 1) for i in range(1, 5))]))
     assert "questions[0].options[0] (best): 549 characters (every option 550-750)" in report.problems
 
 
