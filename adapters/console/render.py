@@ -59,7 +59,7 @@ def _(card: QuestionCard) -> RenderableType:
 
 
 def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
-    """The part personal and daily feedback share: verdict, what the chosen answer missed, why, the best answer."""
+    """The part personal and daily feedback share: verdict, what the chosen answer missed, the best answer, why, the checklist."""
     body = Text()
     verdict = "Correct: that's the best answer." if view.correct else f"Not the best answer. The best was {view.best.letter}."
     body.append(verdict + "\n", style="bold green" if view.correct else "bold red")
@@ -67,15 +67,15 @@ def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
     if view.missed:
         body.append(" What it misses: ", style="bold")
         body.append(view.missed)
+    if not view.correct:
+        body.append(f"\n\nBest answer ({view.best.letter}): ", style="bold")
+        body.append(view.best.text)
     body.append("\n\nWhy the best answer is best: ", style="bold")
     body.append(view.explanation)
     if view.key_points:
         body.append("\n\nWhat an interviewer listens for:", style="bold")
         for point in view.key_points:
             body.append(f"\n  ☑ {point}")
-    if not view.correct:
-        body.append(f"\n\nBest answer ({view.best.letter}): ", style="bold")
-        body.append(view.best.text)
     body.append(f"\n\n{view.scoring_note}", style="italic")
     return body
 
