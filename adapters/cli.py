@@ -199,20 +199,24 @@ def cmd_content_check(args: argparse.Namespace) -> int:
             print(message, file=sys.stderr)
         print(f"{len(error.messages)} problem(s) found.", file=sys.stderr)
         return 1
+    from adapters.fit_check import cut_texts
     from bot.content_guard import guard
 
     failed = 0
     for deck in decks:
         report = guard(deck)
-        verdict = "ok " if report.ok else "FAIL"
+        # Every card of the deck rendered for Discord and Slack: a text they would cut fails the deck, named.
+        cut = cut_texts(deck)
+        verdict = "ok " if report.ok and not cut else "FAIL"
         print(f"{verdict} {deck.id} v{deck.version}: {deck.title} ({len(deck.questions)} questions, {len(deck.tips)} tips)")
         for line in report.figure_lines():
             print(f"      {line}")
-        for problem in report.problems:
+        print(f"      cards fit Discord and Slack: {'yes' if not cut else f'no, {len(cut)} text(s) would be cut'}")
+        for problem in [*report.problems, *cut]:
             print(f"{decks.file_of(deck.id)}: {problem}", file=sys.stderr)
-        failed += len(report.problems)
+        failed += len(report.problems) + len(cut)
     if failed:
-        print(f"{failed} problem(s) found: the best answer can be spotted without knowing the subject.", file=sys.stderr)
+        print(f"{failed} problem(s) found.", file=sys.stderr)
         return 1
     return 0
 

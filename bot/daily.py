@@ -138,6 +138,31 @@ def streak_of(history: list[tuple[bool, bool]]) -> Streak:
     return Streak(current=current, best=best)
 
 
+def post_card(
+    deck: Deck, question: Question, option_order: tuple[str, ...], post_id: int, day: date, answered: int, closed: bool = False
+) -> DailyPostView:
+    """A daily post as the channel sees it before the reveal: the question, its options in the post's order, its buttons."""
+    options = [question.option(key) for key in option_order]
+    buttons = tuple(
+        Button(
+            label=LETTERS[i],
+            action_id=DailyAnswerAction(post_id=post_id, option_key=key).encode(),
+            style="primary",
+            disabled=closed,
+        )
+        for i, key in enumerate(option_order)
+    )
+    return DailyPostView(
+        deck_title=deck.title,
+        date_label=f"Daily question · {day:%A %d %B %Y}",
+        topic=question.topic,
+        prompt=question.prompt,
+        options=tuple(OptionLine(letter=LETTERS[i], text=o.text) for i, o in enumerate(options) if o),
+        buttons=buttons,
+        answered=answered,
+    )
+
+
 class DailyService:
     """The daily-question use cases; an adapter attaches a publisher for its platform to post."""
 
@@ -414,27 +439,8 @@ class DailyService:
         if found is None:
             raise PublishError(f"deck {post.deck_id} no longer has question {post.question_id}", retryable=False)
         deck, question = found
-        options = [question.option(key) for key in post.option_order]
         closed = post.closed_at is not None
-        date_label = f"Daily question · {date.fromisoformat(post.local_date):%A %d %B %Y}"
-        buttons = tuple(
-            Button(
-                label=LETTERS[i],
-                action_id=DailyAnswerAction(post_id=post.post_id, option_key=key).encode(),
-                style="primary",
-                disabled=closed,
-            )
-            for i, key in enumerate(post.option_order)
-        )
-        base = DailyPostView(
-            deck_title=deck.title,
-            date_label=date_label,
-            topic=question.topic,
-            prompt=question.prompt,
-            options=tuple(OptionLine(letter=LETTERS[i], text=o.text) for i, o in enumerate(options) if o),
-            buttons=buttons,
-            answered=post.answer_count,
-        )
+        base = post_card(deck, question, post.option_order, post.post_id, date.fromisoformat(post.local_date), post.answer_count, closed)
         if not closed:
             return base
         tallies = await self.store.daily_tallies(post.post_id)

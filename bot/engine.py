@@ -73,7 +73,7 @@ FITTING_STEPS_LIMIT = 65_536
 VERDICT_CACHE_SIZE = 4096
 
 
-def _feedback_verdict(
+def feedback_verdict(
     deck: Deck,
     question_id: str,
     position: int,
@@ -353,7 +353,7 @@ class QuizEngine:
         if verdict is None:
             if len(self._verdicts) >= VERDICT_CACHE_SIZE:
                 self._verdicts.clear()
-            verdict = self._verdicts[key] = _feedback_verdict(deck, *key[1:])
+            verdict = self._verdicts[key] = feedback_verdict(deck, *key[1:])
         label = "See score" if position == len(run.plan) - 1 else "Next question"
         button = Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary")
         return verdict.model_copy(update={"buttons": (button,)})

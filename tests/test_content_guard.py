@@ -120,14 +120,43 @@ def test_every_shipped_deck_passes_the_guard(decks: DeckLibrary) -> None:
         assert report.ok, (shipped.id, report.problems)
 
 
+def content_check(directory: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "adapters.cli", "content", "check", str(directory)], capture_output=True, text=True, timeout=60
+    )
+
+
 def test_content_check_prints_the_guard_figures_and_fails_a_deck_with_a_cue(tmp_path: Path) -> None:
     long_best = {"length": 700, "digits": 4}
     raw = deck([question(i, long_best, EVEN) for i in range(5)]).model_dump(exclude_defaults=True)
     (tmp_path / "cue.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "content", "check", str(tmp_path)], capture_output=True, text=True, timeout=60
-    )
+    result = content_check(tmp_path)
     assert result.returncode == 1
     assert "pick the longest option: the best answer in 5 of 5 questions (100%; at most 40%)" in result.stdout
     assert "best answer's length / distractors' mean: 1.09 over the deck" in result.stdout
     assert "cue.yaml: pick the longest option finds the best answer in 5 of 5 questions (at most 40%)" in result.stderr
+
+
+def test_a_deck_at_the_loaders_limits_fails_naming_each_text_a_platform_would_cut(tmp_path: Path) -> None:
+    fair = [fair_question(i) for i in range(5)]
+    # A question at the loader's limits: a 1,000-character prompt and five 1,000-character options.
+    fair[0]["prompt"] = ("Why " + "really " * 150)[:999] + "?"
+    fair[0]["options"] = [*fair[0]["options"], {**fair[0]["options"][1], "key": "fifth"}]
+    for option in fair[0]["options"]:
+        option["text"] = text_of(1000)
+    raw = deck(fair).model_dump(exclude_defaults=True)
+    raw["tips"] = [{"title": f"Tip {n}", "text": f"Tip {n} says what it costs. " * 15} for n in range(30)]
+    (tmp_path / "big.yaml").write_text(yaml.safe_dump(raw), encoding="utf-8")
+    result = content_check(tmp_path)
+    assert result.returncode == 1
+    assert "cards fit Discord and Slack: no" in result.stdout
+    assert "big.yaml: questions[0] (q0).prompt: the Discord question card would cut it" in result.stderr
+    assert "big.yaml: tips[29].text: the Discord tips would cut it" in result.stderr
+    assert "questions[1] (q1).prompt" not in result.stderr  # short texts fit everywhere
+
+
+def test_every_card_of_the_shipped_decks_fits_discord_and_slack(decks: DeckLibrary) -> None:
+    from adapters.fit_check import cut_texts
+
+    for shipped in decks:
+        assert cut_texts(shipped) == [], shipped.id

@@ -239,9 +239,9 @@ def _feedback(feedback: AnswerFeedback) -> Rendered:
 def _score(card: ScoreCard) -> Rendered:
     description = f"Points earned in this run: **{card.points}**\n{card.scoring_note}"
     embed = _embed(f"Score: {card.score} / {card.total}", description, COLOUR_CORRECT if card.score == card.total else COLOUR_QUESTION)
-    topics = card.topics[: EMBED_FIELDS // 2]
-    for topic in topics:
-        _field(embed, topic.topic, f"{topic.correct} / {topic.total} correct", inline=True)
+    # One field for all topics: a deck of 15 topics as inline fields left too few of the 25 for the tips.
+    if card.topics:
+        _field(embed, "By topic", "\n".join(f"{t.topic}: {t.correct} / {t.total} correct" for t in card.topics))
     if card.tips:
         _field(embed, "How to structure your answers", "The deck's tips:")
         _tips(embed, card.tips, EMBED_FIELDS - len(embed.fields) - 1)
