@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import sqlite3
 import unicodedata
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
+from bot.store import MIGRATIONS, SQLiteStore
+from bot.store.migrations import _statements
 from bot.teams import MAX_MARKS_PER_LETTER, TeamNameError, normalise_team_name, team_name_key
 from bot.views import Notice, TeamListView
 from tests.conftest import person
@@ -202,3 +207,41 @@ def test_any_display_name_is_cleaned_to_one_line_without_controls_or_stacked_mar
         run = run + 1 if unicodedata.category(char) in ("Mn", "Me") else 0
         assert run <= MAX_MARKS_PER_LETTER
 
+
+# Teams stored before look-alike keys ------------------------------------------------------------------
+
+
+async def test_teams_stored_with_casefolded_keys_get_look_alike_keys_and_the_oldest_look_alike_keeps_its_name(
+    db_path: Path, decks: DeckLibrary
+) -> None:
+    before = len(MIGRATIONS) - 1  # the last schema whose keys were plain casefolds
+    with sqlite3.connect(db_path, isolation_level=None) as raw:
+        for number, script in enumerate(MIGRATIONS[:before]):
+            for statement in _statements(script):
+                raw.execute(statement)
+            raw.execute(f"PRAGMA user_version = {number + 1}")
+        raw.execute(
+            "INSERT INTO people (person_id, platform, space_id, user_id, display_name, created_at) VALUES (1, 'console', 'local', 'a', 'a', 0)"
+        )
+        for team_id, space, name in [
+            (1, "local", "Team"),
+            (2, "local", "\u0422\u0435am"),
+            (3, "local", "Mango"),
+            (4, "other", "\u0422\u0435am"),
+        ]:
+            raw.execute(
+                "INSERT INTO teams (team_id, platform, space_id, name, name_key, created_by, created_at) VALUES (?, 'console', ?, ?, ?, 1, 0)",
+                (team_id, space, name, name.casefold()),
+            )
+    async with await SQLiteStore.open(db_path) as store:
+        engine = QuizEngine(store, decks)
+        assert await team_names(engine) == ["Mango", "Team", "\u0422\u0435am"]  # the younger look-alike keeps its members
+        assert notice_title(await engine.team_create(person("b"), "TEAM")) == "That name is taken"
+        joined = await engine.team_join(person("c"), "\u0422\u0435am")
+        assert notice_title(joined) == "Joined" and "You joined Team." in joined.view.text  # type: ignore[attr-defined]
+        assert notice_title(await engine.team_join(person("d"), "mango")) == "Joined"
+        elsewhere = await engine.team_join(person("e", space="other"), "team")
+        assert notice_title(elsewhere) == "Joined" and "\u0422\u0435am" in elsewhere.view.text  # type: ignore[attr-defined]
+    with sqlite3.connect(db_path) as raw:
+        keys = dict(raw.execute("SELECT team_id, name_key FROM teams").fetchall())
+    assert keys == {1: team_name_key("Team"), 2: team_name_key("Team") + "#2", 3: team_name_key("Mango"), 4: team_name_key("Team")}
