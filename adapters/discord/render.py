@@ -21,6 +21,7 @@ from adapters.discord.limits import (
     FIELD_VALUE,
     FOOTER_TEXT,
     ROWS,
+    add_fields_that_fit,
     clip,
     fit_embed,
 )
@@ -169,12 +170,8 @@ def _footer(embed: discord.Embed, text: str) -> None:
     embed.set_footer(text=clip(text, FOOTER_TEXT))
 
 
-def _tips(embed: discord.Embed, tips: tuple[TipLine, ...], room: int = EMBED_FIELDS) -> None:
-    shown = tips[: max(room, 0)]
-    for tip in shown:
-        _field(embed, tip.title, tip.text)
-    if len(tips) > len(shown) and len(embed.fields) < EMBED_FIELDS:
-        embed.add_field(name="…", value=f"{len(tips) - len(shown)} more tips not shown", inline=False)
+def _tips(embed: discord.Embed, tips: tuple[TipLine, ...]) -> None:
+    add_fields_that_fit(embed, [(tip.title, tip.text) for tip in tips], "tips")
 
 
 def _done(embed: discord.Embed, specs: tuple[Button, ...] = ()) -> Rendered:
@@ -240,10 +237,10 @@ def _score(card: ScoreCard) -> Rendered:
     topics = card.topics[: EMBED_FIELDS // 2]
     for topic in topics:
         _field(embed, topic.topic, f"{topic.correct} / {topic.total} correct", inline=True)
+    _footer(embed, card.deck_title)  # before the tips, which take what room is left
     if card.tips:
         _field(embed, "How to structure your answers", "The deck's tips:")
-        _tips(embed, card.tips, EMBED_FIELDS - len(embed.fields) - 1)
-    _footer(embed, card.deck_title)
+        _tips(embed, card.tips)
     return _done(embed, card.buttons)
 
 
@@ -251,7 +248,7 @@ def _score(card: ScoreCard) -> Rendered:
 def _tips_view(view: TipsView) -> Rendered:
     embed = _embed("How to structure your answer", view.deck_title, COLOUR_QUESTION)
     if view.tips:
-        _tips(embed, view.tips, EMBED_FIELDS - 1)
+        _tips(embed, view.tips)
     else:
         embed.description = clip(f"{view.deck_title}\n\nThis deck has no tips yet.", EMBED_DESCRIPTION)
     return _done(embed, view.buttons)
@@ -349,19 +346,17 @@ def _team(view: TeamView) -> Rendered:
 @render.register
 def _question_stats(view: QuestionStatsView) -> Rendered:
     embed = _embed(f"Question stats · {view.deck_title}", view.note, COLOUR_QUESTION)
-    # One field per question: Discord allows 25 fields, so a longer deck says how many are not shown.
-    shown = view.questions[: EMBED_FIELDS - 1] if len(view.questions) > EMBED_FIELDS else view.questions
-    for line in shown:
+    # One field per question: Discord allows 25 fields and 6000 characters, so a longer deck says how many are not shown.
+    fields = []
+    for line in view.questions:
         options = "\n".join(
             f"{'✓' if o.correct else '✗'} {_percent(o.share)} ({o.picks}) {o.text}" + (" ← fools most" if o.top_wrong else "")
             for o in line.options
         )
         head = clip(line.prompt, 300)
         value = f"{head}\n{options}" if line.answered else f"{head}\nNo answers yet."
-        name = f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct"
-        _field(embed, name, value)
-    if len(shown) < len(view.questions):
-        _field(embed, "…", f"{len(view.questions) - len(shown)} more questions not shown")
+        fields.append((f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct", value))
+    add_fields_that_fit(embed, fields, "questions")
     return _done(embed)
 
 
