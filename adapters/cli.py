@@ -6,10 +6,11 @@ from __future__ import annotations
 # imports comes before that (asyncio alone would cost some 20 collections).
 import argparse
 import getpass
+import io
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 if TYPE_CHECKING:
     from bot.config import CoreSettings
@@ -41,9 +42,29 @@ def _default_user() -> str:
         return "player"
 
 
+def _refuse(message: str) -> NoReturn:
+    """One line on stderr and exit code 2: what was wrong with the command line, never a traceback."""
+    print(f"recsys-quiz: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _user_name(raw: str | None) -> str:
+    """The --user name, cleaned as every display name is (no control characters), within the limit of a user id."""
+    from bot.names import clean_display_name
+    from bot.origin import ID_MAX
+
+    user = clean_display_name(raw if raw is not None else _default_user())
+    if not user:
+        _refuse("--user needs at least one visible character")
+    if len(user) > ID_MAX:
+        _refuse(f"--user takes at most {ID_MAX} characters; this one has {len(user)}")
+    return user
+
+
 def _console_origin(user: str) -> object:
     from bot.origin import Origin
 
+    # On the terminal the name is the id too: the same name always finds the same player.
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
@@ -93,12 +114,12 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
     from adapters.console.play import play
     from bot.runtime import open_engine
 
+    user = _user_name(args.user)
     settings = core_settings(args)
     console = Console(highlight=False)
-    user = (args.user or _default_user()).strip()
-    if not user:
-        print("recsys-quiz: --user cannot be empty", file=sys.stderr)
-        return 2
+    # Piped input may be in any encoding: an undecodable byte becomes U+FFFD, read as a line that is not an answer.
+    if isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")
 
     def read_line(prompt: str) -> str:
         start_up_done()
@@ -120,18 +141,19 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
 
 
 def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
     from rich.console import Console
 
     from adapters.console.render import render
-    from bot.origin import Origin
+    from bot.origin import ID_MAX, Origin
     from bot.runtime import open_engine
 
-    settings = core_settings(args)
     platform, _, space = args.space.partition(":")
-    if not platform or not space:
-        print("recsys-quiz: --space takes PLATFORM:SPACE_ID, for example console:local or discord:1234", file=sys.stderr)
-        return 2
-    viewer = Origin(platform=platform, space_id=space, user_id="-", display_name="")
+    try:
+        viewer = Origin(platform=platform, space_id=space, user_id="-", display_name="")
+    except ValidationError:
+        _refuse(f"--space takes PLATFORM:SPACE_ID (a platform in small letters, an id of at most {ID_MAX} characters), e.g. console:local")
+    settings = core_settings(args)
 
     async def main() -> int:
         async with open_engine(settings) as engine:
@@ -148,11 +170,12 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from adapters.console.render import render
     from bot.runtime import open_engine
 
+    user = _user_name(args.user)
     settings = core_settings(args)
 
     async def main() -> int:
         async with open_engine(settings) as engine:
-            reply = await engine.stats(_console_origin(args.user))  # type: ignore[arg-type]
+            reply = await engine.stats(_console_origin(user))  # type: ignore[arg-type]
         Console(highlight=False).print(render(reply.view))
         return 0
 
@@ -254,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     board.set_defaults(func=cmd_leaderboard)
 
     stats = commands.add_parser("stats", help="print one person's progress")
-    stats.add_argument("--user", metavar="NAME", default=_default_user(), help="whose stats (default: your login name)")
+    stats.add_argument("--user", metavar="NAME", help="whose stats (default: your login name)")
     stats.add_argument("--db", metavar="PATH", help="SQLite database file")
     stats.set_defaults(func=cmd_stats)
 

@@ -25,7 +25,7 @@ from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.runtime import tune_gc
 from bot.store import SQLiteStore
-from bot.store.migrations import MIGRATIONS, _statements
+from bot.store.migrations import MIGRATIONS, _statements, register_functions
 from bot.views import AnswerFeedback, DailyFeedback, DailyPostView, QuestionCard
 
 
@@ -110,6 +110,7 @@ def ceiling(path: Path, rows: int) -> float:
     db = sqlite3.connect(path, isolation_level=None)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA synchronous = FULL")
+    register_functions(db)
     for script in MIGRATIONS:
         for statement in _statements(script):
             db.execute(statement)

@@ -26,6 +26,7 @@ from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.runtime import tune_gc
 from bot.store import SQLiteStore
+from bot.teams import team_name_key
 from bot.views import LeaderboardView, StatsView
 from bot.windows import period_keys
 
@@ -104,7 +105,7 @@ def generate(path: Path, deck: Deck, people: int, per_person: int, teams: int, s
     _flush(db, runs, answers, firsts, totals)
     db.executemany(
         "INSERT INTO teams (team_id, platform, space_id, name, name_key, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        ((t, PLATFORM, SPACE, f"Team {t}", f"team {t}", 2 * t, NOW - 86_400) for t in range(1, teams + 1)),
+        ((t, PLATFORM, SPACE, f"Team {t}", team_name_key(f"Team {t}"), 2 * t, NOW - 86_400) for t in range(1, teams + 1)),
     )
     db.executemany(
         "INSERT INTO team_members (person_id, team_id, joined_at) VALUES (?, ?, ?)",

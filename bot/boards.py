@@ -13,7 +13,7 @@ from bot.daily import streak_of
 from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.store import SQLiteStore, TeamRow
-from bot.teams import TeamNameError, normalise_team_name
+from bot.teams import TeamNameError, normalise_team_name, team_name_key
 from bot.views import (
     Button,
     DeckProgress,
@@ -186,7 +186,7 @@ class Boards:
         except TeamNameError as error:
             return notice("Team name not accepted", f"{error} Nothing was changed.", "warning")
         person_id = await self.store.ensure_person(origin, int(self._now()))
-        change = await self.store.create_team(person_id, origin.platform, origin.space_id, name, name.casefold(), int(self._now()))
+        change = await self.store.create_team(person_id, origin.platform, origin.space_id, name, team_name_key(name), int(self._now()))
         if change.status == "already_in_team":
             return notice("You're already in a team", f"You are in {change.team}. Leave it first with `team leave`.", "warning")
         if change.status == "name_taken":
@@ -199,7 +199,7 @@ class Boards:
         except TeamNameError:
             return notice("No such team", "There is no team by that name here. See the teams with `team list`.", "warning")
         person_id = await self.store.ensure_person(origin, int(self._now()))
-        change = await self.store.join_team(person_id, origin.platform, origin.space_id, name.casefold(), int(self._now()))
+        change = await self.store.join_team(person_id, origin.platform, origin.space_id, team_name_key(name), int(self._now()))
         if change.status == "already_in_team":
             return notice("You're already in a team", f"You are in {change.team}. Leave it first with `team leave`.", "warning")
         if change.status == "no_such_team":
@@ -214,13 +214,14 @@ class Boards:
         return notice("Left the team", f"You left {change.team}. The points you earned for it stay with it.", "success")
 
     async def team_names(self, origin: Origin, prefix: str = "", limit: int = 25) -> list[str]:
-        """Names of the space's teams starting with `prefix`: cheap enough for autocomplete on every keystroke."""
-        return await self.store.team_names(origin.platform, origin.space_id, prefix.strip(), limit)
+        """Names of the space's teams starting with `prefix` (or a look-alike of it): cheap enough for autocomplete on every keystroke."""
+        names = await self.store.team_names(origin.platform, origin.space_id, team_name_key(prefix.strip()), limit)
+        return sorted(names, key=str.casefold)  # the store orders by key, where "Mango" is spelt "rnango"
 
     async def team_list(self, origin: Origin) -> Reply:
         person_id = await self.store.person_id(origin)
         mine = await self.store.team_of(person_id) if person_id is not None else None
-        teams = await self.store.teams(origin.platform, origin.space_id, self._period("all"))
+        teams = sorted(await self.store.teams(origin.platform, origin.space_id, self._period("all")), key=lambda t: t.name.casefold())
         view = TeamListView(
             window=self._label("all"),
             teams=tuple(TeamLine(name=t.name, members=t.members, points=t.points, is_mine=t.name == mine) for t in teams),
@@ -235,7 +236,7 @@ class Boards:
             if raw_name is None:
                 return notice("Which team?", "You are not in a team: name one, as in `team show <name>`, or see `team list`.", "warning")
         try:
-            key = normalise_team_name(raw_name).casefold()
+            key = team_name_key(normalise_team_name(raw_name))
         except TeamNameError:
             return notice("No such team", "There is no team by that name here. See the teams with `team list`.", "warning")
         found = await self.store.team_members(origin.platform, origin.space_id, key, self._period("all"))

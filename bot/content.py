@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -30,6 +31,9 @@ EXPLANATION_LIMIT = 1000
 MISSES_LIMIT = 400
 KEY_POINT_LIMIT = 60  # a checklist line: short enough to read at a glance on every platform
 SOURCE_LIMIT = 300
+# Versions are stored as SQLite INTEGERs (64-bit); a bigger one passed the check and then broke every run.
+VERSION_MAX = 1_000_000
+Version = Annotated[int, Field(ge=1, le=VERSION_MAX)]
 MIN_OPTIONS = 2
 MAX_OPTIONS = 5  # Discord allows 5 buttons in one row; the card keeps all answers in one row.
 
@@ -55,7 +59,7 @@ class Question(_Frozen):
     """An interviewer's question with its options and the explanation of the best answer."""
 
     id: QuestionId
-    version: Annotated[int, Field(ge=1)] = 1
+    version: Version = 1
     topic: Annotated[_Text, Field(max_length=80)]
     prompt: Annotated[_Text, Field(max_length=PROMPT_LIMIT)]
     # What an interviewer listens for in the best answer: feedback shows it as a checklist.
@@ -115,7 +119,7 @@ class Deck(_Frozen):
     """A quiz deck: one YAML file under the content folder."""
 
     id: DeckId
-    version: Annotated[int, Field(ge=1)] = 1
+    version: Version = 1
     title: Annotated[_Text, Field(max_length=120)]
     description: Annotated[_Text, Field(max_length=500)]
     tips: tuple[Tip, ...] = ()
@@ -190,12 +194,40 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
     return text or "(top level)"
 
 
+def _int_or_problem(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_int(node)
+    except ValueError:  # Python reads at most sys.get_int_max_str_digits() digits (4300): a guard against slow parsing
+        digits = sum(c.isdigit() for c in node.value)
+        problem = f"a number of {digits} digits is too long to read (at most {sys.get_int_max_str_digits()})"
+        raise yaml.constructor.ConstructorError(None, None, problem, node.start_mark) from None
+
+
+def _date_or_problem(loader: yaml.constructor.SafeConstructor, node: yaml.ScalarNode) -> object:
+    try:
+        return loader.construct_yaml_timestamp(node)
+    except ValueError as error:  # 2024-02-30 has the form of a date but is none
+        raise yaml.constructor.ConstructorError(None, None, f"{node.value} is not a date: {error}", node.start_mark) from None
+
+
+def _deck_loader(base: type[yaml.SafeLoader]) -> type[yaml.SafeLoader]:
+    """`base` whose numbers and dates that cannot be read are reported as YAML errors at their line, not as ValueError."""
+    loader = type(f"Deck{base.__name__}", (base,), {})
+    loader.add_constructor("tag:yaml.org,2002:int", _int_or_problem)
+    loader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_problem)
+    return loader
+
+
+_SAFE_LOADER = _deck_loader(yaml.SafeLoader)
 # libyaml's parser, when PyYAML was built with it, reads the shipped deck about 8x faster than the pure-Python one.
-_FAST_LOADER = getattr(yaml, "CSafeLoader", None)
+_FAST_LOADER = _deck_loader(yaml.CSafeLoader) if hasattr(yaml, "CSafeLoader") else None
 
 
 def parse_yaml(text: str) -> object:
     """The document in `text`, exactly as yaml.safe_load reads it (same data, same errors and wording), but faster.
+
+    Numbers and dates that cannot be read (5,000 digits, 2024-02-30) are YAML errors naming their line here, where
+    yaml.safe_load raises a bare ValueError.
 
     libyaml accepts tabs where the pure-Python parser refuses them, and words its errors differently; so text
     with a tab, and text libyaml refuses, go through the pure-Python parser, which decides and words the error.
@@ -205,7 +237,7 @@ def parse_yaml(text: str) -> object:
             return yaml.load(text, Loader=_FAST_LOADER)
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=_SAFE_LOADER)
 
 
 def load_deck_file(path: Path) -> Deck:
@@ -217,6 +249,9 @@ def load_deck_file(path: Path) -> Deck:
         raise ContentError([f"{name}: cannot read: {error.strerror}"]) from None
     except UnicodeDecodeError:
         raise ContentError([f"{name}: not UTF-8 text"]) from None
+    except RecursionError:
+        # libyaml refuses nesting past 1000 levels; the pure-Python parser, which words its error, recurses instead.
+        raise ContentError([f"{name}: lists or mappings nested too deeply to be a deck"]) from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

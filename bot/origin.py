@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 
-_Id = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+from bot.names import clean_display_name
+
+ID_MAX = 64  # user, space and channel ids; on the terminal the user id is the name given with --user
+DISPLAY_NAME_MAX = 200
+_Id = Annotated[str, StringConstraints(min_length=1, max_length=ID_MAX)]
+# Cleaned here, the one boundary every adapter passes: no control character reaches a terminal or a board, a name
+# stays on one line, and a letter keeps at most bot.names.MAX_MARKS_PER_LETTER combining marks.
+_DisplayName = Annotated[str, BeforeValidator(lambda value: clean_display_name(value) if isinstance(value, str) else value)]
 
 
 class Origin(BaseModel):
@@ -17,8 +24,8 @@ class Origin(BaseModel):
     platform: Annotated[str, StringConstraints(pattern=r"^[a-z]{1,16}$")]
     space_id: _Id  # Discord guild id, Slack team id, or "local" in the terminal
     user_id: _Id
-    # Shown on boards; stored as given and escaped by each adapter when rendered.
-    display_name: Annotated[str, StringConstraints(max_length=200)] = ""
+    # Shown on boards; stored cleaned (see _DisplayName) and escaped by each adapter when rendered.
+    display_name: Annotated[_DisplayName, StringConstraints(max_length=DISPLAY_NAME_MAX)] = ""
     is_admin: bool = False
     channel_id: str | None = None
 

@@ -1,4 +1,4 @@
-"""Rich renderables for every view type; user text is always plain Text, never parsed as markup."""
+"""Rich renderables for every view type; user text is always plain Text, never parsed as markup nor obeyed as a control."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from rich.text import Text
 
 from adapters.console.grammar import GRAMMAR, OPERATOR_SYNTAX
 from bot.commands import GROUPS
+from bot.names import clean_display_name
 from bot.views import (
     AnswerFeedback,
     DailyFeedback,
@@ -35,6 +36,12 @@ _TONE_STYLE = {"info": "cyan", "success": "green", "warning": "yellow", "error":
 def render(view: object) -> RenderableType:
     """The rich renderable of one view."""
     raise TypeError(f"no console renderer for {type(view).__name__}")
+
+
+def _name(text: str, style: str = "") -> Text:
+    """A name people gave: new ones are cleaned where they come in (bot.origin), but a database written by an earlier
+    version may hold one with terminal controls (ESC, OSC, CSI), and rich prints ESC as it is."""
+    return Text(clean_display_name(text), style=style)
 
 
 def _tips(tips: tuple[TipLine, ...]) -> Text:
@@ -136,14 +143,14 @@ def _(board: LeaderboardView) -> RenderableType:
     if any(row.detail for row in board.rows):
         table.add_column("")
     for row in board.rows:
-        cells = [str(row.rank), Text(row.name, style="bold" if row.is_asker else ""), str(row.points)]
-        table.add_row(*cells, *([Text(row.detail)] if any(r.detail for r in board.rows) else []))
+        cells = [str(row.rank), _name(row.name, "bold" if row.is_asker else ""), str(row.points)]
+        table.add_row(*cells, *([_name(row.detail)] if any(r.detail for r in board.rows) else []))
     heading = Text(f"{board.title} · {board.window} · {board.timezone}", style="bold")
     parts: list[RenderableType] = [heading, table if board.rows else Text(board.empty_text)]
     if board.pages > 1:
         parts.append(Text(f"Page {board.page} / {board.pages}"))
     if board.footer:
-        parts.append(Text(board.footer))
+        parts.append(_name(board.footer))
     parts.append(Text(board.ranking_rule, style="italic"))
     return Group(*parts)
 
@@ -153,7 +160,8 @@ def _(stats: StatsView) -> RenderableType:
     body = Text(f"Points: {stats.points}   Answers: {stats.answers}\n", style="bold")
     if stats.team:
         body.append("Team: ")
-        body.append(stats.team + "\n")
+        body.append_text(_name(stats.team))
+        body.append("\n")
     for window in stats.windows:
         body.append(f"  {window.window}: {window.points} points\n")
     if stats.streak is not None:
@@ -168,7 +176,8 @@ def _(stats: StatsView) -> RenderableType:
         body.append(line + "\n")
     if not stats.answers:
         body.append("No answers yet: run `recsys-quiz play` to start.\n")
-    return Panel(body, title=Text(f"Stats · {stats.name}"), subtitle=Text(f"weeks and months in {stats.timezone}"), title_align="left")
+    title = Text("Stats · ").append_text(_name(stats.name))
+    return Panel(body, title=title, subtitle=Text(f"weeks and months in {stats.timezone}"), title_align="left")
 
 
 @render.register
@@ -178,10 +187,10 @@ def _(view: TeamListView) -> RenderableType:
     table.add_column("Members", justify="right")
     table.add_column("Points", justify="right")
     for team in view.teams:
-        table.add_row(Text(team.name, style="bold" if team.is_mine else ""), str(team.members), str(team.points))
+        table.add_row(_name(team.name, "bold" if team.is_mine else ""), str(team.members), str(team.points))
     parts: list[RenderableType] = [Text(f"Teams · {view.window}", style="bold"), table if view.teams else Text(view.empty_text)]
     if view.footer:
-        parts.append(Text(view.footer))
+        parts.append(_name(view.footer))
     return Group(*parts)
 
 
@@ -191,12 +200,12 @@ def _(view: TeamView) -> RenderableType:
     table.add_column("Member")
     table.add_column("Points", justify="right")
     for member in view.members:
-        table.add_row(Text(member.name), str(member.points))
+        table.add_row(_name(member.name), str(member.points))
     head = Text(f"{view.points} points · {view.window}\n", style="bold")
     parts: list[RenderableType] = [head, table if view.members else Text("No members.")]
     if view.footer:
-        parts.append(Text(view.footer, style="italic"))
-    return Panel(Group(*parts), title=Text(f"Team {view.name}"), title_align="left")
+        parts.append(_name(view.footer, "italic"))
+    return Panel(Group(*parts), title=Text("Team ").append_text(_name(view.name)), title_align="left")
 
 
 @render.register

@@ -22,6 +22,7 @@ from adapters.discord.limits import (
     FIELD_VALUE,
     FOOTER_TEXT,
     ROWS,
+    add_fields_that_fit,
     clip,
     fit_embed,
 )
@@ -171,12 +172,8 @@ def _footer(embed: discord.Embed, text: str) -> None:
     embed.set_footer(text=clip(text, FOOTER_TEXT))
 
 
-def _tips(embed: discord.Embed, tips: tuple[TipLine, ...], room: int = EMBED_FIELDS) -> None:
-    shown = tips[: max(room, 0)]
-    for tip in shown:
-        _field(embed, tip.title, tip.text)
-    if len(tips) > len(shown) and len(embed.fields) < EMBED_FIELDS:
-        embed.add_field(name="…", value=f"{len(tips) - len(shown)} more tips not shown", inline=False)
+def _tips(embed: discord.Embed, tips: tuple[TipLine, ...]) -> None:
+    add_fields_that_fit(embed, [(tip.title, tip.text) for tip in tips], "tips")
 
 
 def _done(embed: discord.Embed, specs: tuple[Button, ...] = ()) -> Rendered:
@@ -242,10 +239,10 @@ def _score(card: ScoreCard) -> Rendered:
     # One field for all topics: a deck of 15 topics as inline fields left too few of the 25 for the tips.
     if card.topics:
         _field(embed, "By topic", "\n".join(f"{t.topic}: {t.correct} / {t.total} correct" for t in card.topics))
+    _footer(embed, card.deck_title)  # before the tips, which take what room is left
     if card.tips:
         _field(embed, "How to structure your answers", "The deck's tips:")
-        _tips(embed, card.tips, EMBED_FIELDS - len(embed.fields) - 1)
-    _footer(embed, card.deck_title)
+        _tips(embed, card.tips)
     return _done(embed, card.buttons)
 
 
@@ -253,7 +250,7 @@ def _score(card: ScoreCard) -> Rendered:
 def _tips_view(view: TipsView) -> Rendered:
     embed = _embed("How to structure your answer", view.deck_title, COLOUR_QUESTION)
     if view.tips:
-        _tips(embed, view.tips, EMBED_FIELDS - 1)
+        _tips(embed, view.tips)
     else:
         embed.description = clip(f"{view.deck_title}\n\nThis deck has no tips yet.", EMBED_DESCRIPTION)
     return _done(embed, view.buttons)
@@ -358,19 +355,17 @@ def _team(view: TeamView) -> Rendered:
 @render.register
 def _question_stats(view: QuestionStatsView) -> Rendered:
     embed = _embed(f"Question stats · {view.deck_title}", view.note, COLOUR_QUESTION)
-    # One field per question: Discord allows 25 fields, so a longer deck says how many are not shown.
-    shown = view.questions[: EMBED_FIELDS - 1] if len(view.questions) > EMBED_FIELDS else view.questions
-    for line in shown:
+    # One field per question: Discord allows 25 fields and 6000 characters, so a longer deck says how many are not shown.
+    fields = []
+    for line in view.questions:
         options = "\n".join(
             f"{'✓' if o.correct else '✗'} {_percent(o.share)} ({o.picks}) {o.text}" + (" ← fools most" if o.top_wrong else "")
             for o in line.options
         )
         head = clip(line.prompt, 300)
         value = f"{head}\n{options}" if line.answered else f"{head}\nNo answers yet."
-        name = f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct"
-        _field(embed, name, value)
-    if len(shown) < len(view.questions):
-        _field(embed, "…", f"{len(view.questions) - len(shown)} more questions not shown")
+        fields.append((f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct", value))
+    add_fields_that_fit(embed, fields, "questions")
     return _done(embed)
 
 

@@ -168,13 +168,25 @@ def _tip_sections(tips: Sequence[TipLine]) -> list[Block]:
     return [section(f"*{escape(tip.title)}*\n{escape(tip.text)}") for tip in tips]
 
 
+def _items_that_fit(head: list[Block], items: list[Block], tail: list[Block], what: str) -> list[Block]:
+    """`head`, as many of `items` as fit in Slack's 50 blocks beside `tail`, a line counting those left out, `tail`."""
+    if len(head) + len(items) + len(tail) <= MAX_BLOCKS:
+        return [*head, *items, *tail]
+    shown = items[: max(MAX_BLOCKS - len(head) - len(tail) - 1, 0)]
+    return [*head, *shown, context(f"… {len(items) - len(shown)} more {what} not shown"), *tail]
+
+
 def _fit(blocks: list[Block]) -> list[Block]:
-    """At most 50 blocks (Slack's limit): the middle is cut visibly, the closing buttons are kept."""
+    """At most 50 blocks (Slack's limit): the middle is cut visibly, the closing buttons are kept.
+
+    A view that can run long (tips, question stats) keeps to the limit itself with _items_that_fit, which counts
+    what it leaves out; this is the guard for the rest, and counts the blocks it hides (a divider is not one).
+    """
     if len(blocks) <= MAX_BLOCKS:
         return blocks
     tail = [b for b in blocks[-2:] if b["type"] == "actions"]
     keep = MAX_BLOCKS - 1 - len(tail)
-    hidden = len(blocks) - keep - len(tail)
+    hidden = sum(1 for block in blocks[keep : len(blocks) - len(tail)] if block["type"] != "divider")
     return [*blocks[:keep], context(f"… {hidden} more not shown"), *tail]
 
 
@@ -300,26 +312,22 @@ def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
 @_render.register
 def _score(card: ScoreCard) -> SlackMessage:
     topics = "\n".join(f"• {escape(t.topic)}: {t.correct} / {t.total}" for t in card.topics)
-    blocks: list[Block] = [
+    head: list[Block] = [
         header(f"Your score: {card.score} / {card.total}"),
         context(escape(card.deck_title)),
         section(f"*Points earned this run:* {card.points}" + (f"\n\n*Per topic*\n{topics}" if topics else "")),
     ]
     if card.tips:
-        blocks.extend([divider(), section("*How to structure a strong answer*"), *_tip_sections(card.tips)])
-    blocks.append(context(escape(card.scoring_note)))
-    blocks.extend(actions(card.buttons))
+        head.extend([divider(), section("*How to structure a strong answer*")])
+    tail = [context(escape(card.scoring_note)), *actions(card.buttons)]
+    blocks = _items_that_fit(head, _tip_sections(card.tips), tail, "tips")
     return message(f"Your score: {card.score} / {card.total}, {card.points} point(s) earned. {escape(card.deck_title)}", blocks)
 
 
 @_render.register
 def _tips(view: TipsView) -> SlackMessage:
-    blocks: list[Block] = [
-        header("How to structure a strong answer"),
-        context(escape(view.deck_title)),
-        *_tip_sections(view.tips),
-    ]
-    blocks.extend(actions(view.buttons))
+    head = [header("How to structure a strong answer"), context(escape(view.deck_title))]
+    blocks = _items_that_fit(head, _tip_sections(view.tips), actions(view.buttons), "tips")
     titles = ", ".join(escape(t.title) for t in view.tips)
     return message(f"How to structure a strong answer ({escape(view.deck_title)}): {titles}", blocks)
 
@@ -431,7 +439,8 @@ def _team(view: TeamView) -> SlackMessage:
 
 @_render.register
 def _question_stats(view: QuestionStatsView) -> SlackMessage:
-    blocks: list[Block] = [header("How each question was answered"), context(escape(view.deck_title), escape(view.note))]
+    head = [header("How each question was answered"), context(escape(view.deck_title), escape(view.note))]
+    blocks: list[Block] = []
     summary = []
     for q in view.questions:
         if q.answered:
@@ -448,7 +457,9 @@ def _question_stats(view: QuestionStatsView) -> SlackMessage:
         summary.append(f"Q{q.position}: {figures}")
     if not view.questions:
         blocks.append(section("This deck has no questions."))
-    return message(f"Question statistics for {escape(view.deck_title)}: " + "; ".join(summary), blocks)
+    return message(
+        f"Question statistics for {escape(view.deck_title)}: " + "; ".join(summary), _items_that_fit(head, blocks, [], "questions")
+    )
 
 
 @_render.register

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from bot.origin import Origin
-from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION, _statements
+from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION, _statements, register_functions
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,8 @@ def _migrate(connection: sqlite3.Connection) -> None:
             raise SchemaTooNewError(
                 f"database schema version {version} is newer than this recsys-quiz knows ({SCHEMA_VERSION}): upgrade recsys-quiz"
             )
+        if version < SCHEMA_VERSION:
+            register_functions(connection)
         for number in range(version, SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[number]):
                 connection.execute(statement)

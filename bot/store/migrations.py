@@ -192,8 +192,33 @@ MIGRATIONS: tuple[str, ...] = (
         average = ROUND(CAST(points AS REAL) / MAX(active_members, 1), 2);
     CREATE INDEX team_totals_board ON team_totals (platform, space_id, period, average DESC, points DESC);
     """,
+    """
+    -- Team names clash when they look alike (bot.teams.team_name_key: Unicode's confusable skeletons, ignoring
+    -- case), not only when they are equal ignoring case, so every key is made anew. Of teams whose new keys are
+    -- equal (a look-alike made before this version), the oldest keeps the key; the others keep their members and
+    -- points under a key no typed name reaches ('#' is never in a name), so `team join` finds the oldest.
+    CREATE TEMP TABLE new_team_keys AS SELECT team_id, platform, space_id, team_name_key(name) AS name_key FROM teams;
+    CREATE INDEX temp.new_team_keys_by_key ON new_team_keys (platform, space_id, name_key, team_id);
+    UPDATE teams SET name_key = '#' || team_id;
+    UPDATE teams SET name_key = (
+        SELECT n.name_key || CASE WHEN EXISTS (
+                SELECT 1 FROM new_team_keys AS older
+                WHERE older.platform = n.platform AND older.space_id = n.space_id AND older.name_key = n.name_key
+                  AND older.team_id < n.team_id
+            ) THEN '#' || n.team_id ELSE '' END
+        FROM new_team_keys AS n WHERE n.team_id = teams.team_id
+    );
+    DROP TABLE new_team_keys;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def register_functions(connection: sqlite3.Connection) -> None:
+    """The SQL functions migrations call, made in Python: a connection that migrates needs them."""
+    from bot.teams import team_name_key
+
+    connection.create_function("team_name_key", 1, team_name_key, deterministic=True)
 
 
 def _statements(script: str) -> list[str]:

@@ -120,7 +120,8 @@ def test_too_many_rows_or_buttons_stay_within_slack_limits_and_keep_the_buttons(
     payload = render(many_tips).payload()
     assert block_kit_problems(payload) == []
     assert len(payload["blocks"]) == 50 and payload["blocks"][-1]["type"] == "actions"
-    assert "more not shown" in json.dumps(payload["blocks"][-2])
+    assert sum('"*t' in json.dumps(b) for b in payload["blocks"]) == 46  # header, deck title, 46 tips, the note, buttons
+    assert "… 34 more tips not shown" in json.dumps(payload["blocks"][-2], ensure_ascii=False)
 
 
 def test_duplicate_and_disabled_buttons_are_left_out() -> None:
@@ -279,7 +280,8 @@ def test_hundreds_of_teams_or_questions_stay_within_slack_limits() -> None:
     many = QuestionStatsView(deck_title="d", questions=tuple(line.model_copy(update={"position": i}) for i in range(80)), note="n")
     payload = render(many).payload()
     assert block_kit_problems(payload) == []
-    assert "more not shown" in json.dumps(payload["blocks"][-1])
+    assert len(payload["blocks"]) == 50  # header, deck and note, 47 questions, the note on the 33 left out
+    assert "… 33 more questions not shown" in json.dumps(payload["blocks"][-1], ensure_ascii=False)
 
 
 def _round_trips_through_slack_sdk(payload: dict[str, Any]) -> None:
