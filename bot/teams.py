@@ -62,7 +62,7 @@ def normalise_team_name(raw: str) -> str:
         )
     address = web_address_in(name)
     if address is not None:
-        raise TeamNameError(f"A team name cannot look like a web address ({address}): Slack and Discord would show it as a link.")
+        raise TeamNameError(f"A team name cannot look like a web address ({address}): chat apps would show it as a link.")
     return name
 
 
