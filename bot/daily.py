@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from bot.actions import DailyAnswerAction
 from bot.content import Deck, DeckLibrary, Question
 from bot.origin import Origin
-from bot.store import DailyChannel, DailyPick, DailyPost, SQLiteStore
+from bot.store import DailyChannel, DailyPick, DailyPost, Store
 from bot.views import (
     Button,
     DailyFeedback,
@@ -146,7 +146,7 @@ class DailyService:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         decks: DeckLibrary,
         *,
         clock: Callable[[], float],
@@ -311,11 +311,10 @@ class DailyService:
         if deck is None:
             log.error("daily channel %s uses deck %s, which is not loaded", channel.channel_id, channel.deck_id)
             return None
-        post = await self.store.claim_post(
-            channel.channel_key, slot, today.isoformat(), lambda c: self._choose(c, deck), self.instance, self._now()
-        )
+        # The question is picked from the channel as read; the claim refuses it if another post moved the rotation on since.
+        post = await self.store.claim_post(channel, slot, today.isoformat(), self._choose(channel, deck), self.instance, self._now())
         if post is None:
-            return None  # another process (or an earlier run) has this slot
+            return None  # another process (or an earlier run) has this slot, or is posting to this channel right now
         return await self._send(post)
 
     async def _retry(self, post: DailyPost, now: bool = False) -> DailyPost | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from bot.actions import decode
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.store import MIGRATIONS, SCHEMA_VERSION, Run, SchemaTooNewError, SQLiteStore
+from bot.store import MIGRATIONS, SCHEMA_VERSION, AnswerKey, SchemaTooNewError, SQLiteStore
 from bot.store.migrations import _statements
 from bot.views import AnswerFeedback, Notice, QuestionCard
 from tests.conftest import person
@@ -159,22 +158,23 @@ async def test_a_grouped_click_that_fails_fails_alone(engine: QuizEngine, store:
         assert isinstance(card, QuestionCard)
         cards[name] = decode(card.buttons[0].action_id)
 
-    def judge_or_fail(name: str) -> Callable[[Run], bool]:
-        def judge(run: Run) -> bool:
-            if name == "b":
-                raise RuntimeError("judge failed")
-            return True
+    class BrokenKey(dict):  # type: ignore[type-arg]
+        """An answer key that cannot be read: the click checked against it fails, and only that click."""
 
-        return judge
+        def get(self, *_: object) -> None:
+            raise RuntimeError("answer key unreadable")
+
+    def key_of(name: str) -> AnswerKey:
+        return BrokenKey() if name == "b" else engine.answer_key
 
     outcomes = await asyncio.gather(
         *(
-            store.answer_click(cards[n].run_id, ("console", "local", n), 0, cards[n].option_key, judge_or_fail(n), 1, ("all",))  # type: ignore[attr-defined]
+            store.answer_click(cards[n].run_id, ("console", "local", n), 0, cards[n].option_key, key_of(n), 1, ("all",))  # type: ignore[attr-defined]
             for n in ("a", "b", "c")
         ),
         return_exceptions=True,
     )
-    assert [o.status if not isinstance(o, BaseException) else str(o) for o in outcomes] == ["recorded", "judge failed", "recorded"]
+    assert [o.status if not isinstance(o, BaseException) else str(o) for o in outcomes] == ["recorded", "answer key unreadable", "recorded"]
     assert [len(await store.run_answers(cards[n].run_id)) for n in ("a", "b", "c")] == [1, 0, 1]  # type: ignore[attr-defined]
 
 

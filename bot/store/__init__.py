@@ -1,14 +1,21 @@
-"""The SQLite store: the only package that knows SQL (WAL, a group-commit writer and a reader thread, migrations by PRAGMA user_version)."""
+"""The stores: the only package that knows SQL. The `Store` Protocol the core depends on, the records it returns, and the
+SQLite store (WAL, a group-commit writer and a reader thread, migrations by PRAGMA user_version); the PostgreSQL store
+is in bot.store.postgres, imported only when a PostgreSQL URL is used."""
 
 from __future__ import annotations
 
 from bot.store.base import SchemaTooNewError, StoreBase
-from bot.store.daily import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost, DailyStore
+from bot.store.daily import DailyStore
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.store.protocol import AnswerKey, QuestionKey, Store
 from bot.store.records import (
     Answer,
     BoardRow,
     ClickOutcome,
+    DailyAnswerOutcome,
+    DailyChannel,
+    DailyPick,
+    DailyPost,
     OptionTally,
     PlanStep,
     QuestionTally,
@@ -31,6 +38,7 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Answer",
+    "AnswerKey",
     "ClickOutcome",
     "BoardRow",
     "DailyAnswerOutcome",
@@ -39,10 +47,12 @@ __all__ = [
     "DailyPost",
     "OptionTally",
     "PlanStep",
+    "QuestionKey",
     "QuestionTally",
     "Run",
     "SQLiteStore",
     "SchemaTooNewError",
+    "Store",
     "TeamChange",
     "TeamMember",
     "TeamRow",
