@@ -19,19 +19,26 @@ RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` ag
 
 
 def core_settings(args: argparse.Namespace) -> CoreSettings:
-    """The core's settings from the environment and `.env`, with `--db` applied; exits with a clear message when one is bad."""
+    """The core's settings from the environment and `.env`, with `--db` applied; a bad one ends the command with one line
+    naming it and exit code 2."""
     from pydantic import ValidationError
 
     from bot.config import CoreSettings
 
+    overrides = {"db_path": args.db} if getattr(args, "db", None) else {}
     try:
-        settings = CoreSettings()
+        return CoreSettings(**overrides)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise SystemExit(f"recsys-quiz: bad setting: {problems}") from None
-    if getattr(args, "db", None):
-        settings = settings.model_copy(update={"db_path": Path(args.db)})
-    return settings
+        problems = "; ".join(_setting_problem(e) for e in error.errors())
+        print(f"recsys-quiz: bad setting: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _setting_problem(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(map(str, error["loc"]))
+    # The validators' messages name the variable already (RECSYS_QUIZ_DB ..., RECSYS_QUIZ_TIMEZONE must ...).
+    return message if message.startswith(("RECSYS_QUIZ", "LOG_LEVEL")) else f"{where}: {message}"
 
 
 def _default_user() -> str:
@@ -47,7 +54,7 @@ def _console_origin(user: str) -> object:
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
-def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, serving: bool = False) -> int:
+def run_async(main: Coroutine[Any, Any, int], database: object = None, *, serving: bool = False) -> int:
     """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line.
 
     `serving`: run on uvloop where it is installed (bot.runtime.server_loop_factory); the Slack server does.
@@ -57,7 +64,7 @@ def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, s
 
     from bot.content import ContentError
     from bot.runtime import server_loop_factory
-    from bot.store import SchemaTooNewError
+    from bot.store import StoreError
 
     try:
         with asyncio.Runner(loop_factory=server_loop_factory() if serving else None) as runner:
@@ -74,9 +81,21 @@ def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, s
     except ContentError as error:
         print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
         return 2
-    except SchemaTooNewError as error:
+    except StoreError as error:  # a database it cannot open: unreachable, refused, another program's, too new
         print(f"recsys-quiz: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if not _postgres_error(error):
+            raise
+        # The server went away or refused a statement after start-up: one line, not a traceback.
+        print(f"recsys-quiz: the PostgreSQL database (RECSYS_QUIZ_DB) failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+
+
+def _postgres_error(error: BaseException) -> bool:
+    """Whether an error came from asyncpg (looked up only if a PostgreSQL store loaded it)."""
+    asyncpg = sys.modules.get("asyncpg")
+    return asyncpg is not None and isinstance(error, (asyncpg.PostgresError, asyncpg.InterfaceError))
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -113,7 +132,7 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
                 return 0
 
     try:
-        return run_async(main(), settings.db_path)
+        return run_async(main(), settings.database.shown)
     except KeyboardInterrupt:
         console.print(f"\n{RESUME_HINT}")
         return EXIT_INTERRUPTED
@@ -139,7 +158,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main(), settings.db_path)
+    return run_async(main(), settings.database.shown)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -156,7 +175,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main(), settings.db_path)
+    return run_async(main(), settings.database.shown)
 
 
 def cmd_content_check(args: argparse.Namespace) -> int:

@@ -4,8 +4,9 @@ is in bot.store.postgres, imported only when a PostgreSQL URL is used."""
 
 from __future__ import annotations
 
-from bot.store.base import SchemaTooNewError, StoreBase
+from bot.store.base import StoreBase
 from bot.store.daily import DailyStore
+from bot.store.errors import DatabaseUnavailableError, ForeignDatabaseError, SchemaTooNewError, StoreError
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.store.protocol import AnswerKey, QuestionKey, Store
 from bot.store.records import (
@@ -40,6 +41,9 @@ __all__ = [
     "Answer",
     "AnswerKey",
     "ClickOutcome",
+    "DatabaseUnavailableError",
+    "ForeignDatabaseError",
+    "StoreError",
     "BoardRow",
     "DailyAnswerOutcome",
     "DailyChannel",

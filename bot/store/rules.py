@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from bot.store.protocol import AnswerKey
-from bot.store.records import Answer, BoardRow, ClickOutcome, DailyAnswerOutcome, DailyChannel, Run
+from bot.store.records import Answer, BoardRow, ClickOutcome, DailyAnswerOutcome, DailyChannel, Run, TeamRow
 
 Owner = tuple[str, str, str]  # (platform, space id, user id) of a run's person
 
@@ -268,6 +268,22 @@ def ranked_page(rows: Sequence[Sequence[Any]], above: int, offset: int) -> list[
         if index and points != rows[index - 1][3]:
             rank = offset + index + 1
         page.append(BoardRow(rank=rank, person_id=person_id, user_id=user_id, display_name=display_name, points=points))
+    return page
+
+
+def ranked_teams(rows: Sequence[Any], first_rank: int, offset: int) -> list[tuple[int, TeamRow]]:
+    """(rank, team) for a team-board page read best average first; equal averages share a rank, and the page's first row
+    has `first_rank` (1 + the teams with a higher average, read by the store)."""
+    page: list[tuple[int, TeamRow]] = []
+    for index, row in enumerate(rows):
+        if index and row["average"] == rows[index - 1]["average"]:
+            rank = page[-1][0]
+        else:
+            rank = first_rank if not index else offset + index + 1
+        team = TeamRow(
+            team_id=row["team_id"], name=row["name"], members=row["members"], points=row["points"], active_members=row["active_members"]
+        )
+        page.append((rank, team))
     return page
 
 
