@@ -94,6 +94,16 @@ class DailyPublisher(Protocol):
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None: ...
 
 
+CHANNEL_ID_MAX = 64  # as Origin's ids: Discord's snowflakes and Slack's channel ids are far shorter
+
+
+def channel_id_problem(channel_id: str) -> Reply | None:
+    """A notice when a channel id cannot be one (empty, too long, control characters, which no database key may hold), else None."""
+    if 0 < len(channel_id) <= CHANNEL_ID_MAX and channel_id.isprintable():
+        return None
+    return notice("That channel isn't valid", "It is not a channel id the bot can use, so nothing was changed.", "warning")
+
+
 def parse_post_time(text: str) -> str | None:
     """'9:00' or '09:00' as 'HH:MM', or None when it is not a time of day."""
     match = TIME_FORMAT.match(text.strip())
@@ -175,6 +185,8 @@ class DailyService:
     async def configure(self, origin: Origin, channel_id: str, post_time: str, zone_name: str, deck_id: str | None = None) -> Reply:
         if not origin.is_admin:
             return notice("Admins only", ADMIN_ONLY, "warning")
+        if problem := channel_id_problem(channel_id):
+            return problem
         normal_time = parse_post_time(post_time)
         if normal_time is None:
             return notice(
@@ -200,11 +212,15 @@ class DailyService:
     async def switch_off(self, origin: Origin, channel_id: str) -> Reply:
         if not origin.is_admin:
             return notice("Admins only", ADMIN_ONLY, "warning")
+        if problem := channel_id_problem(channel_id):
+            return problem
         if await self.store.disable_daily_channel(origin.platform, origin.space_id, channel_id, self._now()):
             return notice("Daily question off", "No more daily posts in this channel. Turn it back on with `daily set`.", "success")
         return notice("Daily question is not on here", "There is no daily post in this channel to switch off.", "info")
 
     async def status(self, origin: Origin, channel_id: str) -> Reply:
+        if problem := channel_id_problem(channel_id):
+            return problem
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
             return notice("No daily question here", "An admin can start one with `daily set HH:MM Area/City`.", "info")
@@ -227,6 +243,8 @@ class DailyService:
         """Post the channel's next question at once (admins); today's scheduled post then counts as done."""
         if not origin.is_admin:
             return notice("Admins only", ADMIN_ONLY, "warning")
+        if problem := channel_id_problem(channel_id):
+            return problem
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
             return notice("No daily question here", "Set one up first with `daily set HH:MM Area/City`.", "warning")

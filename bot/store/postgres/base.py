@@ -266,7 +266,7 @@ async def upsert_people(db: Connection, people: list[Person]) -> list[int]:
     """Upsert people, their ids in order: the known ones with the same name are read, not written.
 
     Only new people and changed names are written, in one statement, each identity once (its last name in
-    the batch wins, as one by one), sorted so that processes upserting the same people lock them in one order.
+    the batch wins, as one by one).
     """
     identities = list(dict.fromkeys(person[:3] for person in people))
     known: dict[tuple[str, str, str], tuple[int, str]] = {
@@ -279,7 +279,9 @@ async def upsert_people(db: Connection, people: list[Person]) -> list[int]:
         )
     }
     latest: dict[tuple[str, str, str], Person] = {person[:3]: person for person in people}
-    changed = sorted(person for identity, person in latest.items() if known.get(identity, (0, None))[1] != person[3])
+    # In order of arrival, so new people get their ids in the order they came, as on SQLite (an insert order that
+    # differs from another process's can deadlock on the unique key; the writer then runs the batch again).
+    changed = [latest[identity] for identity in identities if known.get(identity, (0, None))[1] != latest[identity][3]]
     if changed:
         for row in await db.fetch(
             """INSERT INTO people (platform, space_id, user_id, display_name, created_at)

@@ -75,7 +75,7 @@ async def _credit_teams(db: Connection, scorers: Sequence[Credit]) -> None:
     # As on SQLite: the average is rounded to hundredths (as boards show it), so equal averages share a rank.
     await db.executemany(
         """INSERT INTO team_totals (team_id, period, points, active_members, platform, space_id, average)
-           VALUES ($1, $2, $3, $4, $5, $6, ROUND($3::numeric / GREATEST($4, 1), 2)::double precision)
+           VALUES ($1, $2, $3::integer, $4::integer, $5, $6, ROUND($3::integer::numeric / GREATEST($4::integer, 1), 2)::double precision)
            ON CONFLICT (team_id, period) DO UPDATE
            SET points = team_totals.points + excluded.points,
                active_members = team_totals.active_members + excluded.active_members,
