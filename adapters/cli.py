@@ -207,6 +207,39 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from bot.config import parse_database
+
+    settings = core_settings(args)
+    source = settings.database
+    if source.path is None:
+        print(f"recsys-quiz: db copy reads a SQLite database, but RECSYS_QUIZ_DB (or --db) is {source.shown}", file=sys.stderr)
+        return 2
+    try:
+        target = parse_database(args.to)
+    except ValueError as error:
+        print(f"recsys-quiz: --to: {error}", file=sys.stderr)
+        return 2
+    if target.url is None:
+        print(f"recsys-quiz: --to takes a postgresql:// URL, not {target.shown}", file=sys.stderr)
+        return 2
+    if not source.path.exists():
+        print(f"recsys-quiz: there is no SQLite database at {source.shown} to copy (RECSYS_QUIZ_DB or --db)", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        from bot.store.copy import copy_sqlite_to_postgres
+
+        assert source.path is not None and target.url is not None
+        copied = await copy_sqlite_to_postgres(source.path, target.url)
+        print(f"copied {source.shown} to {target.shown}:")
+        for table, count in copied.items():
+            print(f"  {table:<20} {count:>10,}")
+        return 0
+
+    return run_async(main(), source.shown)
+
+
 def cmd_discord(args: argparse.Namespace) -> int:
     from adapters.discord.main import run
 
@@ -227,13 +260,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     play = commands.add_parser("play", help="play a quiz run in the terminal")
-    play.add_argument("--db", metavar="PATH", help="SQLite database file (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    play.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
     play.add_argument("--user", metavar="NAME", help="who is playing (default: your login name)")
     play.add_argument("--deck", metavar="ID", help="deck to play (default: the first deck)")
     play.set_defaults(func=cmd_play)
 
     board = commands.add_parser("leaderboard", help="print the people (or teams) on a database by points")
-    board.add_argument("--db", metavar="PATH", help="SQLite database file")
+    board.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
     board.add_argument("--space", default="console:local", help="whose board: PLATFORM:SPACE_ID (default: console:local)")
     board.add_argument("--teams", action="store_true", help="rank study groups instead of people")
     board.add_argument("--window", choices=("week", "month", "all"), default="all", help="time window (default: all)")
@@ -241,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="print one person's progress")
     stats.add_argument("--user", metavar="NAME", default=_default_user(), help="whose stats (default: your login name)")
-    stats.add_argument("--db", metavar="PATH", help="SQLite database file")
+    stats.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
     stats.set_defaults(func=cmd_stats)
 
     content = commands.add_parser("content", help="work with quiz decks")
@@ -249,6 +282,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate every deck in a folder")
     check.add_argument("dir", nargs="?", help="folder of deck YAML files (default: the shipped decks)")
     check.set_defaults(func=cmd_content_check)
+
+    db = commands.add_parser("db", help="work with the database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = db_commands.add_parser(
+        "copy", help="copy the SQLite database into an empty PostgreSQL database (to move an install to PostgreSQL)"
+    )
+    copy.add_argument("--to", metavar="URL", required=True, help="the empty PostgreSQL database: postgresql://user@host:5432/dbname")
+    copy.add_argument("--db", metavar="PATH", help="the SQLite database to copy (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    copy.set_defaults(func=cmd_db_copy)
 
     discord = commands.add_parser("discord", help="run the Discord bot")
     discord.add_argument("--invite", action="store_true", help="print the bot's invite URL and exit")
