@@ -50,7 +50,7 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str) -> dict[str, in
 
     Both are opened (and migrated to this version's schema) as the bot would open them, so a refused database
     (another program's, too new, unreachable) is refused here too. The copy runs in one transaction: it is all
-    there or not at all. Returns the rows copied per table.
+    there or not at all; then the tables are vacuumed and analysed. Returns the rows copied per table.
     """
     from bot.store.postgres import PostgresStore
 
@@ -74,6 +74,9 @@ async def copy_sqlite_to_postgres(source: Path, target_url: str) -> dict[str, in
                 await connection.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), COALESCE(MAX({column}), 0) + 1, false) FROM {table}"
                 )
+        # Statistics and the visibility map for the fresh rows, so the first boards read their indexes alone
+        # (autovacuum would get there too, later).
+        await target._pool.execute(f"VACUUM (ANALYZE) {', '.join(TABLES)}")
     finally:
         await target.close()
     return copied
