@@ -518,3 +518,28 @@ async def test_a_click_on_a_post_id_not_yet_claimed_is_refused_and_the_post_coun
     _, next_post, _ = publisher.posts[-1]
     reply = await daily_engine.handle(member("early"), _correct_button(next_post, decks).action_id)
     assert isinstance(reply.view, DailyFeedback) and reply.view.points == 1
+
+
+async def test_a_click_that_reaches_two_processes_at_once_is_counted_once(
+    database: QuizDatabase, decks: DeckLibrary, clock: FakeClock
+) -> None:
+    """A retried click delivered to another worker: both processes record it, the database keeps one answer and one point."""
+    publisher = FakePublisher()
+    async with await database.open() as store_a, await database.open() as store_b:  # type: ignore[attr-defined]
+        engine_a = QuizEngine(store_a, decks, clock=clock, rng=random.Random(1))
+        engine_b = QuizEngine(store_b, decks, clock=clock, rng=random.Random(2))
+        engine_a.daily.attach("discord", publisher)
+        await configure(engine_a, "c", "09:00", "UTC")
+        clock.now = utc("2026-11-27T09:00:00")
+        await engine_a.daily.tick()
+        best = _correct_button(publisher.posts[0][1], decks)
+        people = [member(f"m{i}") for i in range(60)]
+        replies = await asyncio.gather(*(engine.handle(p, best.action_id) for p in people for engine in (engine_a, engine_b)))
+    feedback = [r.view for r in replies if isinstance(r.view, DailyFeedback)]
+    assert len(feedback) == 60 and all(view.points == 1 for view in feedback)
+    assert sum(isinstance(r.view, Notice) and r.view.title == "Already answered" for r in replies) == 60
+    assert await database.rows("SELECT COUNT(*), SUM(points) FROM daily_answers") == [(60, 60)]
+    assert await database.value("SELECT answer_count FROM daily_posts") == 60
+    assert await database.value("SELECT COUNT(*) FROM people WHERE user_id LIKE 'm%'") == 60
+    assert await database.rows("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'") == [(60, 60)]
+    assert await database.rows("SELECT points, people FROM points_histogram WHERE period = 'all' AND people != 0") == [(1, 60)]
