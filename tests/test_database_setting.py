@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from bot.config import CoreSettings, parse_database
 from tests.conftest import PG_ADMIN_URL, PostgresServer, QuizDatabase
-from tests.test_terminal import ANSWER_AND_GO_ON, recsys_quiz
+from tests.test_terminal import ANSWER_AND_GO_ON, COMMAND, recsys_quiz
 
 
 @pytest.mark.parametrize(
@@ -119,3 +120,39 @@ def test_play_on_postgresql_works_as_on_sqlite_and_resumes(database: QuizDatabas
     board = recsys_quiz("leaderboard", "--db", database.url)
     assert board.returncode == 0 and "ada" in board.stdout
     assert asyncio.run(database.value("SELECT COUNT(*) FROM answers")) == 5
+
+
+async def _refuse_the_password(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Just enough of PostgreSQL's wire protocol to ask for a password and refuse it as a real server does (28P01)."""
+    length = int.from_bytes(await reader.readexactly(4), "big")
+    body = await reader.readexactly(length - 4)
+    if body[:4] == (80877103).to_bytes(4, "big"):  # SSLRequest: no SSL here, then the real startup message
+        writer.write(b"N")
+        length = int.from_bytes(await reader.readexactly(4), "big")
+        await reader.readexactly(length - 4)
+    writer.write(b"R" + (8).to_bytes(4, "big") + (3).to_bytes(4, "big"))  # AuthenticationCleartextPassword
+    await writer.drain()
+    await reader.readexactly(1)  # 'p'
+    await reader.readexactly(int.from_bytes(await reader.readexactly(4), "big") - 4)
+    fields = b'SFATAL\0VFATAL\0C28P01\0Mpassword authentication failed for user "quiz"\0\0'
+    writer.write(b"E" + (len(fields) + 4).to_bytes(4, "big") + fields)
+    await writer.drain()
+    writer.close()
+
+
+async def test_a_wrong_password_ends_the_command_with_one_line_and_exit_code_2() -> None:
+    server = await asyncio.start_server(_refuse_the_password, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        process = await asyncio.create_subprocess_exec(
+            *COMMAND,
+            "leaderboard",
+            "--db",
+            f"postgresql://quiz:wrong@127.0.0.1:{port}/quiz",
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        _, stderr = await asyncio.wait_for(process.communicate(), timeout=60)
+    result = subprocess.CompletedProcess(args=[], returncode=process.returncode, stderr=stderr.decode())
+    _one_line_naming_the_setting(result, "refused the password")
+    assert "wrong" not in result.stderr
