@@ -20,19 +20,26 @@ RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` ag
 
 
 def core_settings(args: argparse.Namespace) -> CoreSettings:
-    """The core's settings from the environment and `.env`, with `--db` applied; exits with a clear message when one is bad."""
+    """The core's settings from the environment and `.env`, with `--db` applied; a bad one ends the command with one line
+    naming it and exit code 2."""
     from pydantic import ValidationError
 
     from bot.config import CoreSettings
 
+    overrides = {"db_path": args.db} if getattr(args, "db", None) else {}
     try:
-        settings = CoreSettings()
+        return CoreSettings(**overrides)
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise SystemExit(f"recsys-quiz: bad setting: {problems}") from None
-    if getattr(args, "db", None):
-        settings = settings.model_copy(update={"db_path": Path(args.db)})
-    return settings
+        problems = "; ".join(_setting_problem(e) for e in error.errors())
+        print(f"recsys-quiz: bad setting: {problems}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+
+def _setting_problem(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(map(str, error["loc"]))
+    # The validators' messages name the variable already (RECSYS_QUIZ_DB ..., RECSYS_QUIZ_TIMEZONE must ...).
+    return message if message.startswith(("RECSYS_QUIZ", "LOG_LEVEL")) else f"{where}: {message}"
 
 
 def _default_user() -> str:
@@ -68,7 +75,7 @@ def _console_origin(user: str) -> object:
     return Origin(platform="console", space_id="local", user_id=user, display_name=user)
 
 
-def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, serving: bool = False) -> int:
+def run_async(main: Coroutine[Any, Any, int], database: object = None, *, serving: bool = False) -> int:
     """Run a surface's main coroutine; broken decks or an unusable database end it with exit code 2 and one line.
 
     `serving`: run on uvloop where it is installed (bot.runtime.server_loop_factory); the Slack server does.
@@ -78,7 +85,7 @@ def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, s
 
     from bot.content import ContentError
     from bot.runtime import server_loop_factory
-    from bot.store import SchemaTooNewError
+    from bot.store import StoreError
 
     try:
         with asyncio.Runner(loop_factory=server_loop_factory() if serving else None) as runner:
@@ -95,9 +102,21 @@ def run_async(main: Coroutine[Any, Any, int], database: Path | None = None, *, s
     except ContentError as error:
         print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
         return 2
-    except SchemaTooNewError as error:
+    except StoreError as error:  # a database it cannot open: unreachable, refused, another program's, too new
         print(f"recsys-quiz: {error}", file=sys.stderr)
         return 2
+    except Exception as error:
+        if not _postgres_error(error):
+            raise
+        # The server went away or refused a statement after start-up: one line, not a traceback.
+        print(f"recsys-quiz: the PostgreSQL database (RECSYS_QUIZ_DB) failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 2
+
+
+def _postgres_error(error: BaseException) -> bool:
+    """Whether an error came from asyncpg (looked up only if a PostgreSQL store loaded it)."""
+    asyncpg = sys.modules.get("asyncpg")
+    return asyncpg is not None and isinstance(error, (asyncpg.PostgresError, asyncpg.InterfaceError))
 
 
 def cmd_play(args: argparse.Namespace) -> int:
@@ -134,7 +153,7 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
                 return 0
 
     try:
-        return run_async(main(), settings.db_path)
+        return run_async(main(), settings.database.shown)
     except KeyboardInterrupt:
         console.print(f"\n{RESUME_HINT}")
         return EXIT_INTERRUPTED
@@ -161,7 +180,7 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main(), settings.db_path)
+    return run_async(main(), settings.database.shown)
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -179,7 +198,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         Console(highlight=False).print(render(reply.view))
         return 0
 
-    return run_async(main(), settings.db_path)
+    return run_async(main(), settings.database.shown)
 
 
 def _print_decks_view(make: Callable[[Any], Any]) -> int:
@@ -244,6 +263,39 @@ def cmd_content_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_db_copy(args: argparse.Namespace) -> int:
+    from bot.config import parse_database
+
+    settings = core_settings(args)
+    source = settings.database
+    if source.path is None:
+        print(f"recsys-quiz: db copy reads a SQLite database, but RECSYS_QUIZ_DB (or --db) is {source.shown}", file=sys.stderr)
+        return 2
+    try:
+        target = parse_database(args.to)
+    except ValueError as error:
+        print(f"recsys-quiz: --to: {error}", file=sys.stderr)
+        return 2
+    if target.url is None:
+        print(f"recsys-quiz: --to takes a postgresql:// URL, not {target.shown}", file=sys.stderr)
+        return 2
+    if not source.path.exists():
+        print(f"recsys-quiz: there is no SQLite database at {source.shown} to copy (RECSYS_QUIZ_DB or --db)", file=sys.stderr)
+        return 2
+
+    async def main() -> int:
+        from bot.store.copy import copy_sqlite_to_postgres
+
+        assert source.path is not None and target.url is not None
+        copied = await copy_sqlite_to_postgres(source.path, target.url)
+        print(f"copied {source.shown} to {target.shown}:")
+        for table, count in copied.items():
+            print(f"  {table:<20} {count:>10,}")
+        return 0
+
+    return run_async(main(), source.shown)
+
+
 def cmd_discord(args: argparse.Namespace) -> int:
     from adapters.discord.main import run
 
@@ -264,13 +316,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     play = commands.add_parser("play", help="play a quiz run in the terminal")
-    play.add_argument("--db", metavar="PATH", help="SQLite database file (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    play.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
     play.add_argument("--user", metavar="NAME", help="who is playing (default: your login name)")
     play.add_argument("--deck", metavar="ID", help="deck to play (default: the first deck)")
     play.set_defaults(func=cmd_play)
 
     board = commands.add_parser("leaderboard", help="print the people (or teams) on a database by points")
-    board.add_argument("--db", metavar="PATH", help="SQLite database file")
+    board.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
     board.add_argument("--space", default="console:local", help="whose board: PLATFORM:SPACE_ID (default: console:local)")
     board.add_argument("--teams", action="store_true", help="rank study groups instead of people")
     board.add_argument("--window", choices=("week", "month", "all"), default="all", help="time window (default: all)")
@@ -278,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser("stats", help="print one person's progress")
     stats.add_argument("--user", metavar="NAME", help="whose stats (default: your login name)")
-    stats.add_argument("--db", metavar="PATH", help="SQLite database file")
+    stats.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
     stats.set_defaults(func=cmd_stats)
 
     tips = commands.add_parser("tips", help="print how to structure a strong answer")
@@ -293,6 +345,15 @@ def build_parser() -> argparse.ArgumentParser:
     check = content_commands.add_parser("check", help="validate every deck in a folder")
     check.add_argument("dir", nargs="?", help="folder of deck YAML files (default: the shipped decks)")
     check.set_defaults(func=cmd_content_check)
+
+    db = commands.add_parser("db", help="work with the database")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    copy = db_commands.add_parser(
+        "copy", help="copy the SQLite database into an empty PostgreSQL database (to move an install to PostgreSQL)"
+    )
+    copy.add_argument("--to", metavar="URL", required=True, help="the empty PostgreSQL database: postgresql://user@host:5432/dbname")
+    copy.add_argument("--db", metavar="PATH", help="the SQLite database to copy (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    copy.set_defaults(func=cmd_db_copy)
 
     discord = commands.add_parser("discord", help="run the Discord bot")
     discord.add_argument("--invite", action="store_true", help="print the bot's invite URL and exit")

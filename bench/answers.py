@@ -4,7 +4,7 @@ Three bursts of N people (--people, default 10,000): N answer their run's first 
 once, N others arrive at `--rate` a second, then N answer one daily question post at once (a
 channel's real burst). Latency is from the click (or the burst's start) to the committed reply.
 
-Run: python -m bench.answers [--people 10000] [--rate 10000]
+Run: python -m bench.answers [--people 10000] [--rate 10000] [--db postgresql://user@host:5432/empty_database]
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from bot.config import parse_database
 from bot.content import default_content_dir, load_decks
 from bot.daily import DailyTarget
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.runtime import tune_gc
-from bot.store import SQLiteStore
+from bot.runtime import open_store, tune_gc
 from bot.store.migrations import MIGRATIONS, _statements, register_functions
 from bot.views import AnswerFeedback, DailyFeedback, DailyPostView, QuestionCard
 
@@ -147,12 +147,19 @@ async def main() -> None:
     parser.add_argument("--people", type=int, default=10_000, help="people in each burst")
     parser.add_argument("--rate", type=float, default=10_000, help="arrival rate for the paced burst (clicks a second)")
     parser.add_argument("--dir", type=Path, default=None, help="folder for the database files (default: a temporary one)")
+    parser.add_argument(
+        "--db", default=None, help="run on this database instead: an empty PostgreSQL one (postgresql://...) or a new SQLite file"
+    )
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="recsys-quiz-bench-"))
+    database = parse_database(args.db or str(folder / "engine.db"))
     decks = load_decks(default_content_dir())
     tune_gc()  # as the Discord and Slack processes do
-    print(f"machine: {os.cpu_count()} cores; people per burst: {args.people}; folder: {folder}")
-    async with await SQLiteStore.open(folder / "engine.db") as store:
+    print(f"machine: {os.cpu_count()} cores; people per burst: {args.people}; database: {database.shown}")
+    async with await open_store(database) as store:  # type: ignore[attr-defined]
+        (existing,) = await store._fetchone("SELECT COUNT(*) FROM answers")
+        if existing:
+            raise SystemExit(f"bench.answers needs an empty database; {database.shown} holds {existing} answers")
         engine = QuizEngine(store, decks)
         clicks = await prepare(engine, 2 * args.people)
         print(f"prepared {len(clicks)} runs; rss {rss_mb():.0f} MB")
@@ -169,6 +176,8 @@ async def main() -> None:
         report("one daily post, everyone at once", len(daily), elapsed, latencies, "the burst's start")
         (count,) = await store._fetchone("SELECT COUNT(*) FROM daily_answers")  # type: ignore[misc]
         assert count == len(daily), count
+    if database.kind != "sqlite":
+        return
     best = max(ceiling(folder / f"ceiling{i}.db", args.people) for i in range(2))
     print(f"ceiling: plain sqlite3, same rows in 100-row transactions: {best:,.0f} rows/s")
     print(f"ratio to the ceiling: all at once {burst_rate / best:.2f}, arriving at {args.rate:,.0f}/s {engine_rate / best:.2f}")

@@ -3,9 +3,10 @@
 The data is written straight into the real schema with plain sqlite3 (executemany, no fsync), consistent
 with what the engine would have written: runs, answers, first_answers, score_totals (all / week / month),
 teams with members and their totals, the points histogram. Then engine.leaderboard (first page, a middle page, the asker's
-own-rank footer), the team board and engine.stats are timed through the real SQLiteStore.
+own-rank footer), the team board and engine.stats are timed through the real store: SQLite, or with --db a
+PostgreSQL database (empty: the generated SQLite file is moved into it with `db copy`'s code, then analysed).
 
-Run: python -m bench.boards [--people 100000] [--answers-per-person 10] [--teams 1000] [--calls 200]
+Run: python -m bench.boards [--people 100000] [--answers-per-person 10] [--teams 1000] [--calls 200] [--db postgresql://...]
 """
 
 from __future__ import annotations
@@ -21,10 +22,11 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.config import parse_database
 from bot.content import Deck, default_content_dir, load_decks
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.runtime import tune_gc
+from bot.runtime import open_store, tune_gc
 from bot.store import SQLiteStore
 from bot.teams import team_name_key
 from bot.views import LeaderboardView, StatsView
@@ -165,6 +167,7 @@ async def main() -> None:
     parser.add_argument("--teams", type=int, default=1_000)
     parser.add_argument("--calls", type=int, default=200, help="timed calls per query")
     parser.add_argument("--dir", type=Path, default=None, help="folder for the database (default: a temporary one)")
+    parser.add_argument("--db", default=None, help="read from an empty PostgreSQL database (postgresql://...) the data is copied into")
     args = parser.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="recsys-quiz-boards-"))
     path = folder / "boards.db"
@@ -174,6 +177,15 @@ async def main() -> None:
     began = time.perf_counter()
     answers = generate(path, decks.default, args.people, args.answers_per_person, args.teams)
     print(f"generated {args.people:,} people, {answers:,} answers, {args.teams:,} teams in {time.perf_counter() - began:.1f} s ({path})")
+    database = parse_database(str(path))
+    if args.db:
+        from bot.store.copy import copy_sqlite_to_postgres
+
+        database = parse_database(args.db)
+        assert database.url is not None
+        began = time.perf_counter()
+        await copy_sqlite_to_postgres(path, database.url)
+        print(f"copied into {database.shown}, vacuumed and analysed in {time.perf_counter() - began:.1f} s")
     tune_gc()  # as the bot processes do; generating the data left this process with millions of objects behind it
 
     rng = random.Random(3)
@@ -189,7 +201,7 @@ async def main() -> None:
     def stats(result: object) -> None:
         assert isinstance(result.view, StatsView) and result.view.answers, result  # type: ignore[attr-defined]
 
-    async with await SQLiteStore.open(path) as store:
+    async with await open_store(database) as store:  # type: ignore[attr-defined]
         engine = QuizEngine(store, decks, clock=lambda: float(NOW))
         pages = (await engine.leaderboard(asker(0))).view.pages  # type: ignore[attr-defined]
         results = [

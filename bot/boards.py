@@ -12,7 +12,7 @@ from bot.content import DeckLibrary
 from bot.daily import streak_of
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.store import SQLiteStore, TeamRow
+from bot.store import Store, TeamRow
 from bot.teams import TeamNameError, normalise_team_name, team_name_key
 from bot.views import (
     Button,
@@ -64,7 +64,7 @@ def shared_ranks(keys: list[float]) -> list[int]:
 class Boards:
     """People and team boards, team membership, and stats, over the store's running totals."""
 
-    def __init__(self, store: SQLiteStore, decks: DeckLibrary, zone: ZoneInfo, clock: Callable[[], float], scoring_rule: str) -> None:
+    def __init__(self, store: Store, decks: DeckLibrary, zone: ZoneInfo, clock: Callable[[], float], scoring_rule: str) -> None:
         self.store = store
         self.decks = decks
         self.zone = zone

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, Literal, NamedTuple
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
@@ -13,6 +15,59 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot.content import default_content_dir
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+DATABASE_FORMS = "a file path, sqlite:///path or postgresql://user@host:5432/dbname"
+
+
+class Database(NamedTuple):
+    """Where the store lives: a SQLite file, or a PostgreSQL database by URL."""
+
+    kind: Literal["sqlite", "postgresql"]
+    path: Path | None  # the SQLite file
+    url: str | None  # the PostgreSQL URL, password and all
+
+    @property
+    def shown(self) -> str:
+        """How messages name it: the file, or the URL without its password."""
+        return str(self.path) if self.path is not None else shown_url(self.url or "")
+
+
+def shown_url(url: str) -> str:
+    """A database URL without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
+
+
+def parse_database(text: str) -> Database:
+    """RECSYS_QUIZ_DB read: a file path or sqlite:///path keeps SQLite, postgresql://... selects PostgreSQL.
+
+    ValueError, saying what is wrong, for anything else (another scheme, a URL without a database name, a bad port).
+    """
+    value = text.strip()
+    shown = shown_url(value)
+    if not value:
+        raise ValueError(f"RECSYS_QUIZ_DB is empty: give {DATABASE_FORMS}")
+    scheme, separator, rest = value.partition("://")
+    if not separator:
+        return Database("sqlite", Path(value), None)
+    scheme = scheme.lower()
+    if scheme == "sqlite":
+        # sqlite:///relative/file.db and sqlite:////absolute/file.db, as SQLAlchemy spells them
+        if not rest.startswith("/") or not rest[1:]:
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db")
+        return Database("sqlite", Path(rest[1:]), None)
+    if scheme in POSTGRES_SCHEMES:
+        parts = urlsplit(value)
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+        except ValueError:
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: the port is not a number") from None
+        if not parts.path.strip("/"):
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: name the database, as in postgresql://user@host:5432/dbname")
+        return Database("postgresql", None, value)
+    raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: unsupported kind of database {scheme!r}; give {DATABASE_FORMS}")
 
 
 class CoreSettings(BaseSettings):
@@ -20,13 +75,27 @@ class CoreSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True)
 
-    db_path: Annotated[Path, Field(validation_alias=AliasChoices("RECSYS_QUIZ_DB", "db_path"))] = Path("recsys-quiz.db")
+    # The database: a SQLite file (path or sqlite:///path) or a postgresql:// URL; see parse_database.
+    db_path: Annotated[str, Field(validation_alias=AliasChoices("RECSYS_QUIZ_DB", "db_path"))] = "recsys-quiz.db"
     content_dir: Annotated[Path, Field(validation_alias=AliasChoices("RECSYS_QUIZ_CONTENT", "content_dir"))] = Field(
         default_factory=default_content_dir
     )
     log_level: Annotated[str, Field(validation_alias=AliasChoices("LOG_LEVEL", "log_level"))] = "INFO"
     # Boards count weeks (from Monday 00:00) and months in this IANA timezone.
     timezone: Annotated[str, Field(validation_alias=AliasChoices("RECSYS_QUIZ_TIMEZONE", "timezone"))] = "UTC"
+
+    @field_validator("db_path", mode="before")
+    @classmethod
+    def _known_database(cls, value: Any) -> str:
+        text = os.fspath(value) if isinstance(value, os.PathLike) else value
+        if not isinstance(text, str):
+            raise ValueError(f"RECSYS_QUIZ_DB must be {DATABASE_FORMS}")
+        parse_database(text)
+        return text.strip()
+
+    @property
+    def database(self) -> Database:
+        return parse_database(self.db_path)
 
     @field_validator("timezone")
     @classmethod

@@ -20,7 +20,7 @@ from bot.actions import DailyAnswerAction
 from bot.content import Deck, DeckLibrary, Question
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.store import DailyChannel, DailyPick, DailyPost, SQLiteStore
+from bot.store import DailyChannel, DailyPick, DailyPost, Store
 from bot.views import (
     Button,
     DailyFeedback,
@@ -89,6 +89,16 @@ class DailyPublisher(Protocol):
         ...
 
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None: ...
+
+
+CHANNEL_ID_MAX = 64  # as Origin's ids: Discord's snowflakes and Slack's channel ids are far shorter
+
+
+def channel_id_problem(channel_id: str) -> Reply | None:
+    """A notice when a channel id cannot be one (empty, too long, control characters, which no database key may hold), else None."""
+    if 0 < len(channel_id) <= CHANNEL_ID_MAX and channel_id.isprintable():
+        return None
+    return notice("That channel isn't valid", "It is not a channel id the bot can use, so nothing was changed.", "warning")
 
 
 def parse_post_time(text: str) -> str | None:
@@ -168,7 +178,7 @@ class DailyService:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         decks: DeckLibrary,
         *,
         clock: Callable[[], float],
@@ -197,6 +207,8 @@ class DailyService:
     async def configure(self, origin: Origin, channel_id: str, post_time: str, zone_name: str, deck_id: str | None = None) -> Reply:
         if not origin.is_admin:
             return shared_reply("admins_only")
+        if problem := channel_id_problem(channel_id):
+            return problem
         normal_time = parse_post_time(post_time)
         if normal_time is None:
             return notice(
@@ -224,11 +236,15 @@ class DailyService:
     async def switch_off(self, origin: Origin, channel_id: str) -> Reply:
         if not origin.is_admin:
             return shared_reply("admins_only")
+        if problem := channel_id_problem(channel_id):
+            return problem
         if await self.store.disable_daily_channel(origin.platform, origin.space_id, channel_id, self._now()):
             return notice("Daily question off", "No more daily posts in this channel. Turn it back on with `daily set`.", "success")
         return notice("Daily question is not on here", "There is no daily post in this channel to switch off.", "info")
 
     async def status(self, origin: Origin, channel_id: str) -> Reply:
+        if problem := channel_id_problem(channel_id):
+            return problem
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
             return notice("No daily question here", "An admin can start one with `daily set`, giving a time and a timezone.", "info")
@@ -251,6 +267,8 @@ class DailyService:
         """Post the channel's next question at once (admins); today's scheduled post then counts as done."""
         if not origin.is_admin:
             return shared_reply("admins_only")
+        if problem := channel_id_problem(channel_id):
+            return problem
         channel = await self.store.daily_channel(origin.platform, origin.space_id, channel_id)
         if channel is None or not channel.enabled:
             return notice("No daily question here", "Set one up first with `daily set`, giving a time and a timezone.", "warning")
@@ -335,11 +353,10 @@ class DailyService:
         if deck is None:
             log.error("daily channel %s uses deck %s, which is not loaded", channel.channel_id, channel.deck_id)
             return None
-        post = await self.store.claim_post(
-            channel.channel_key, slot, today.isoformat(), lambda c: self._choose(c, deck), self.instance, self._now()
-        )
+        # The question is picked from the channel as read; the claim refuses it if another post moved the rotation on since.
+        post = await self.store.claim_post(channel, slot, today.isoformat(), self._choose(channel, deck), self.instance, self._now())
         if post is None:
-            return None  # another process (or an earlier run) has this slot
+            return None  # another process (or an earlier run) has this slot, or is posting to this channel right now
         return await self._send(post)
 
     async def _retry(self, post: DailyPost, now: bool = False) -> DailyPost | None:

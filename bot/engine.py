@@ -25,7 +25,7 @@ from bot.commands import COMMANDS
 from bot.content import Deck, DeckLibrary, Question
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.store import Answer, PlanStep, Run, SQLiteStore
+from bot.store import Answer, AnswerKey, PlanStep, QuestionKey, Run, Store
 from bot.views import (
     AnswerFeedback,
     Button,
@@ -122,7 +122,7 @@ class QuizEngine:
 
     def __init__(
         self,
-        store: SQLiteStore,
+        store: Store,
         decks: DeckLibrary,
         *,
         clock: Callable[[], float] = time.time,
@@ -145,6 +145,11 @@ class QuizEngine:
             BoardPageAction: lambda origin, action: self.boards.page(origin, action),
             DailyAnswerAction: lambda origin, action: self.daily.answer(origin, action),
         }
+
+    @cached_property
+    def answer_key(self) -> AnswerKey:
+        """What the store checks a click against: each deck's questions, their option keys and the correct one."""
+        return {deck.id: {q.id: QuestionKey(options=q.keys, correct=q.correct_option.key) for q in deck.questions} for deck in self.decks}
 
     # Built (and imported) on first use: a terminal run reaches its first question without either.
     @cached_property
@@ -263,18 +268,10 @@ class QuizEngine:
         return run, deck
 
     async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
-        def judge(run: Run) -> bool | None:
-            """Whether the clicked option is correct, or None when the click does not fit the run (runs in the writer)."""
-            deck = self.decks.get(run.deck_id)
-            if deck is None or not self._plan_fits(run, deck) or action.position >= len(run.plan):
-                return None
-            option = self._question(deck, run.plan[action.position]).option(action.option_key)
-            return None if option is None else option.correct
-
         at = self._now()
         identity = (origin.platform, origin.space_id, origin.user_id)
         outcome = await self.store.answer_click(
-            action.run_id, identity, action.position, action.option_key, judge, at, period_keys(at, self.zone)
+            action.run_id, identity, action.position, action.option_key, self.answer_key, at, period_keys(at, self.zone)
         )
         run = outcome.run
         if outcome.status in ("no_run", "not_owner") or run is None:

@@ -9,8 +9,25 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bot.config import CoreSettings
+    from bot.config import CoreSettings, Database
     from bot.engine import QuizEngine
+    from bot.store import Store
+
+
+async def open_store(database: Database) -> Store:
+    """Open (and migrate) the store the setting names: SQLite by default, PostgreSQL for a postgresql:// URL.
+
+    asyncpg is imported only here and only for PostgreSQL, so a SQLite user never pays for loading it.
+    """
+    if database.kind == "postgresql":
+        from bot.store.postgres import PostgresStore
+
+        assert database.url is not None
+        return await PostgresStore.open(database.url)
+    from bot.store import SQLiteStore
+
+    assert database.path is not None
+    return await SQLiteStore.open(database.path)
 
 
 @asynccontextmanager
@@ -20,10 +37,9 @@ async def open_engine(settings: CoreSettings) -> AsyncIterator[QuizEngine]:
     # it has paid for importing the core.
     from bot.content import load_decks
     from bot.engine import QuizEngine
-    from bot.store import SQLiteStore
 
     decks = load_decks(settings.content_dir)
-    store = await SQLiteStore.open(settings.db_path)
+    store = await open_store(settings.database)
     try:
         yield QuizEngine(store, decks, zone=settings.zone)
     finally:

@@ -1,17 +1,47 @@
-"""Shared fixtures: the shipped decks, a real SQLite store on a temporary file, an engine over both."""
+"""Shared fixtures: the shipped decks, a real store on SQLite and on PostgreSQL (the same tests run on both), an engine over it.
+
+PostgreSQL: the server at RECSYS_QUIZ_TEST_PG_URL (default postgresql://postgres@127.0.0.1:5432/postgres, as the
+project's machines and CI run it). Each test session creates its own database there, migrates it once, empties it
+between tests (TRUNCATE ... RESTART IDENTITY: ids start at 1 as on a new SQLite file) and drops it at the end.
+Without a server the PostgreSQL half is skipped with one line saying how to run it; with
+RECSYS_QUIZ_TEST_PG=required (as .ci/run sets it) a missing server fails the run instead.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import random
-from collections.abc import AsyncIterator
+import re
+import sqlite3
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot.config import parse_database
 from bot.content import DeckLibrary, default_content_dir, load_decks
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.store import SQLiteStore
+from bot.runtime import open_store
+from bot.store import Store
+
+PG_ADMIN_URL = os.environ.get("RECSYS_QUIZ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+PG_REQUIRED = os.environ.get("RECSYS_QUIZ_TEST_PG") == "required"
+PG_SKIPPED = (
+    f"PostgreSQL tests skipped: no server answers at {PG_ADMIN_URL}. To run them, start PostgreSQL 15 there "
+    "(trust auth for user postgres; .ci/run installs and starts one) or point RECSYS_QUIZ_TEST_PG_URL at a server; "
+    "RECSYS_QUIZ_TEST_PG=required turns this skip into a failure"
+)
+# Every table of the schema but the version table, emptied between tests.
+PG_TABLES = (
+    "people, runs, answers, first_answers, score_totals, teams, team_members, team_member_periods, team_totals, "
+    "daily_channels, daily_posts, daily_answers, points_histogram"
+)
+BACKENDS = ("sqlite", "postgresql")
 
 
 class FakeClock:
@@ -27,6 +57,155 @@ class FakeClock:
         self.now += seconds
 
 
+def _pg_url(name: str) -> str:
+    return PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+async def _pg_admin(*statements: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(PG_ADMIN_URL, timeout=5)
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@dataclass
+class PostgresServer:
+    """The test session's databases on the PostgreSQL server: made on demand, dropped when the session ends."""
+
+    prefix: str = field(default_factory=lambda: f"recsys_quiz_test_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+    made: list[str] = field(default_factory=list)
+
+    async def create(self) -> str:
+        name = f"{self.prefix}_{len(self.made)}"
+        self.made.append(name)
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+        return _pg_url(name)
+
+    def drop_all(self) -> None:
+        asyncio.run(_pg_admin(*(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)' for name in self.made)))
+
+
+def _pg_problem() -> str | None:
+    """Why the test server cannot be used, or None when it answers."""
+    try:
+        asyncio.run(_pg_admin("SELECT 1"))
+    except Exception as error:  # refused, timed out, no such user: the server is not usable here
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _on_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and callspec.params.get("database") == "postgresql"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without a server, leave the PostgreSQL half out and say so once (pytest_terminal_summary), unless it is required."""
+    postgres = [item for item in items if _on_postgres(item)]
+    if not postgres or PG_REQUIRED or _pg_problem() is None:
+        return
+    items[:] = [item for item in items if not _on_postgres(item)]
+    config.hook.pytest_deselected(items=postgres)
+    config.stash[_SKIPPED_KEY] = len(postgres)
+
+
+_SKIPPED_KEY = pytest.StashKey[int]()
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    skipped = config.stash.get(_SKIPPED_KEY, 0)
+    if skipped:
+        terminalreporter.write_line(f"{skipped} {PG_SKIPPED}")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    problem = _pg_problem()
+    if problem is not None:
+        pytest.fail(f"no PostgreSQL answers at {PG_ADMIN_URL} (RECSYS_QUIZ_TEST_PG_URL): {problem}", pytrace=False)
+    server = PostgresServer()
+    yield server
+    server.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_shared(postgres_server: PostgresServer) -> str:
+    """The session's main database, migrated once; each test that uses it finds it empty."""
+
+    async def make() -> str:
+        url = await postgres_server.create()
+        store = await open_store(parse_database(url))
+        await store.close()
+        return url
+
+    return asyncio.run(make())
+
+
+@dataclass
+class QuizDatabase:
+    """One test's database, SQLite file or PostgreSQL database: its RECSYS_QUIZ_DB value, and raw SQL for checks.
+
+    SQL is written with SQLite's `?` placeholders and runs on either (they become $1, $2, ... on PostgreSQL).
+    """
+
+    kind: str
+    url: str  # the RECSYS_QUIZ_DB value
+
+    async def open(self) -> Store:
+        return await open_store(parse_database(self.url))
+
+    async def rows(self, sql: str, *parameters: Any) -> list[tuple[Any, ...]]:
+        if self.kind == "sqlite":
+            connection = sqlite3.connect(self.url)
+            try:
+                return [tuple(row) for row in connection.execute(sql, parameters).fetchall()]
+            finally:
+                connection.close()
+        import asyncpg
+
+        numbered = iter(range(1, 1000))
+        connection = await asyncpg.connect(self.url, timeout=5)
+        try:
+            return [tuple(row) for row in await connection.fetch(re.sub(r"\?", lambda _: f"${next(numbered)}", sql), *parameters)]
+        finally:
+            await connection.close()
+
+    async def value(self, sql: str, *parameters: Any) -> Any:
+        rows = await self.rows(sql, *parameters)
+        return rows[0][0] if rows else None
+
+    async def execute(self, *statements: str) -> None:
+        """Run statements (no parameters) in one transaction."""
+        if self.kind == "sqlite":
+            connection = sqlite3.connect(self.url, isolation_level=None)
+            try:
+                connection.execute("BEGIN")
+                for statement in statements:
+                    connection.execute(statement)
+                connection.execute("COMMIT")
+            finally:
+                connection.close()
+            return
+        import asyncpg
+
+        connection = await asyncpg.connect(self.url, timeout=5)
+        try:
+            async with connection.transaction():
+                for statement in statements:
+                    await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    async def counts(self, tables: tuple[str, ...]) -> dict[str, int]:
+        """Rows per table, read in one query."""
+        (row,) = await self.rows("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {table})" for table in tables))
+        return dict(zip(tables, map(int, row), strict=True))
+
+
 @pytest.fixture(scope="session")
 def decks() -> DeckLibrary:
     return load_decks(default_content_dir())
@@ -34,7 +213,42 @@ def decks() -> DeckLibrary:
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
+    """A SQLite file for the tests that are about SQLite itself (and the adapters' tests, which run on SQLite)."""
     return tmp_path / "quiz.db"
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, db_path: Path) -> QuizDatabase:
+    """The test's database, once on SQLite and once on PostgreSQL: the contract every store keeps."""
+    if request.param == "sqlite":
+        return QuizDatabase("sqlite", str(db_path))
+    url = request.getfixturevalue("postgres_shared")
+    asyncio.run(_truncate(url))
+    return QuizDatabase("postgresql", url)
+
+
+async def _truncate(url: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(url, timeout=5)
+    try:
+        await connection.execute(f"TRUNCATE {PG_TABLES} RESTART IDENTITY CASCADE")
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def new_database(database: QuizDatabase, tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[], Awaitable[QuizDatabase]]:
+    """Another empty database of the same kind as `database`, for tests that compare two or watch one being made."""
+    made = iter(range(1_000))
+    server: PostgresServer | None = request.getfixturevalue("postgres_server") if database.kind == "postgresql" else None
+
+    async def make() -> QuizDatabase:
+        if server is None:
+            return QuizDatabase("sqlite", str(tmp_path / f"other-{next(made)}.db"))
+        return QuizDatabase("postgresql", await server.create())
+
+    return make
 
 
 @pytest.fixture
@@ -43,13 +257,16 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SQLiteStore]:
-    async with await SQLiteStore.open(db_path) as opened:
+async def store(database: QuizDatabase) -> AsyncIterator[Store]:
+    opened = await database.open()
+    try:
         yield opened
+    finally:
+        await opened.close()
 
 
 @pytest.fixture
-def engine(store: SQLiteStore, decks: DeckLibrary, clock: FakeClock) -> QuizEngine:
+def engine(store: Store, decks: DeckLibrary, clock: FakeClock) -> QuizEngine:
     return QuizEngine(store, decks, clock=clock, rng=random.Random(7))
 
 

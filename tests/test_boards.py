@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,7 +15,7 @@ from bot.boards import shared_ranks
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.store import SQLiteStore
+from bot.store import Store
 from bot.teams import NAME_MAX, TeamNameError, normalise_team_name
 from bot.views import (
     LeaderboardView,
@@ -28,7 +26,7 @@ from bot.views import (
     TeamListView,
     TeamView,
 )
-from tests.conftest import FakeClock, person
+from tests.conftest import FakeClock, QuizDatabase, person
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -60,7 +58,7 @@ def board_of(reply: object) -> LeaderboardView:
 
 
 @pytest.fixture
-def berlin_engine(store: SQLiteStore, decks: DeckLibrary, clock: FakeClock) -> QuizEngine:
+def berlin_engine(store: Store, decks: DeckLibrary, clock: FakeClock) -> QuizEngine:
     return QuizEngine(store, decks, clock=clock, rng=random.Random(3), zone=BERLIN)
 
 
@@ -142,7 +140,7 @@ async def test_team_board_ranks_by_points_per_active_member_so_small_teams_compe
     assert board.rows[1].is_asker and "per active member" in board.ranking_rule
 
 
-async def test_team_commands_refuse_bad_requests_and_change_nothing(berlin_engine: QuizEngine, store: SQLiteStore) -> None:
+async def test_team_commands_refuse_bad_requests_and_change_nothing(berlin_engine: QuizEngine, store: Store) -> None:
     created = await berlin_engine.team_create(person("a"), "  Vector   Search ")
     assert isinstance(created.view, Notice) and created.view.tone == "success" and "Vector Search" in created.view.text
     cases = [
@@ -241,7 +239,7 @@ async def test_team_names_for_autocomplete_match_a_prefix_ignoring_case(berlin_e
 
 
 async def test_running_aggregates_agree_with_a_recount_from_the_answers(
-    berlin_engine: QuizEngine, decks: DeckLibrary, store: SQLiteStore, db_path: Path
+    berlin_engine: QuizEngine, decks: DeckLibrary, database: QuizDatabase
 ) -> None:
     rng = random.Random(5)
     await berlin_engine.team_create(person("t0"), "Alpha")
@@ -253,17 +251,16 @@ async def test_running_aggregates_agree_with_a_recount_from_the_answers(
         await answer_questions(berlin_engine, decks, origin, [rng.random() < 0.6 for _ in range(rng.randint(1, 5))])
         if index == 7:
             await berlin_engine.team_leave(origin)
-    with sqlite3.connect(db_path) as raw:
-        histogram = raw.execute(
-            "SELECT platform, space_id, period, points, people FROM points_histogram WHERE people != 0 ORDER BY 1, 2, 3, 4"
-        ).fetchall()
-        recount = raw.execute(
-            "SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
-        ).fetchall()
-        assert histogram == recount
-        totals = raw.execute("SELECT person_id, SUM(points), COUNT(*) FROM answers GROUP BY person_id ORDER BY 1").fetchall()
-        assert totals == raw.execute("SELECT person_id, points, answers FROM score_totals WHERE period = 'all' ORDER BY 1").fetchall()
-        members = raw.execute("SELECT t.members, (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.team_id) FROM teams t").fetchall()
-        assert all(kept == counted for kept, counted in members)
+    histogram = await database.rows(
+        "SELECT platform, space_id, period, points, people FROM points_histogram WHERE people != 0 ORDER BY 1, 2, 3, 4"
+    )
+    recount = await database.rows(
+        "SELECT platform, space_id, period, points, COUNT(*) FROM score_totals GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+    )
+    assert histogram == recount
+    totals = await database.rows("SELECT person_id, SUM(points), COUNT(*) FROM answers GROUP BY person_id ORDER BY 1")
+    assert totals == await database.rows("SELECT person_id, points, answers FROM score_totals WHERE period = 'all' ORDER BY 1")
+    members = await database.rows("SELECT t.members, (SELECT COUNT(*) FROM team_members m WHERE m.team_id = t.team_id) FROM teams t")
+    assert members and all(kept == counted for kept, counted in members)
     board = board_of(await berlin_engine.leaderboard(person("p0")))
     assert [r.rank for r in board.rows] == shared_ranks([r.points for r in board.rows])

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -15,9 +13,9 @@ from bot.content import DeckLibrary
 from bot.daily import DailyScheduler, DailyTarget, PublishError, streak_of
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.store import SQLiteStore
+from bot.store import Store
 from bot.views import DailyFeedback, DailyPostView, LeaderboardView, Notice, StatsView
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, QuizDatabase
 
 
 def utc(text: str) -> float:
@@ -63,7 +61,7 @@ def publisher() -> FakePublisher:
 
 
 @pytest.fixture
-def daily_engine(store: SQLiteStore, decks: DeckLibrary, clock: FakeClock, publisher: FakePublisher) -> QuizEngine:
+def daily_engine(store: Store, decks: DeckLibrary, clock: FakeClock, publisher: FakePublisher) -> QuizEngine:
     engine = QuizEngine(store, decks, clock=clock, rng=random.Random(11))
     engine.daily.attach("discord", publisher)
     return engine
@@ -121,9 +119,9 @@ async def test_posts_once_a_day_at_local_time_across_dst_changes(
     assert len(publisher.posts) == 2
 
 
-async def test_two_schedulers_racing_on_one_database_post_once(db_path: Path, decks: DeckLibrary, clock: FakeClock) -> None:
+async def test_two_schedulers_racing_on_one_database_post_once(database: QuizDatabase, decks: DeckLibrary, clock: FakeClock) -> None:
     publisher = FakePublisher()
-    async with await SQLiteStore.open(db_path) as store_a, await SQLiteStore.open(db_path) as store_b:
+    async with await database.open() as store_a, await database.open() as store_b:  # type: ignore[attr-defined]
         engine_a = QuizEngine(store_a, decks, clock=clock, rng=random.Random(1))
         engine_b = QuizEngine(store_b, decks, clock=clock, rng=random.Random(2))
         engine_a.daily.attach("discord", publisher)
@@ -134,6 +132,27 @@ async def test_two_schedulers_racing_on_one_database_post_once(db_path: Path, de
         for _ in range(5):
             await asyncio.gather(engine_a.daily.tick(), engine_b.daily.tick(), engine_a.daily.tick())
     assert sorted(publisher.channels()) == ["c1", "c2"]
+
+
+async def test_a_post_picked_from_a_channel_another_post_has_moved_on_is_not_claimed(
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher
+) -> None:
+    """The pick is data from the channel as read: a claim refuses it once the rotation moved, so no question is skipped."""
+    await configure(daily_engine, "c", "09:00", "UTC")
+    seen = await store.daily_channel("discord", "g1", "c")
+    assert seen is not None
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()  # today's post moves the rotation on
+    stale_pick = daily_engine.daily._choose(seen, daily_engine.decks.default)
+    assert await store.claim_post(seen, "2026-11-27#2", "2026-11-27", stale_pick, "other", int(clock.now)) is None
+    fresh = await store.daily_channel("discord", "g1", "c")
+    assert fresh is not None and fresh.rotation != seen.rotation
+    claimed = await store.claim_post(
+        fresh, "2026-11-27#2", "2026-11-27", daily_engine.daily._choose(fresh, daily_engine.decks.default), "other", int(clock.now)
+    )
+    newest, first = await store.channel_posts(fresh.channel_key, limit=2)
+    assert claimed is not None and claimed.post_id == newest.post_id and claimed.question_id != first.question_id
+    assert sorted(await store.slots_of(fresh.channel_key, "2026-11-27")) == ["2026-11-27", "2026-11-27#2"]
 
 
 async def test_catches_up_the_same_day_after_downtime_but_never_posts_a_past_day(
@@ -153,7 +172,7 @@ async def test_catches_up_the_same_day_after_downtime_but_never_posts_a_past_day
 
 
 async def test_failed_send_is_recorded_and_retried_with_backoff(
-    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     publisher.failures = [PublishError("HTTP 500 from the platform"), PublishError("HTTP 429 rate limited")]
@@ -200,7 +219,7 @@ async def test_rotation_posts_every_question_before_any_repeats(
 
 
 async def test_three_people_answer_privately_once_and_the_next_post_reveals_the_results(
-    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, store: SQLiteStore
+    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, store: Store
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     clock.now = utc("2026-11-27T09:00:00")
@@ -277,7 +296,7 @@ def test_streak_counts_posts_and_an_open_unanswered_post_breaks_nothing() -> Non
     assert streak_of([(True, False)] * 3 + [(True, True)]).current == 4
 
 
-async def test_admin_commands_refuse_non_admins_and_bad_times_or_zones(daily_engine: QuizEngine, store: SQLiteStore) -> None:
+async def test_admin_commands_refuse_non_admins_and_bad_times_or_zones(daily_engine: QuizEngine, store: Store) -> None:
     refused = await daily_engine.daily.configure(member("pleb"), "c", "09:00", "UTC")
     assert isinstance(refused.view, Notice) and refused.view.title == "Admins only"
     for when, zone, title in [
@@ -335,7 +354,7 @@ async def test_scheduler_loop_keeps_ticking_after_an_error(daily_engine: QuizEng
 
 
 async def test_a_refused_post_is_tried_again_later_the_same_day(
-    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     publisher.failures = [PublishError("Missing Access (403)", retryable=False)]
@@ -351,9 +370,9 @@ async def test_a_refused_post_is_tried_again_later_the_same_day(
     assert len(publisher.posts) == 1 and await store.failed_posts("discord") == []
 
 
-async def test_two_processes_edit_a_post_count_once(db_path: Path, decks: DeckLibrary, clock: FakeClock) -> None:
+async def test_two_processes_edit_a_post_count_once(database: QuizDatabase, decks: DeckLibrary, clock: FakeClock) -> None:
     publisher = FakePublisher()
-    async with await SQLiteStore.open(db_path) as store_a, await SQLiteStore.open(db_path) as store_b:
+    async with await database.open() as store_a, await database.open() as store_b:  # type: ignore[attr-defined]
         engine_a = QuizEngine(store_a, decks, clock=clock, rng=random.Random(1))
         engine_b = QuizEngine(store_b, decks, clock=clock, rng=random.Random(2))
         for engine in (engine_a, engine_b):
@@ -387,7 +406,7 @@ async def test_a_failed_edit_is_tried_again_at_the_next_tick(daily_engine: QuizE
 
 
 async def test_daily_now_sends_todays_failed_post_instead_of_a_second_one(
-    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     publisher.failures = [PublishError("Missing Access (403)", retryable=False)]
@@ -401,7 +420,7 @@ async def test_daily_now_sends_todays_failed_post_instead_of_a_second_one(
     assert len(publisher.posts) == 1 and await store.failed_posts("discord") == []
 
 
-async def test_zone_names_are_accepted_in_any_case(daily_engine: QuizEngine, store: SQLiteStore) -> None:
+async def test_zone_names_are_accepted_in_any_case(daily_engine: QuizEngine, store: Store) -> None:
     await configure(daily_engine, "c", "09:00", "europe/berlin")
     channel = await store.daily_channel("discord", "g1", "c")
     assert channel is not None and channel.timezone == "Europe/Berlin"
@@ -429,7 +448,7 @@ async def test_an_edit_the_platform_refuses_is_not_retried_every_tick(
 
 
 async def test_a_channel_answering_at_once_is_counted_once_each_with_points_on_the_board(
-    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary, db_path: Path
+    daily_engine: QuizEngine, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary, database: QuizDatabase
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     clock.now = utc("2026-11-27T09:00:00")
@@ -445,17 +464,16 @@ async def test_a_channel_answering_at_once_is_counted_once_each_with_points_on_t
     assert len(feedback) == 120
     assert sum(isinstance(r.view, Notice) and r.view.title == "Already answered" for r in replies) == 40
     post_id = decode(best.action_id).post_id  # type: ignore[attr-defined]
-    with sqlite3.connect(db_path) as raw:
-        assert raw.execute("SELECT answer_count FROM daily_posts WHERE post_id = ?", (post_id,)).fetchone() == (120,)
-        scored = raw.execute("SELECT COUNT(*) FROM daily_answers WHERE points = 1").fetchone()[0]
-        assert scored == sum(f.points for f in feedback) >= 60
-        assert raw.execute("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'").fetchone() == (scored, 120)
+    assert await database.value("SELECT answer_count FROM daily_posts WHERE post_id = ?", post_id) == 120
+    scored = await database.value("SELECT COUNT(*) FROM daily_answers WHERE points = 1")
+    assert scored == sum(f.points for f in feedback) >= 60
+    assert await database.rows("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'") == [(scored, 120)]
     board = (await daily_engine.leaderboard(member("m1"))).view
     assert isinstance(board, LeaderboardView) and board.rows[0].points == 1
 
 
 async def test_a_channel_answering_at_once_reads_the_post_once_and_each_person_gets_their_own_streak(
-    daily_engine: QuizEngine, store: SQLiteStore, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher, decks: DeckLibrary
 ) -> None:
     await configure(daily_engine, "c", "09:00", "UTC")
     clock.now = utc("2026-11-02T09:00:00")
@@ -501,3 +519,28 @@ async def test_a_click_on_a_post_id_not_yet_claimed_is_refused_and_the_post_coun
     _, next_post, _ = publisher.posts[-1]
     reply = await daily_engine.handle(member("early"), _correct_button(next_post, decks).action_id)
     assert isinstance(reply.view, DailyFeedback) and reply.view.points == 1
+
+
+async def test_a_click_that_reaches_two_processes_at_once_is_counted_once(
+    database: QuizDatabase, decks: DeckLibrary, clock: FakeClock
+) -> None:
+    """A retried click delivered to another worker: both processes record it, the database keeps one answer and one point."""
+    publisher = FakePublisher()
+    async with await database.open() as store_a, await database.open() as store_b:  # type: ignore[attr-defined]
+        engine_a = QuizEngine(store_a, decks, clock=clock, rng=random.Random(1))
+        engine_b = QuizEngine(store_b, decks, clock=clock, rng=random.Random(2))
+        engine_a.daily.attach("discord", publisher)
+        await configure(engine_a, "c", "09:00", "UTC")
+        clock.now = utc("2026-11-27T09:00:00")
+        await engine_a.daily.tick()
+        best = _correct_button(publisher.posts[0][1], decks)
+        people = [member(f"m{i}") for i in range(60)]
+        replies = await asyncio.gather(*(engine.handle(p, best.action_id) for p in people for engine in (engine_a, engine_b)))
+    feedback = [r.view for r in replies if isinstance(r.view, DailyFeedback)]
+    assert len(feedback) == 60 and all(view.points == 1 for view in feedback)
+    assert sum(isinstance(r.view, Notice) and r.view.title == "Already answered" for r in replies) == 60
+    assert await database.rows("SELECT COUNT(*), SUM(points) FROM daily_answers") == [(60, 60)]
+    assert await database.value("SELECT answer_count FROM daily_posts") == 60
+    assert await database.value("SELECT COUNT(*) FROM people WHERE user_id LIKE 'm%'") == 60
+    assert await database.rows("SELECT SUM(points), SUM(answers) FROM score_totals WHERE period = 'all'") == [(60, 60)]
+    assert await database.rows("SELECT points, people FROM points_histogram WHERE period = 'all' AND people != 0") == [(1, 60)]

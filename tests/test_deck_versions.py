@@ -6,7 +6,7 @@ import random
 
 from bot.content import Deck, DeckLibrary
 from bot.engine import DECK_UPDATED_NOTE, QuizEngine
-from bot.store import SQLiteStore
+from bot.store import Store
 from bot.views import AnswerFeedback, QuestionCard
 from tests.conftest import FakeClock, person
 from tests.test_engine import answer_button
@@ -29,7 +29,7 @@ def edited(deck: Deck, question_index: int, *, rename_keys: bool = False) -> Dec
 
 
 async def test_a_run_resumes_on_the_new_texts_when_its_questions_and_keys_still_exist(
-    store: SQLiteStore, decks: DeckLibrary, clock: FakeClock
+    store: Store, decks: DeckLibrary, clock: FakeClock
 ) -> None:
     origin = person("resumer")
     old = QuizEngine(store, decks, clock=clock, rng=random.Random(1))
@@ -48,7 +48,7 @@ async def test_a_run_resumes_on_the_new_texts_when_its_questions_and_keys_still_
 
 
 async def test_a_run_whose_option_keys_are_gone_restarts_with_a_notice_and_keeps_its_points(
-    store: SQLiteStore, decks: DeckLibrary, clock: FakeClock
+    store: Store, decks: DeckLibrary, clock: FakeClock
 ) -> None:
     origin = person("restarter")
     old = QuizEngine(store, decks, clock=clock, rng=random.Random(1))

@@ -1,17 +1,16 @@
-"""The engine end to end on a real SQLite file: runs, resume, shuffling, once-only answers, owners, scoring."""
+"""The engine end to end on a real store (SQLite and PostgreSQL): runs, resume, shuffling, once-only answers, owners, scoring."""
 
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 from bot.actions import AnswerAction, NextAction, decode
 from bot.commands import COMMAND_NAMES
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
-from bot.store import SQLiteStore
+from bot.store import Store
 from bot.views import AnswerFeedback, Notice, QuestionCard, Reply, ScoreCard
-from tests.conftest import FakeClock, person
+from tests.conftest import FakeClock, QuizDatabase, person
 
 
 def answer_button(card: QuestionCard, decks: DeckLibrary, correct: bool) -> str:
@@ -76,15 +75,15 @@ async def test_feedback_names_best_answer_by_its_letter_in_this_run_and_what_the
     assert feedback.explanation == question.explanation
 
 
-async def test_run_resumes_after_engine_restart_on_the_same_file(db_path: Path, decks: DeckLibrary) -> None:
+async def test_run_resumes_after_engine_restart_on_the_same_database(database: QuizDatabase, decks: DeckLibrary) -> None:
     origin = person("bob")
-    async with await SQLiteStore.open(db_path) as store:
+    async with await database.open() as store:  # type: ignore[attr-defined]
         engine = QuizEngine(store, decks)
         card = (await engine.start(origin)).view
         assert isinstance(card, QuestionCard)
         await engine.handle(origin, card.buttons[0].action_id)
         order_before = [o.text for o in card.options]
-    async with await SQLiteStore.open(db_path) as store:
+    async with await database.open() as store:  # type: ignore[attr-defined]
         engine = QuizEngine(store, decks)
         resumed = (await engine.start(origin)).view
         assert isinstance(resumed, QuestionCard)
@@ -96,7 +95,7 @@ async def test_run_resumes_after_engine_restart_on_the_same_file(db_path: Path, 
     assert order_before == [o.text for o in card.options]
 
 
-async def test_option_order_is_stable_within_a_run_and_differs_across_runs(store: SQLiteStore, decks: DeckLibrary) -> None:
+async def test_option_order_is_stable_within_a_run_and_differs_across_runs(store: Store, decks: DeckLibrary) -> None:
     engine = QuizEngine(store, decks, rng=random.Random(1))
     origin = person()
     first = (await engine.start(origin)).view
@@ -111,7 +110,7 @@ async def test_option_order_is_stable_within_a_run_and_differs_across_runs(store
     assert len(orders) > 1
 
 
-async def test_double_answer_is_recorded_once_with_a_clear_notice(engine: QuizEngine, store: SQLiteStore, decks: DeckLibrary) -> None:
+async def test_double_answer_is_recorded_once_with_a_clear_notice(engine: QuizEngine, store: Store, decks: DeckLibrary) -> None:
     origin = person()
     card = (await engine.start(origin)).view
     assert isinstance(card, QuestionCard)
@@ -127,7 +126,7 @@ async def test_double_answer_is_recorded_once_with_a_clear_notice(engine: QuizEn
     assert await store.person_totals(1) == (1, 1)
 
 
-async def test_only_the_owner_can_answer_or_go_on(engine: QuizEngine, store: SQLiteStore) -> None:
+async def test_only_the_owner_can_answer_or_go_on(engine: QuizEngine, store: Store) -> None:
     owner, stranger = person("owner"), person("stranger")
     card = (await engine.start(owner)).view
     assert isinstance(card, QuestionCard)
@@ -149,7 +148,7 @@ async def test_same_user_id_in_another_space_is_another_person(engine: QuizEngin
     assert isinstance(refused.view, Notice) and refused.view.title == "This quiz belongs to someone else"
 
 
-async def test_tampered_or_unknown_ids_get_a_notice_and_record_nothing(engine: QuizEngine, store: SQLiteStore) -> None:
+async def test_tampered_or_unknown_ids_get_a_notice_and_record_nothing(engine: QuizEngine, store: Store) -> None:
     origin = person()
     card = (await engine.start(origin)).view
     assert isinstance(card, QuestionCard)
@@ -168,7 +167,7 @@ async def test_tampered_or_unknown_ids_get_a_notice_and_record_nothing(engine: Q
     assert await store.run_answers(run_id) == []
 
 
-async def test_answering_ahead_of_the_current_question_is_refused(engine: QuizEngine, decks: DeckLibrary, store: SQLiteStore) -> None:
+async def test_answering_ahead_of_the_current_question_is_refused(engine: QuizEngine, decks: DeckLibrary, store: Store) -> None:
     origin = person()
     card = (await engine.start(origin)).view
     assert isinstance(card, QuestionCard)
@@ -179,7 +178,7 @@ async def test_answering_ahead_of_the_current_question_is_refused(engine: QuizEn
     assert await store.run_answers(run_id) == []
 
 
-async def test_replays_are_practice_so_points_cannot_be_farmed(engine: QuizEngine, decks: DeckLibrary, store: SQLiteStore) -> None:
+async def test_replays_are_practice_so_points_cannot_be_farmed(engine: QuizEngine, decks: DeckLibrary, store: Store) -> None:
     first = await play_through(engine, decks, "farmer", correct=True)
     second = await play_through(engine, decks, "farmer", correct=True)
     third = await play_through(engine, decks, "farmer", correct=True)

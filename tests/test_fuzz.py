@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import sqlite3
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -14,7 +12,7 @@ from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.teams import TeamNameError, normalise_team_name
 from bot.views import AnswerFeedback, Notice, QuestionCard, Reply
-from tests.conftest import person
+from tests.conftest import QuizDatabase, person
 
 FUZZ = settings(max_examples=75, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -56,12 +54,8 @@ ACTION_ID = st.one_of(TEXT, NEAR_MISS, st.none(), st.integers(), st.binary(max_s
 TABLES = ("people", "runs", "answers", "first_answers", "score_totals", "teams", "team_members", "daily_posts", "daily_answers")
 
 
-def counts(path: Path) -> dict[str, int]:
-    connection = sqlite3.connect(path)
-    try:
-        return {table: connection.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
-    finally:
-        connection.close()
+async def counts(database: QuizDatabase) -> dict[str, int]:
+    return await database.counts(TABLES)
 
 
 def _mutate(text: str, position: int, insert: str, delete: int) -> str:
@@ -79,23 +73,23 @@ def fresh_person() -> Origin:
 @FUZZ
 @given(action_id=ACTION_ID)
 async def test_any_action_id_gets_a_reply_and_an_undecodable_one_writes_nothing(
-    engine: QuizEngine, db_path: Path, action_id: object
+    engine: QuizEngine, database: QuizDatabase, action_id: object
 ) -> None:
     origin = person("ada")
-    before = counts(db_path)
+    before = await counts(database)
     reply = await engine.handle(origin, action_id)
     assert isinstance(reply, Reply)
     try:
         decode(action_id)
     except ActionIdError:
         assert isinstance(reply.view, Notice) and "nothing was recorded" in reply.view.text.lower()
-        assert counts(db_path) == before
+        assert await counts(database) == before
 
 
 @FUZZ
 @given(position=st.integers(min_value=0, max_value=100), insert=st.text(max_size=6), delete=st.integers(min_value=0, max_value=4))
 async def test_a_real_answer_button_altered_by_a_few_characters_never_records_a_second_answer(
-    engine: QuizEngine, db_path: Path, position: int, insert: str, delete: int
+    engine: QuizEngine, database: QuizDatabase, position: int, insert: str, delete: int
 ) -> None:
     owner = person("owner")
     start = await engine.start(owner)
@@ -105,9 +99,9 @@ async def test_a_real_answer_button_altered_by_a_few_characters_never_records_a_
     card = start.view
     real = card.buttons[0].action_id
     altered = _mutate(real, position, insert, delete)
-    before = counts(db_path)
+    before = await counts(database)
     reply = await engine.handle(owner, altered)
-    after = counts(db_path)
+    after = await counts(database)
     assert isinstance(reply, Reply)
     if isinstance(reply.view, AnswerFeedback):
         # It still decodes to an answer of this very question (e.g. another option's key): exactly one answer, all of it.
@@ -119,16 +113,16 @@ async def test_a_real_answer_button_altered_by_a_few_characters_never_records_a_
     # Whatever happened, the original button now either records the answer or says it was already given.
     again = await engine.handle(owner, real)
     assert isinstance(again.view, (AnswerFeedback, Notice))
-    assert counts(db_path)["answers"] <= before["answers"] + 1
+    assert (await counts(database))["answers"] <= before["answers"] + 1
 
 
 @FUZZ
 @given(name=TEXT)
-async def test_any_team_name_is_refused_with_a_notice_or_stored_normalised(engine: QuizEngine, db_path: Path, name: str) -> None:
+async def test_any_team_name_is_refused_with_a_notice_or_stored_normalised(engine: QuizEngine, database: QuizDatabase, name: str) -> None:
     origin = fresh_person()
-    before = counts(db_path)
+    before = await counts(database)
     reply = await engine.team_create(origin, name)
-    after = counts(db_path)
+    after = await counts(database)
     assert isinstance(reply.view, Notice)
     try:
         expected = normalise_team_name(name)
@@ -138,11 +132,7 @@ async def test_any_team_name_is_refused_with_a_notice_or_stored_normalised(engin
         return
     if reply.view.title == "Team created":
         assert after["teams"] == before["teams"] + 1 and after["team_members"] == before["team_members"] + 1
-        connection = sqlite3.connect(db_path)
-        try:
-            stored = connection.execute("SELECT name FROM teams ORDER BY team_id DESC LIMIT 1").fetchone()[0]
-        finally:
-            connection.close()
+        stored = await database.value("SELECT name FROM teams ORDER BY team_id DESC LIMIT 1")
         assert stored == expected
         assert not any(c in stored for c in "@#<>*_~`|:[]\\")
     else:
@@ -154,27 +144,26 @@ async def test_any_team_name_is_refused_with_a_notice_or_stored_normalised(engin
 
 @FUZZ
 @given(scope=TEXT, window=TEXT, page=st.integers(min_value=-(2**63), max_value=2**63 - 1))
-async def test_any_board_request_gets_a_board_or_a_notice(engine: QuizEngine, db_path: Path, scope: str, window: str, page: int) -> None:
-    before = counts(db_path)
+async def test_any_board_request_gets_a_board_or_a_notice(
+    engine: QuizEngine, database: QuizDatabase, scope: str, window: str, page: int
+) -> None:
+    before = await counts(database)
     reply = await engine.leaderboard(person("ada"), scope, window, page)
     assert isinstance(reply, Reply)
-    assert counts(db_path) == before
+    assert await counts(database) == before
 
 
 @FUZZ
 @given(channel=st.one_of(st.text(min_size=1, max_size=30), SQL), post_time=TEXT, zone=TEXT, deck=st.one_of(st.none(), TEXT))
 async def test_any_daily_setup_text_is_refused_with_a_notice_or_configures_one_channel(
-    engine: QuizEngine, db_path: Path, channel: str, post_time: str, zone: str, deck: str | None
+    engine: QuizEngine, database: QuizDatabase, channel: str, post_time: str, zone: str, deck: str | None
 ) -> None:
     admin = Origin(platform="discord", space_id="g1", user_id="lead", display_name="Lead", is_admin=True)
+    before = await database.value("SELECT COUNT(*) FROM daily_channels")
     reply = await engine.daily.configure(admin, channel, post_time, zone, deck)
     assert isinstance(reply.view, Notice)
-    connection = sqlite3.connect(db_path)
-    try:
-        rows = connection.execute("SELECT post_time, timezone FROM daily_channels WHERE channel_id = ?", (channel,)).fetchall()
-    finally:
-        connection.close()
     if reply.view.title == "Daily question set":
-        assert len(rows) == 1
+        assert len(await database.rows("SELECT post_time, timezone FROM daily_channels WHERE channel_id = ?", channel)) == 1
     else:
         assert reply.view.tone in ("warning", "error"), reply.view
+        assert await database.value("SELECT COUNT(*) FROM daily_channels") == before

@@ -129,7 +129,8 @@ def test_terminal_help_names_real_subcommands_and_flags_and_every_subcommand_is_
     documented.update({name: syntax for name, (syntax, _) in console_grammar.OPERATOR_SYNTAX.items()})
     assert set(documented) == set(commands)
     for name, syntax in documented.items():
-        flags = {option for action in commands[name]._actions for option in action.option_strings}  # noqa: SLF001
+        parsers = [commands[name], *subcommands(commands[name]).values()] if name in {"content", "db"} else [commands[name]]
+        flags = {option for parser in parsers for action in parser._actions for option in action.option_strings}  # noqa: SLF001
         for flag in re.findall(r"--[a-z-]+", syntax):
             assert flag in flags, (name, flag)
     assert set(console_grammar.GRAMMAR.syntax) <= COMMAND_NAMES

@@ -75,14 +75,16 @@ def test_unknown_deck_says_which_decks_exist(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "entry", ["import bot, bot.engine, bot.store, bot.runtime, bot.config, bot.views", "import adapters.console.play, adapters.cli"]
 )
-def test_core_and_terminal_never_load_discord_or_slack(entry: str) -> None:
-    code = f"{entry}\nimport sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk')))"
+def test_core_and_terminal_never_load_discord_slack_or_asyncpg(entry: str) -> None:
+    code = f"{entry}\nimport sys\nprint(sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk', 'asyncpg')))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
 
-def test_play_run_does_not_import_discord_slack_or_aiohttp_and_collects_again_once_a_card_is_shown(tmp_path: Path) -> None:
+def test_play_run_on_sqlite_does_not_import_discord_slack_aiohttp_or_asyncpg_and_collects_again_once_a_card_is_shown(
+    tmp_path: Path,
+) -> None:
     # Start-up runs with the cyclic collector paused (bot.runtime.collector_paused_for_start_up); every line
     # play reads is asked for with it back on.
     code = (
@@ -95,7 +97,7 @@ def test_play_run_does_not_import_discord_slack_or_aiohttp_and_collects_again_on
         "try:\n    runpy.run_module('adapters.cli', run_name='__main__')\n"
         "except SystemExit:\n    pass\n"
         "print('COLLECTOR', states, gc.isenabled())\n"
-        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk', 'aiohttp')))"
+        "print('LOADED', sorted(m for m in sys.modules if m.split('.')[0] in ('discord', 'slack_bolt', 'slack_sdk', 'aiohttp', 'asyncpg')))"
     )
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "i.db")], input="a\n\n", capture_output=True, text=True, timeout=60)
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr

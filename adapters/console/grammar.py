@@ -30,4 +30,5 @@ OPERATOR_SYNTAX: dict[str, tuple[str, str]] = {
     "content": ("content check [DIR]", "Check the decks: schema, and that the best answer can't be spotted by its surface."),
     "discord": ("discord [--invite]", "Run the Discord bot (or print its invite URL)."),
     "slack": ("slack", "Run the Slack app (Socket Mode or HTTP)."),
+    "db": ("db copy --to postgresql://... [--db PATH]", "Copy a SQLite database into an empty PostgreSQL database."),
 }

@@ -1,14 +1,22 @@
-"""The SQLite store: the only package that knows SQL (WAL, a group-commit writer and a reader thread, migrations by PRAGMA user_version)."""
+"""The stores: the only package that knows SQL. The `Store` Protocol the core depends on, the records it returns, and the
+SQLite store (WAL, a group-commit writer and a reader thread, migrations by PRAGMA user_version); the PostgreSQL store
+is in bot.store.postgres, imported only when a PostgreSQL URL is used."""
 
 from __future__ import annotations
 
-from bot.store.base import SchemaTooNewError, StoreBase
-from bot.store.daily import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost, DailyStore
+from bot.store.base import StoreBase
+from bot.store.daily import DailyStore
+from bot.store.errors import DatabaseUnavailableError, ForeignDatabaseError, SchemaTooNewError, StoreError
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.store.protocol import AnswerKey, QuestionKey, Store
 from bot.store.records import (
     Answer,
     BoardRow,
     ClickOutcome,
+    DailyAnswerOutcome,
+    DailyChannel,
+    DailyPick,
+    DailyPost,
     OptionTally,
     PlanStep,
     QuestionTally,
@@ -31,7 +39,11 @@ __all__ = [
     "MIGRATIONS",
     "SCHEMA_VERSION",
     "Answer",
+    "AnswerKey",
     "ClickOutcome",
+    "DatabaseUnavailableError",
+    "ForeignDatabaseError",
+    "StoreError",
     "BoardRow",
     "DailyAnswerOutcome",
     "DailyChannel",
@@ -39,10 +51,12 @@ __all__ = [
     "DailyPost",
     "OptionTally",
     "PlanStep",
+    "QuestionKey",
     "QuestionTally",
     "Run",
     "SQLiteStore",
     "SchemaTooNewError",
+    "Store",
     "TeamChange",
     "TeamMember",
     "TeamRow",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Self, TypeVar
 
 from bot.origin import Origin
+from bot.store.errors import ForeignDatabaseError, SchemaTooNewError
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION, _statements, register_functions
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,6 @@ MAX_BATCH = 256
 GROUPED_ITEMS_PER_WRITE = 4
 
 
-class SchemaTooNewError(RuntimeError):
-    """The database was written by a newer version of recsys-quiz."""
-
-
 def _configure(connection: sqlite3.Connection) -> None:
     connection.row_factory = sqlite3.Row
     connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -51,6 +48,7 @@ def _migrate(connection: sqlite3.Connection) -> None:
             raise SchemaTooNewError(
                 f"database schema version {version} is newer than this recsys-quiz knows ({SCHEMA_VERSION}): upgrade recsys-quiz"
             )
+        _refuse_foreign(connection, version)
         if version < SCHEMA_VERSION:
             register_functions(connection)
         for number in range(version, SCHEMA_VERSION):
@@ -61,6 +59,20 @@ def _migrate(connection: sqlite3.Connection) -> None:
     except BaseException:
         connection.execute("ROLLBACK")
         raise
+
+
+def _refuse_foreign(connection: sqlite3.Connection, version: int) -> None:
+    """Refuse a file that holds another program's tables: migrating it would add ours beside them."""
+    tables = sorted(
+        row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    )
+    if (version == 0 and tables) or (version > 0 and "people" not in tables):
+        path = connection.execute("PRAGMA database_list").fetchone()[2]
+        shown = ", ".join(tables[:5]) + (", ..." if len(tables) > 5 else "")
+        raise ForeignDatabaseError(
+            f"{path} is not a recsys-quiz database: it holds other tables ({shown}) and no recsys-quiz schema, so it was left "
+            "unchanged. Point RECSYS_QUIZ_DB (or --db) at a recsys-quiz database or a new file"
+        )
 
 
 class _TransactionLost(Exception):
@@ -287,10 +299,10 @@ class StoreBase:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             try:
                 _configure(connection)
-                connection.execute("PRAGMA journal_mode = WAL")
                 # FULL: a committed answer survives a power cut as well as a crash; group commit pays for the fsync.
                 connection.execute("PRAGMA synchronous = FULL")
-                _migrate(connection)
+                _migrate(connection)  # first: a file it refuses keeps its journal mode too
+                connection.execute("PRAGMA journal_mode = WAL")
             except BaseException:
                 connection.close()
                 raise

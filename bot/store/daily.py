@@ -4,73 +4,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import Any, Literal, NamedTuple
+from collections.abc import Sequence
 
 from bot.origin import Origin
 from bot.store.base import upsert_people
-from bot.store.records import _Record
-from bot.store.scores import Credit, ScoreStore, credit_many
-
-
-class DailyChannel(_Record):
-    channel_key: int
-    platform: str
-    space_id: str
-    channel_id: str
-    post_time: str
-    timezone: str
-    deck_id: str
-    enabled: bool
-    rotation: dict[str, Any] | None
-    configured_by: str
-    updated_at: int
-
-
-class DailyPost(_Record):
-    post_id: int
-    channel_key: int
-    platform: str
-    space_id: str
-    channel_id: str
-    slot: str
-    local_date: str
-    deck_id: str
-    question_id: str
-    option_order: tuple[str, ...]
-    cycle: int
-    status: Literal["sending", "sent", "failed"]
-    attempts: int
-    last_error: str | None
-    next_attempt_at: int | None
-    message_ref: str | None
-    sent_at: int | None
-    closed_at: int | None
-    reveal_shown: bool
-    answer_count: int
-    shown_count: int
-
-
-class DailyPick(_Record):
-    """What the rotation chose for a new post, and the rotation state after it."""
-
-    question_id: str
-    option_order: tuple[str, ...]
-    cycle: int
-    rotation: dict[str, Any]
-
-
-class DailyAnswerOutcome(NamedTuple):  # one per click of a channel's burst: a tuple is cheaper than a frozen model
-    status: Literal["recorded", "already_answered", "closed"]
-    option_key: str | None = None
-    correct: bool = False
-    points: int = 0
-    person_id: int | None = None  # who answered (None when the post was closed: nothing was written)
-
-
-# Chooses the next question from the channel's rotation state; called inside the claim's transaction.
-Chooser = Callable[[DailyChannel], DailyPick]
+from bot.store.records import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost
+from bot.store.rules import DailyAnswer, check_daily_answers, claimable
+from bot.store.scores import ScoreStore, credit_many
 
 _POST_COLUMNS = """p.post_id, p.channel_key, c.platform, c.space_id, c.channel_id, p.slot, p.local_date, p.deck_id,
     p.question_id, p.option_order, p.cycle, p.status, p.attempts, p.last_error, p.next_attempt_at, p.message_ref,
@@ -135,24 +75,38 @@ class DailyStore(ScoreStore):
         rows = await self._fetchall("SELECT * FROM daily_channels WHERE platform = ? AND enabled = 1 ORDER BY channel_key", (platform,))
         return [_channel(row) for row in rows]
 
-    async def claim_post(self, channel_key: int, slot: str, local_date: str, choose: Chooser, instance: str, at: int) -> DailyPost | None:
-        """Claim the channel's post for a slot before sending it; None if the slot is already claimed."""
+    async def claim_post(
+        self, channel: DailyChannel, slot: str, local_date: str, pick: DailyPick, instance: str, at: int
+    ) -> DailyPost | None:
+        """Claim the channel's post for a slot with the question picked from `channel` as read, before sending it.
+
+        None when the slot is already claimed, or when the channel changed since it was read (another post moved
+        its rotation on, its deck changed, it was switched off): then the pick is stale and nothing is written.
+        """
 
         def write(db: sqlite3.Connection) -> int | None:
-            row = db.execute("SELECT * FROM daily_channels WHERE channel_key = ?", (channel_key,)).fetchone()
-            if row is None:
+            row = db.execute("SELECT * FROM daily_channels WHERE channel_key = ?", (channel.channel_key,)).fetchone()
+            if row is None or not claimable(_channel(row), channel):
                 return None
-            if db.execute("SELECT 1 FROM daily_posts WHERE channel_key = ? AND slot = ?", (channel_key, slot)).fetchone():
+            if db.execute("SELECT 1 FROM daily_posts WHERE channel_key = ? AND slot = ?", (channel.channel_key, slot)).fetchone():
                 return None
-            channel = _channel(row)
-            pick = choose(channel)
             (post_id,) = db.execute(
                 """INSERT INTO daily_posts (channel_key, slot, local_date, deck_id, question_id, option_order, cycle, status,
                                             claimed_by, claimed_at)
                    VALUES (?, ?, ?, ?, ?, ?, ?, 'sending', ?, ?) RETURNING post_id""",
-                (channel_key, slot, local_date, channel.deck_id, pick.question_id, json.dumps(pick.option_order), pick.cycle, instance, at),
+                (
+                    channel.channel_key,
+                    slot,
+                    local_date,
+                    channel.deck_id,
+                    pick.question_id,
+                    json.dumps(pick.option_order),
+                    pick.cycle,
+                    instance,
+                    at,
+                ),
             ).fetchone()
-            db.execute("UPDATE daily_channels SET rotation = ? WHERE channel_key = ?", (json.dumps(pick.rotation), channel_key))
+            db.execute("UPDATE daily_channels SET rotation = ? WHERE channel_key = ?", (json.dumps(pick.rotation), channel.channel_key))
             return int(post_id)
 
         post_id = await self._write(write)
@@ -254,7 +208,7 @@ class DailyStore(ScoreStore):
         A post draws its channel's answers all at once, so the answers queued together are recorded together.
         """
         identity = (person.platform, person.space_id, person.user_id, person.name, at)
-        return await self._write_grouped(_record_daily_answers, _DailyAnswer(post_id, identity, option_key, correct, at, periods))
+        return await self._write_grouped(_record_daily_answers, DailyAnswer(post_id, identity, option_key, correct, at, periods))
 
     async def daily_tallies(self, post_id: int) -> dict[str, int]:
         rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = ? GROUP BY option_key", (post_id,))
@@ -279,16 +233,7 @@ def daily_history(db: sqlite3.Connection, person_id: int, platform: str, space_i
     return [(bool(row[0]), bool(row[1])) for row in rows]
 
 
-class _DailyAnswer(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
-    post_id: int
-    person: tuple[str, str, str, str, int]  # (platform, space id, user id, display name, at) for the person upsert
-    option_key: str
-    correct: bool
-    at: int
-    periods: Sequence[str]
-
-
-def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -> list[DailyAnswerOutcome]:
+def _record_daily_answers(db: sqlite3.Connection, answers: list[DailyAnswer]) -> list[DailyAnswerOutcome]:
     """Record answers to daily posts in order: closed posts and second answers refused, points credited (a grouped write).
 
     The people who answer are upserted in the same transaction (one commit per click instead of two); a
@@ -316,32 +261,10 @@ def _record_daily_answers(db: sqlite3.Connection, answers: list[_DailyAnswer]) -
             (post_ids, json.dumps(sorted(set(person_ids.values())))),
         )
     }
-    outcomes: list[DailyAnswerOutcome] = []
-    rows: list[tuple[int, int, str, int, int, int]] = []
-    counts: Counter[int] = Counter()
-    credits: list[Credit] = []
-    for answer in answers:
-        board = open_posts.get(answer.post_id)
-        if board is None:
-            outcomes.append(DailyAnswerOutcome(status="closed"))
-            continue
-        person_id = person_ids[answer.person]
-        earlier = given.get((answer.post_id, person_id))
-        if earlier is not None:
-            outcomes.append(earlier)
-            continue
-        points = 1 if answer.correct else 0
-        recorded = DailyAnswerOutcome(
-            status="recorded", option_key=answer.option_key, correct=answer.correct, points=points, person_id=person_id
-        )
-        given[(answer.post_id, person_id)] = recorded._replace(status="already_answered")
-        outcomes.append(recorded)
-        rows.append((answer.post_id, person_id, answer.option_key, int(answer.correct), points, answer.at))
-        counts[answer.post_id] += 1
-        credits.append(Credit(person_id, *board, points, answer.periods))
+    checked = check_daily_answers(answers, open_posts, person_ids, given)
     db.executemany(
-        "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)", rows
+        "INSERT INTO daily_answers (post_id, person_id, option_key, correct, points, answered_at) VALUES (?, ?, ?, ?, ?, ?)", checked.rows
     )
-    db.executemany("UPDATE daily_posts SET answer_count = answer_count + ? WHERE post_id = ?", [(n, post) for post, n in counts.items()])
-    credit_many(db, credits)
-    return outcomes
+    db.executemany("UPDATE daily_posts SET answer_count = answer_count + ? WHERE post_id = ?", checked.counts)
+    credit_many(db, checked.credits)
+    return checked.outcomes

@@ -139,6 +139,61 @@ class PersonSummary(_Record):
     daily_history: tuple[tuple[bool, bool], ...]  # per sent daily post of the space, oldest first: (answered, still open)
 
 
+class DailyChannel(_Record):
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    post_time: str
+    timezone: str
+    deck_id: str
+    enabled: bool
+    rotation: dict[str, Any] | None
+    configured_by: str
+    updated_at: int
+
+
+class DailyPost(_Record):
+    post_id: int
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    slot: str
+    local_date: str
+    deck_id: str
+    question_id: str
+    option_order: tuple[str, ...]
+    cycle: int
+    status: Literal["sending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: int | None
+    message_ref: str | None
+    sent_at: int | None
+    closed_at: int | None
+    reveal_shown: bool
+    answer_count: int
+    shown_count: int
+
+
+class DailyPick(_Record):
+    """What the rotation chose for a new post, and the rotation state after it."""
+
+    question_id: str
+    option_order: tuple[str, ...]
+    cycle: int
+    rotation: dict[str, Any]
+
+
+class DailyAnswerOutcome(NamedTuple):  # one per click of a channel's burst: a tuple is cheaper than a frozen model
+    status: Literal["recorded", "already_answered", "closed"]
+    option_key: str | None = None
+    correct: bool = False
+    points: int = 0
+    person_id: int | None = None  # who answered (None when the post was closed: nothing was written)
+
+
 def _run_from_row(row: Sequence[Any]) -> Run:
     """A run from a row that starts with the runs table's columns in table order (`SELECT *` or `r.*` first).
 

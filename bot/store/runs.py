@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Sequence
 
+from bot.store.protocol import AnswerKey
 from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
-from bot.store.scores import Credit, ScoreStore, credit_many
+from bot.store.rules import Accepted, Click, Owner, check_clicks, fill_answers, first_answer_keys, score_answers
+from bot.store.scores import ScoreStore, credit_many
 
 
 class RunStore(ScoreStore):
@@ -59,47 +60,32 @@ class RunStore(ScoreStore):
         identity: tuple[str, str, str],
         position: int,
         option_key: str,
-        judge: Callable[[Run], bool | None],
+        key: AnswerKey,
         at: int,
         periods: Sequence[str],
     ) -> ClickOutcome:
         """Check and record a click on an answer button: committed before this returns.
 
-        `identity` is (platform, space id, user id); `judge` says whether the option is correct for
-        this run, or None when the click does not fit the run. Scoring rule: a correct answer scores
-        1 point only if it is the first answer the person has ever given to that question of that
-        deck; every later answer (replays) is practice. Clicks that queue up together are checked
-        and recorded together (`_record_clicks`), exactly as if one after the other.
+        `identity` is (platform, space id, user id); `key` is the answer key the click is checked against
+        (bot.store.rules.judge). Scoring rule: a correct answer scores 1 point only if it is the first answer
+        the person has ever given to that question of that deck; every later answer (replays) is practice.
+        Clicks that queue up together are checked and recorded together (`_record_clicks`), exactly as if one
+        after the other.
         """
-        return await self._write_grouped(_record_clicks, _Click(run_id, identity, position, option_key, judge, at, periods))
-
-
-class _Click(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
-    run_id: int
-    identity: tuple[str, str, str]
-    position: int
-    option_key: str
-    judge: Callable[[Run], bool | None]
-    at: int
-    periods: Sequence[str]
+        return await self._write_grouped(_record_clicks, Click(run_id, identity, position, option_key, key, at, periods))
 
 
 _OWNER = 7  # where the owner's (platform, space id, user id) start in a row of runs joined to people
 
 
-def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOutcome]:
-    """Check and record clicks in order, with a few statements for all of them (a grouped write of the writer).
-
-    Each click is checked against its run (owner, the run's question order, answered once) as the
-    database plus the clicks before it in the list leave it, so two clicks on one question in the
-    same batch record one answer, as they would one after the other.
-    """
+def _record_clicks(db: sqlite3.Connection, clicks: list[Click]) -> list[ClickOutcome]:
+    """Check and record clicks in order, with a few statements for all of them (a grouped write of the writer)."""
     run_ids = json.dumps(sorted({c.run_id for c in clicks}))
     # Plain tuples, read by position (sqlite3.Row looks each name up): the run's columns, then its owner.
     read = db.cursor()
     read.row_factory = None
-    runs: dict[int, tuple[Any, ...]] = {
-        row[0]: row
+    runs: dict[int, tuple[Run, Owner]] = {
+        row[0]: (_run_from_row(row), row[_OWNER:])
         for row in read.execute(
             """SELECT r.*, p.platform, p.space_id, p.user_id
                FROM runs AS r JOIN people AS p ON p.person_id = r.person_id
@@ -111,94 +97,36 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[_Click]) -> list[ClickOu
     answered: dict[int, dict[int, sqlite3.Row | int]] = {}
     for row in db.execute("SELECT * FROM answers WHERE run_id IN (SELECT value FROM json_each(?))", (run_ids,)):
         answered.setdefault(row["run_id"], {})[row["position"]] = row
-    parsed: dict[int, Run] = {}
-    outcomes: list[ClickOutcome] = []
-    accepted: list[tuple[int, _Click, Run, bool]] = []  # (index in outcomes, click, run, correct)
-    repeats: list[tuple[int, int]] = []  # (index in outcomes, index of the click of this batch that answered first)
-    for click in clicks:
-        row = runs.get(click.run_id)
-        if row is None:
-            outcomes.append(ClickOutcome(status="no_run"))
-            continue
-        run = parsed.get(click.run_id) or parsed.setdefault(click.run_id, _run_from_row(row))
-        if row[_OWNER:] != click.identity:
-            outcomes.append(ClickOutcome(status="not_owner", run=run))
-            continue
-        correct = click.judge(run)
-        if correct is None:
-            outcomes.append(ClickOutcome(status="invalid", run=run))
-            continue
-        answers = answered.setdefault(click.run_id, {})
-        existing = answers.get(click.position)
-        if isinstance(existing, int):  # a double click within the batch: its answer is known once recorded
-            repeats.append((len(outcomes), existing))
-            outcomes.append(ClickOutcome(status="already_answered", run=run))
-            continue
-        if existing is not None:
-            outcomes.append(ClickOutcome(status="already_answered", run=run, answer=_answer_from_row(existing)))
-            continue
-        if len(answers) != click.position:
-            outcomes.append(ClickOutcome(status="not_current", run=run))
-            continue
-        answers[click.position] = len(outcomes)
-        accepted.append((len(outcomes), click, run, correct))
-        outcomes.append(ClickOutcome(status="recorded", run=run))  # its answer is filled in below
-    for index, answer in _record_answers(db, accepted, runs):
-        outcomes[index] = outcomes[index]._replace(answer=answer)
-    for index, first in repeats:
-        outcomes[index] = outcomes[index]._replace(answer=outcomes[first].answer)
+    outcomes, accepted, repeats = check_clicks(clicks, runs, answered, _answer_from_row)
+    fill_answers(outcomes, _record_answers(db, accepted), repeats)
     return outcomes
 
 
-def _record_answers(
-    db: sqlite3.Connection, accepted: list[tuple[int, _Click, Run, bool]], runs: dict[int, tuple[Any, ...]]
-) -> list[tuple[int, Answer]]:
+def _record_answers(db: sqlite3.Connection, accepted: list[Accepted]) -> list[tuple[int, Answer]]:
     """Insert the checked answers with their points, mark first answers and finished runs, credit the totals."""
     if not accepted:
         return []
     # Only a person's first answer to a question can score: which firsts exist is read once for the batch.
-    keys = sorted({(run.person_id, run.deck_id, run.plan[click.position].question) for _, click, run, _ in accepted})
     answered_before = {
         (row[0], row[1], row[2])
         for row in db.execute(
             """SELECT f.person_id, f.deck_id, f.question_id FROM json_each(?) AS j
                JOIN first_answers AS f
                  ON f.person_id = j.value ->> 0 AND f.deck_id = j.value ->> 1 AND f.question_id = j.value ->> 2""",
-            (json.dumps(keys),),
+            (json.dumps(first_answer_keys(accepted)),),
         )
     }
-    results: list[tuple[int, Answer]] = []
-    rows: list[tuple[object, ...]] = []
-    firsts: list[tuple[object, ...]] = []
-    finished: list[tuple[int, int]] = []
-    credits: list[Credit] = []
-    for index, click, run, correct in accepted:
-        question_id = run.plan[click.position].question
-        key = (run.person_id, run.deck_id, question_id)
-        first = key not in answered_before
-        answered_before.add(key)
-        points = int(first and correct)
-        answer = Answer(click.run_id, click.position, question_id, click.option_key, correct, points, click.at, first)
-        results.append((index, answer))
-        rows.append(
-            (click.run_id, click.position, run.person_id, run.deck_id, question_id, click.option_key, int(correct), points, click.at)
-        )
-        if first:
-            firsts.append((*key, click.run_id, click.position))
-        if click.position == len(run.plan) - 1:
-            finished.append((click.at, click.run_id))
-        platform, space_id, _ = runs[click.run_id][_OWNER:]
-        credits.append(Credit(run.person_id, platform, space_id, points, click.periods))
+    scored = score_answers(accepted, answered_before)
     db.executemany(
         """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        rows,
+        scored.rows,
     )
     db.executemany(
         """INSERT INTO first_answers (person_id, deck_id, question_id, answer_id)
            VALUES (?, ?, ?, (SELECT answer_id FROM answers WHERE run_id = ? AND position = ?))""",
-        firsts,
+        scored.firsts,
     )
-    db.executemany("UPDATE runs SET finished_at = ? WHERE run_id = ?", finished)
-    credit_many(db, credits)
-    return results
+    db.executemany("UPDATE runs SET finished_at = ? WHERE run_id = ?", scored.finished)
+    credit_many(db, scored.credits)
+    return scored.results

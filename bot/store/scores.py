@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections import Counter
 from collections.abc import Sequence
-from typing import Any, NamedTuple
 
 from bot.store.base import StoreBase
 from bot.store.records import BoardRow, OptionTally, PeopleBoard, Standing
-
-
-class Credit(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
-    """One answer to add to its person's totals: who, on which board (platform and space), its points and periods."""
-
-    person_id: int
-    platform: str
-    space_id: str
-    points: int
-    periods: Sequence[str]
+from bot.store.rules import Credit, earned_by_team, page_window, rank_in, ranked_page, team_changes, total_changes
 
 
 def credit_many(db: sqlite3.Connection, credits: Sequence[Credit]) -> None:
@@ -42,32 +31,17 @@ def credit_many(db: sqlite3.Connection, credits: Sequence[Credit]) -> None:
             (people, periods),
         )
     }
-    added: dict[tuple[int, str], list[Any]] = {}  # (person, period) -> [platform, space, points, answers]
-    histogram: Counter[tuple[str, str, str, int]] = Counter()  # (platform, space, period, points) -> people
-    for c in credits:
-        for period in c.periods:
-            key = (c.person_id, period)
-            before = points_of.get(key)
-            after = (before or 0) + c.points
-            if before is None:  # a new person on this board
-                histogram[(c.platform, c.space_id, period, after)] += 1
-            elif c.points:  # moved up from one total to another
-                histogram[(c.platform, c.space_id, period, before)] -= 1
-                histogram[(c.platform, c.space_id, period, after)] += 1
-            points_of[key] = after
-            change = added.setdefault(key, [c.platform, c.space_id, 0, 0])
-            change[2] += c.points
-            change[3] += 1
+    changes = total_changes(credits, points_of)
     db.executemany(
         """INSERT INTO score_totals (person_id, period, platform, space_id, points, answers) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (person_id, period) DO UPDATE
            SET points = points + excluded.points, answers = answers + excluded.answers""",
-        [(person_id, period, *change) for (person_id, period), change in added.items()],
+        changes.totals,
     )
     db.executemany(
         """INSERT INTO points_histogram (platform, space_id, period, points, people) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (platform, space_id, period, points) DO UPDATE SET people = people + excluded.people""",
-        [(*board, people) for board, people in histogram.items() if people],
+        changes.histogram,
     )
     _credit_teams(db, [c for c in credits if c.points])
 
@@ -82,15 +56,7 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
             (json.dumps(sorted({c.person_id for c in scorers})),),
         ).fetchall()
     )
-    earned: dict[tuple[int, str, int], int] = {}  # (team, period, person) -> points
-    board_of: dict[int, tuple[str, str]] = {}  # team -> (platform, space): a team is in its members' space
-    for c in scorers:
-        team_id = team_of.get(c.person_id)
-        if team_id is not None:
-            board_of[team_id] = (c.platform, c.space_id)
-            for period in c.periods:
-                key = (team_id, period, c.person_id)
-                earned[key] = earned.get(key, 0) + c.points
+    earned, board_of = earned_by_team(scorers, team_of)
     if not earned:
         return
     active = {
@@ -102,15 +68,11 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
             (json.dumps(list(earned)),),
         )
     }
-    team_added: dict[tuple[int, str], list[int]] = {}  # (team, period) -> [points, newly active members]
-    for (team_id, period, person_id), points in earned.items():
-        change = team_added.setdefault((team_id, period), [0, 0])
-        change[0] += points
-        change[1] += (team_id, period, person_id) not in active
+    changes = team_changes(earned, board_of, active)
     db.executemany(
         """INSERT INTO team_member_periods (team_id, period, person_id, points) VALUES (?, ?, ?, ?)
            ON CONFLICT (team_id, period, person_id) DO UPDATE SET points = points + excluded.points""",
-        [(*key, points) for key, points in earned.items()],
+        changes.members,
     )
     # A new row always has an active member (it is made by a member's first points in the period); when the
     # row exists the inserted values only feed `excluded`, and ?4 may be 0 there, hence MAX.
@@ -120,7 +82,7 @@ def _credit_teams(db: sqlite3.Connection, scorers: Sequence[Credit]) -> None:
            ON CONFLICT (team_id, period) DO UPDATE
            SET points = points + excluded.points, active_members = active_members + excluded.active_members,
                average = ROUND(CAST(points + excluded.points AS REAL) / (active_members + excluded.active_members), 2)""",
-        [(team_id, period, *change, *board_of[team_id]) for (team_id, period), change in team_added.items()],
+        changes.teams,
     )
 
 
@@ -138,26 +100,11 @@ def _histogram(db: sqlite3.Connection, platform: str, space_id: str, period: str
 
 def _page(db: sqlite3.Connection, board: tuple[str, str, str], totals: list[tuple[int, int]], limit: int, offset: int) -> list[BoardRow]:
     """One page of a people board, best first; ties share a rank (1, 2, 2, 4). `totals` is the board's histogram."""
-    # The histogram says which points total the page starts in and how many people have more, so the
-    # index is entered at that total and only walked within its tie group, however deep the page.
-    above = 0
-    start: int | None = None  # the points total of the page's first row
-    for total, people in totals:
-        if above + people > offset:
-            start = total
-            break
-        above += people
-    if start is None:
+    window = page_window(totals, limit, offset)
+    if window is None:
         return []
-    # The page is cut from the covering board index alone; only its rows are joined to people. Within a
-    # tie group the index is walked row by row, so a page nearer the board's end is read from the end.
-    skip = offset - above  # rows with `start` points or fewer that come before the page
-    remaining = sum(people for _, people in totals) - above  # rows with `start` points or fewer
-    from_end = remaining - skip - limit  # rows after the page (negative: the page runs past the end)
-    if from_end < skip:
-        order, cut = "points, person_id DESC", (limit + min(from_end, 0), max(from_end, 0))
-    else:
-        order, cut = "points DESC, person_id", (limit, skip)
+    # The page is cut from the covering board index alone; only its rows are joined to people.
+    order = "points, person_id DESC" if window.from_end else "points DESC, person_id"
     rows = db.execute(
         f"""SELECT t.person_id, p.user_id, p.display_name, t.points
            FROM (SELECT person_id, points FROM score_totals
@@ -165,16 +112,9 @@ def _page(db: sqlite3.Connection, board: tuple[str, str, str], totals: list[tupl
                  ORDER BY {order} LIMIT ? OFFSET ?) AS t
            JOIN people AS p ON p.person_id = t.person_id
            ORDER BY t.points DESC, t.person_id""",
-        (*board, start, *cut),
+        (*board, window.start, window.limit, window.offset),
     ).fetchall()
-    # A row's rank is 1 + the number of people with more points.
-    page: list[BoardRow] = []
-    rank = above + 1
-    for index, row in enumerate(rows):
-        if index and row["points"] != rows[index - 1]["points"]:
-            rank = offset + index + 1
-        page.append(BoardRow(rank=rank, **dict(row)))
-    return page
+    return ranked_page(rows, window.above, offset)
 
 
 def _totals(db: sqlite3.Connection, person_id: int) -> tuple[int, int]:
@@ -208,7 +148,7 @@ class ScoreStore(StoreBase):
                 ).fetchone()
                 if row is not None:
                     points = row[1]
-                    rank = None if points is None else 1 + sum(people for total, people in totals if total > points)
+                    rank = None if points is None else rank_in(totals, points)
                     me = Standing(person_id=int(row[0]), rank=rank, points=points or 0)
             return PeopleBoard(size=size, page=shown, rows=tuple(rows), me=me)
 

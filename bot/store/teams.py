@@ -7,6 +7,7 @@ import sqlite3
 
 from bot.store.base import StoreBase
 from bot.store.records import TeamBoard, TeamChange, TeamMember, TeamRow
+from bot.store.rules import ranked_teams
 
 _TEAM_OF = "SELECT t.name FROM team_members AS m JOIN teams AS t ON t.team_id = m.team_id WHERE m.person_id = ?"
 
@@ -48,17 +49,7 @@ def _team_page(db: sqlite3.Connection, board: Board, limit: int, offset: int) ->
             ORDER BY tt.average DESC, tt.points DESC, t.name_key LIMIT ? OFFSET ?""",
         (*board, limit, offset),
     ).fetchall()
-    page: list[tuple[int, TeamRow]] = []
-    for index, row in enumerate(rows):
-        if index and row["average"] == rows[index - 1]["average"]:
-            rank = page[-1][0]
-        else:
-            rank = _team_rank_of_average(db, board, row["average"]) if not index else offset + index + 1
-        team = TeamRow(
-            team_id=row["team_id"], name=row["name"], members=row["members"], points=row["points"], active_members=row["active_members"]
-        )
-        page.append((rank, team))
-    return page
+    return ranked_teams(rows, _team_rank_of_average(db, board, rows[0]["average"]) if rows else 0, offset)
 
 
 def _team_standing(db: sqlite3.Connection, board: Board, team_name: str) -> tuple[int, float] | None:
