@@ -16,15 +16,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import main
+from adapters.slack.front import BODY_TIMEOUT, IDLE_TIMEOUT, MAX_BODY, front_door, runner
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.main import wire
-from adapters.slack.web import DirectClicks, build_web_app
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.store import SQLiteStore
@@ -183,16 +182,10 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def wired(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> tuple[AsyncApp, QuizListeners]:
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
-    # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
-    return wire(
-        quiz_engine,
-        client=client,
-        signing_secret=SIGNING_SECRET,
-        directory=Directory(),
-        process_before_response=True,
-        guarded=True,
-    )
+    """The app as serve() wires it: one HTTP session, slack_sdk's retry handlers, bolt's own signature check."""
+    settings = main.load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET)
+    client = main.web_client(settings, http_session)
+    return wire(quiz_engine, client=client, signing_secret=SIGNING_SECRET, directory=Directory())
 
 
 @pytest.fixture
@@ -201,20 +194,31 @@ def bolt_app(wired: tuple[AsyncApp, QuizListeners]) -> AsyncApp:
 
 
 @asynccontextmanager
-async def serving(app: AsyncApp, fake: FakeSlack, clicks: DirectClicks | None = None) -> AsyncIterator[SlackSender]:
-    """The bolt app in HTTP mode on 127.0.0.1, and a sender of signed requests to it."""
-    server = TestServer(build_web_app(app, SIGNING_SECRET, clicks=clicks), host="127.0.0.1", port=0)
-    await server.start_server()
+async def serving(
+    app: AsyncApp,
+    fake: FakeSlack,
+    *,
+    max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
+    idle_timeout: float = IDLE_TIMEOUT,
+) -> AsyncIterator[SlackSender]:
+    """The bolt app in HTTP mode on 127.0.0.1 as serve() serves it (its front door and runner), and a sender of
+    signed requests to it."""
+    http = runner(front_door(app, max_body=max_body, body_timeout=body_timeout), idle_timeout=idle_timeout)
+    await http.setup()
     try:
+        await web.TCPSite(http, "127.0.0.1", 0).start()
+        port = http.addresses[0][1]
         async with aiohttp.ClientSession() as session:
-            yield SlackSender(str(server.make_url("/slack/events")), session, fake)
+            yield SlackSender(f"http://127.0.0.1:{port}/slack/events", session, fake)
     finally:
-        await server.close()
+        await http.cleanup()
 
 
 @pytest.fixture
 async def slack(wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack) -> AsyncIterator[SlackSender]:
-    """Served as serve() serves it: clicks skip bolt's dispatch once bolt has answered one."""
+    """Served as serve() serves it; on the way out the acknowledged requests are answered, as serve() lets them."""
     app, listeners = wired
-    async with serving(app, fake, listeners) as sender:
+    async with serving(app, fake) as sender:
         yield sender
+    await listeners.in_flight.drain()

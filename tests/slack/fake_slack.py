@@ -143,6 +143,7 @@ class FakeSlack:
         self.not_member: set[str] = set()  # channels the bot was never invited to: chat.postMessage says not_in_channel
         self.archived: set[str] = set()
         self.failures: dict[str, list[str | int]] = {}  # method -> next answers: a Slack error code, or an HTTP status
+        self.retry_after = 1  # seconds, in the Retry-After of a 429
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> the message as it stands now
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -235,7 +236,7 @@ class FakeSlack:
             if isinstance(failure, int):  # an HTTP error page, as Slack's edge sends under load
                 return web.Response(status=failure, text="<html>Service Unavailable</html>", content_type="text/html")
             status = 429 if failure == "ratelimited" else 200
-            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": "1"})
+            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": str(self.retry_after)})
         if method == "auth.test":
             return _slack_json(
                 {
