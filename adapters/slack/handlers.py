@@ -19,7 +19,7 @@ from adapters.slack.delivery import Target, deliver, post_to_response_url
 from adapters.slack.identity import Directory
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
-from adapters.slack.text import escape, unescape
+from adapters.slack.text import escape, escape_name, unescape
 from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, NextAction, TipsAction
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
@@ -240,7 +240,7 @@ class QuizListeners:
 
     async def _announce(self, origin: Origin, channel: str, post_time: str, zone: str) -> Reply | None:
         text = (
-            f"{escape(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
+            f"{escape_name(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
             f"({escape(zone)}). Answer each question with its buttons: one answer each, and only you see your feedback."
         )
         try:
