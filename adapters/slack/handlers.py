@@ -34,6 +34,13 @@ log = logging.getLogger(__name__)
 CLICKS = {"type": "block_actions", "action_id": re.compile("")}
 
 FAILED = notice("Something went wrong", "Something went wrong; nothing was recorded. Please try again in a moment.", "error")
+# The work ran (an answer may be on disk) but its reply could not be rendered: "nothing was recorded" would be untrue.
+# Clicking again is safe either way: a recorded answer then shows "Already answered" and the way on.
+UNSHOWN = notice(
+    "That reply could not be shown",
+    f"What you did went through, but its reply could not be shown. Click the button again, or use `{COMMAND} start`, to see where you are.",
+    "error",
+)
 MALFORMED = notice(
     "That request was incomplete",
     "Slack sent this without the details the quiz needs (who, where or which button), so nothing was recorded.",
@@ -78,7 +85,7 @@ def _render(reply: Reply) -> SlackMessage:
         return render(reply.view)
     except Exception:  # noqa: BLE001 - a rendering bug must not leave the person without an answer
         log.exception("rendering %s failed", type(reply.view).__name__)
-        return render(FAILED.view)
+        return render((FAILED if reply is FAILED else UNSHOWN).view)
 
 
 # Acknowledged requests worked on at once: enough to overlap their waits (users.info, the engine's grouped write,
