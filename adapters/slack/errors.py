@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sysconfig
+import traceback
+from pathlib import Path
 from typing import Any
 
+import slack_bolt
+import slack_sdk
 from slack_bolt.async_app import AsyncBoltContext
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
@@ -16,6 +21,25 @@ log = logging.getLogger(__name__)
 # block_actions whose `actions` is empty (IndexError) or whose action_id is a number (TypeError), and the like.
 INPUT_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, OverflowError, RecursionError)
 DESCRIBED = 60  # characters of a request's type or command that reach the log
+# Where bolt's checks and matchers run: bolt, slack_sdk (its signature verifier) and the standard library (which
+# also holds site-packages in an install outside a virtual environment: those are not the standard library).
+_LIBRARIES = (Path(slack_bolt.__file__).resolve().parent, Path(slack_sdk.__file__).resolve().parent)
+_STDLIB = Path(sysconfig.get_paths()["stdlib"]).resolve()
+_INSTALLED = {Path(sysconfig.get_paths()[key]).resolve() for key in ("purelib", "platlib")}
+
+
+def _library_frame(filename: str) -> bool:
+    path = Path(filename).resolve()
+    if any(path.is_relative_to(root) for root in _LIBRARIES):
+        return True
+    return path.is_relative_to(_STDLIB) and not any(path.is_relative_to(root) for root in _INSTALLED)
+
+
+def raised_by_the_libraries(error: BaseException) -> bool:
+    """Whether every frame of `error`'s traceback is bolt's, slack_sdk's or the standard library's, as when their
+    checks and matchers refuse a body they do not expect; a frame of any other code (ours) makes it a bug."""
+    frames = traceback.extract_tb(error.__traceback__)
+    return bool(frames) and all(_library_frame(frame.filename) for frame in frames)
 
 
 def describe(body: object) -> str:
@@ -36,7 +60,8 @@ async def on_error(error: Exception, body: dict[str, Any], context: AsyncBoltCon
     `raise_error_for_unhandled_request`, for a request no listener takes); a returned response replaces bolt's 500.
 
     - No listener for it (a payload type or command this app does not use): bolt's 404 stands, one DEBUG line.
-    - Raised before the acknowledgement by bolt's own checks or matchers, on a body of a shape they do not expect:
+    - Raised before the acknowledgement inside bolt's (or slack_sdk's) own checks or matchers, on a body of a shape
+      they do not expect:
       401 while the request was not yet authorized (the signature check choked: its timestamp is no number
       it can use), else 404 (not something this app handles). One DEBUG line, no traceback: it is input, not a bug.
     - Raised after the acknowledgement (`response` is None then): a failure of this app's listener, logged with
@@ -48,7 +73,7 @@ async def on_error(error: Exception, body: dict[str, Any], context: AsyncBoltCon
     if response is None:
         log.error("handling %s failed after it was acknowledged", describe(body), exc_info=error)
         return None
-    if isinstance(error, INPUT_ERRORS):
+    if isinstance(error, INPUT_ERRORS) and raised_by_the_libraries(error):
         status = 404 if context.authorize_result is not None else 401
         log.debug("refused %s that bolt could not handle (%s %.200r): answered %s", describe(body), type(error).__name__, error, status)
         return BoltResponse(status=status, body="")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -154,6 +155,17 @@ class SlackSender:
         answer = await self.post(self.form(self.click_payload(action_id, user, **payload)))
         assert answer.status == 200 and answer.elapsed < DEADLINE
         return await self.fake.next_reply(before)
+
+
+async def settled() -> None:
+    """Wait until bolt has finished every listener it started (they run after the 200 has been sent): its own tasks
+    (`run_ack_function_asynchronously`), which hold the listener from ack() to its last reply or error."""
+    for _ in range(500):
+        busy = [t for t in asyncio.all_tasks() if "run_ack_function" in repr(t.get_coro()) and not t.done()]
+        if not busy:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a listener is still running after 5 s")
 
 
 @pytest.fixture

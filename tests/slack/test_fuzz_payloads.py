@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 
 from adapters.slack.commands import ECHO_LIMIT, VERBS, parse
 from bot.engine import QuizEngine
-from tests.slack.conftest import TEAM, SlackSender
+from tests.slack.conftest import TEAM, SlackSender, settled
 from tests.slack.fake_slack import FakeSlack
 from tests.test_fuzz import NEAR_MISS, SQL, TEXT
 
@@ -99,16 +98,6 @@ def answers_and_totals(engine: QuizEngine) -> tuple[int, int]:
         connection.close()
 
 
-async def drained() -> None:
-    """Wait until bolt has finished every listener it started (they run after the 200 has been sent)."""
-    for _ in range(500):
-        busy = [t for t in asyncio.all_tasks() if "run_ack_function" in repr(t.get_coro()) and not t.done()]
-        if not busy:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("a listener is still running after 5 s")
-
-
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
     return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
 
@@ -142,7 +131,7 @@ async def test_fuzzed_button_clicks_get_a_notice_or_a_4xx_and_never_a_partial_wr
     if answer.status == 200:
         body = await reply_to(fake, url)  # a 200 always comes with an answer for the person
         assert body.get("text")
-    await drained()
+    await settled()
     assert errors(caplog) == []
     assert answers_and_totals(quiz_engine) == before
 
@@ -186,7 +175,7 @@ async def test_fuzzed_slash_commands_get_an_answer_or_a_4xx(
     if answer.status == 200 and form.get("command") == "/recsys-quiz":
         body = await reply_to(fake, url)
         assert body.get("text")
-    await drained()
+    await settled()
     assert errors(caplog) == []
     assert answers_and_totals(quiz_engine) == before  # no command answers a question
 
@@ -208,7 +197,7 @@ async def test_fuzzed_signed_bodies_of_any_shape_get_a_4xx_or_an_answer_never_a_
     answer = await slack.post(body, content_type=content_type)
     event(f"HTTP {answer.status}")
     assert answer.status < 500, answer.text
-    await drained()
+    await settled()
     assert errors(caplog) == []
 
 
@@ -222,7 +211,7 @@ async def test_after_huge_and_broken_requests_the_app_keeps_serving(slack: Slack
         await slack.post("y" * 3_000_000),  # past aiohttp's 1 MB request limit
     ]
     assert all(a.status < 500 for a in answers), [(a.status, a.text[:100]) for a in answers]
-    await drained()
+    await settled()
     card = await slack.ask("start")
     assert card.body["text"].startswith("Question 1 of 5")
 
