@@ -6,7 +6,10 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import random
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +40,7 @@ TEAM = FakeSlack.TEAM
 DEADLINE = 3.0  # Slack's: the HTTP answer must arrive within 3 s
 
 
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+def sign(body: str, timestamp: int | str, secret: str = SIGNING_SECRET) -> str:
     """`X-Slack-Signature` exactly as Slack computes it."""
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return f"v0={digest}"
@@ -234,3 +237,54 @@ async def slack(wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack) -> Async
     async with serving(app, fake) as sender:
         yield sender
     await listeners.in_flight.drain()
+
+
+# `recsys-quiz slack` as a process of its own --------------------------------------------------------------------
+
+STARTUP = 20.0  # generous: a cold interpreter importing bolt on a slow CI machine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def base_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:
+    """The environment of a `recsys-quiz slack` process talking to the fake: no stray SLACK_ settings of the machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("PORT", "HOST")}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.api_url, RECSYS_QUIZ_DB=str(tmp_path / "entry.db"), LOG_LEVEL="WARNING")
+    return env
+
+
+async def spawn_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "slack", env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+
+@pytest.fixture
+async def stopper() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test started; killed on the way out if the test did not stop them."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:  # only the processes this test started
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def wait_for_port(port: int, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            _, err = await process.communicate()
+            pytest.fail(f"recsys-quiz slack exited early: {err.decode()}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    pytest.fail("recsys-quiz slack did not start listening")

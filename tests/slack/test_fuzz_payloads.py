@@ -99,7 +99,8 @@ def answers_and_totals(engine: QuizEngine) -> tuple[int, int]:
 
 
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    """Records at ERROR or above, and any record at any level that carries a traceback."""
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 async def reply_to(fake: FakeSlack, url: str) -> dict[str, Any]:
@@ -195,6 +196,104 @@ async def test_fuzzed_signed_bodies_of_any_shape_get_a_4xx_or_an_answer_never_a_
 ) -> None:
     caplog.clear()
     answer = await slack.post(body, content_type=content_type)
+    event(f"HTTP {answer.status}")
+    assert answer.status < 500, answer.text
+    await settled()
+    assert errors(caplog) == []
+
+
+# Bodies of any shape at the HTTP front door: every payload type Slack sends (and some it does not), with the fields
+# bolt's matchers and argument builders read holding any JSON value, nested a little or very deep.
+PAYLOAD_TYPES = st.sampled_from(
+    [
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "interactive_message",
+        "workflow_step_edit",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+        "dialog_submission",
+        "dialog_cancellation",
+        "dialog_suggestion",
+        "event_callback",
+        "url_verification",
+        "app_rate_limited",
+        "nonsense",
+    ]
+)
+FIELD_NAMES = st.sampled_from(
+    [
+        "type",
+        "actions",
+        "action_id",
+        "block_id",
+        "callback_id",
+        "view",
+        "workflow_step",
+        "event",
+        "team",
+        "team_id",
+        "user",
+        "user_id",
+        "channel",
+        "enterprise",
+        "authorizations",
+        "is_enterprise_install",
+        "container",
+        "message",
+        "state",
+        "function_data",
+        "bot_access_token",
+        "command",
+        "text",
+        "challenge",
+        "token",
+        "api_app_id",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(FIELD_NAMES | st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+SHAPED = st.builds(lambda kind, fields: {"type": kind, **fields}, PAYLOAD_TYPES, st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=6))
+DEEP = st.integers(min_value=500, max_value=20_000).map(lambda depth: "[" * depth + "]" * depth)
+
+
+def _without_response_urls(value: Any) -> Any:
+    """`value` with every response_url gone (the test then sets the fake's): the bot posts to no other host."""
+    if isinstance(value, list):
+        return [_without_response_urls(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: _without_response_urls(v) for k, v in value.items() if "response_url" not in str(k)}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    shaped=st.one_of(SHAPED, JSON_VALUES),
+    deep=st.one_of(st.none(), DEEP),
+    encoding=st.sampled_from(["json", "form-payload", "form-fields"]),
+)
+async def test_signed_bodies_of_any_shape_at_the_front_door_never_get_a_5xx_or_log_a_traceback(
+    slack: SlackSender, fake: FakeSlack, caplog: pytest.LogCaptureFixture, shaped: Any, deep: str | None, encoding: str
+) -> None:
+    caplog.clear()
+    shaped = _without_response_urls(shaped)
+    if isinstance(shaped, dict):
+        shaped["response_url"] = fake.new_response_url()
+    text = json.dumps(shaped)
+    if deep is not None:  # a field nested hundreds to thousands deep somewhere in it
+        text = text[:-1] + f', "x": {deep}}}' if text.endswith("}") else deep
+    if encoding == "json":
+        answer = await slack.post(text, content_type="application/json")
+    elif encoding == "form-payload":
+        answer = await slack.post(urlencode({"payload": text}))
+    else:
+        fields = shaped if isinstance(shaped, dict) else {"text": shaped}
+        answer = await slack.post(urlencode({str(k): json.dumps(v) if not isinstance(v, str) else v for k, v in fields.items()}))
     event(f"HTTP {answer.status}")
     assert answer.status < 500, answer.text
     await settled()

@@ -24,9 +24,8 @@ from adapters.slack.identity import Directory
 from adapters.slack.main import build_app, serve
 from bot.config import CoreSettings
 from bot.engine import QuizEngine
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, serving
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, free_port, serving
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_scheduler_wiring import _free_port
 
 
 def _counting_session() -> tuple[aiohttp.ClientSession, dict[str, int]]:
@@ -96,7 +95,7 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
 
     monkeypatch.setattr(main, "http_session", recording_session)
     monkeypatch.setattr(main, "web_client", recording_client)
-    port = _free_port()
+    port = free_port()
     settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1")
     stop = asyncio.Event()
     server = asyncio.create_task(serve(CoreSettings(db_path=tmp_path / "session.db"), settings, stop))
