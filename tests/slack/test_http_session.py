@@ -22,6 +22,7 @@ from adapters.slack.config import load_settings
 from adapters.slack.delivery import post_to_response_url
 from adapters.slack.identity import Directory
 from adapters.slack.main import build_app, serve
+from adapters.slack.retries import RateLimits
 from bot.config import CoreSettings
 from bot.engine import QuizEngine
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, free_port, serving
@@ -210,3 +211,23 @@ async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the
         directory = Directory(timeout=0.2)
         origin = await asyncio.wait_for(directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
     assert origin.display_name == "ada-handle"
+
+
+async def test_a_429_that_slack_sdk_waits_out_stops_further_users_info_calls_until_retry_after(fake: FakeSlack) -> None:
+    # slack_sdk's 429 handler sleeps Slack's Retry-After before trying again; the lookup cannot wait that long (its
+    # timeout ends it), but the handler has noted the 429, so the next new people make no call Slack would refuse.
+    now = [0.0]
+    fake.retry_after = 30
+    fake.fail_next("users.info", "ratelimited")
+    limits = RateLimits(clock=lambda: now[0])
+    settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET)
+    async with main.http_session() as session:
+        client = main.web_client(settings, session, limits)
+        directory = Directory(timeout=0.2, clock=lambda: now[0], rate_limits=limits)
+        names = [(await directory.origin(client, team_id="T1", user_id=f"U{i}", fallback_name=f"p{i}")).display_name for i in range(1, 6)]
+        assert names == ["p1", "p2", "p3", "p4", "p5"]
+        assert [c.args["user"] for c in fake.calls if c.method == "users.info"] == ["U1"]
+        assert limits.waiting("users.info") == 30
+        now[0] += 31  # Slack's wait is over: lookups resume
+        assert (await directory.origin(client, team_id="T1", user_id="U2")).display_name == "Grace"
+    assert [c.args["user"] for c in fake.calls if c.method == "users.info"] == ["U1", "U2"]
