@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +15,7 @@ from adapters.slack.commands import Subcommand, parse
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, post_to_response_url
 from adapters.slack.identity import Directory
+from adapters.slack.inflight import InFlight
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, escape_name, unescape
@@ -88,51 +87,6 @@ def _render(reply: Reply) -> SlackMessage:
         return render((FAILED if reply is FAILED else UNSHOWN).view)
 
 
-# Acknowledged requests worked on at once: enough to overlap their waits (users.info, the engine's grouped write,
-# the response_url post) and keep the core busy; the others wait their turn, costing no CPU, so a burst of
-# thousands of clicks does not hold thousands of half-done replies in memory at once.
-WORK_LIMIT = 64
-# How long stopping waits for acknowledged requests that are still being answered.
-DRAIN_TIMEOUT = 10.0
-
-
-class InFlight:
-    """Requests acknowledged and not yet answered: at most `limit` worked on at once; `drain()` lets them finish."""
-
-    def __init__(self, limit: int = WORK_LIMIT) -> None:
-        self._slots = asyncio.Semaphore(limit)
-        self._count = 0
-        self._idle = asyncio.Event()
-        self._idle.set()
-
-    @property
-    def count(self) -> int:
-        """Acknowledged requests still waiting for a slot or being worked on."""
-        return self._count
-
-    @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        self._count += 1
-        self._idle.clear()
-        try:
-            async with self._slots:
-                yield
-        finally:
-            self._count -= 1
-            if not self._count:
-                self._idle.set()
-
-    async def drain(self, timeout: float = DRAIN_TIMEOUT) -> None:
-        """Wait (at most `timeout` seconds) until every acknowledged request has been answered."""
-        if not self._count:
-            return
-        log.info("waiting for %d acknowledged requests to be answered", self._count)
-        try:
-            await asyncio.wait_for(self._idle.wait(), timeout)
-        except TimeoutError:
-            log.warning("stopping with %d acknowledged requests unanswered", self._count)
-
-
 def _response_url(body: dict[str, Any]) -> str | None:
     url = body.get("response_url")
     return url if isinstance(url, str) and url else None
@@ -162,7 +116,11 @@ class QuizListeners:
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """bolt runs this in a task of its own and answers Slack once ack() is called; the work comes after it, so
-        Slack's 3 s never depend on the database or on Slack's Web API."""
+        Slack's 3 s never depend on the database or on Slack's Web API.
+
+        What can be expected to fail is answered inside (the engine failing gets a notice, a reply Slack refuses
+        falls back or is logged); anything else is a bug and goes on to bolt, whose app.error logs it in full.
+        """
         await ack()
         async with self.in_flight.slot():
             await self._command(body, client)

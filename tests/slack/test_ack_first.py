@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.handlers import InFlight, QuizListeners
+from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
+from adapters.slack.inflight import InFlight
 from bot.engine import QuizEngine
 from tests.slack.conftest import DEADLINE, SlackSender, serving
 from tests.slack.fake_slack import FakeSlack
