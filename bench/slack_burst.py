@@ -1,7 +1,7 @@
 """Slack HTTP burst: signed button clicks to `recsys-quiz slack` (HTTP mode, its own process) on loopback.
 
-The bot runs as a real process (the `recsys-quiz slack` entry point, bolt's aiohttp app behind the
-signature guard) with its Web API and every response_url pointed at the fake Slack of
+The bot runs as a real process (the `recsys-quiz slack` entry point: bolt's own aiohttp adapter behind the
+front door's size and time limits) with its Web API and every response_url pointed at the fake Slack of
 tests/slack/fake_slack.py, which runs in this process together with the load generator. Each person
 has a run prepared through the engine beforehand; the burst is one click per person on their first
 question's first button. By default every clicker is new to the bot process (its runs were started in the

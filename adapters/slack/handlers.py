@@ -7,19 +7,18 @@ import re
 from collections.abc import Awaitable
 from typing import Any
 
-from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Subcommand, parse
 from adapters.slack.daily import SlackDailyPublisher
-from adapters.slack.delivery import Target, deliver, respond_via
+from adapters.slack.delivery import Target, deliver, post_to_response_url
 from adapters.slack.identity import Directory
-from adapters.slack.payloads import BlockActions, MalformedPayload, SlashCommand, parse_block_actions, parse_command
+from adapters.slack.inflight import InFlight
+from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
-from adapters.slack.text import escape, unescape
-from adapters.slack.web import PAYLOAD
+from adapters.slack.text import escape, escape_name, unescape
 from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, NextAction, TipsAction
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
@@ -28,12 +27,19 @@ from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
 
-ACTION_PATTERN = re.compile(r"^rq1:")
-# Every other action id (tampered, or from an older message) still reaches the engine, which answers
-# with a notice; unrouted, Slack would only show the person a silent failure.
-OTHER_ACTIONS = re.compile(r"^(?!rq1:)")
+# Every block_actions click, whatever its action id: the core decodes it, and answers a tampered id (or one from an
+# older message) with a notice; unrouted, Slack would only show the person a silent failure. Only block_actions:
+# a bare pattern would also take legacy attachment actions, dialogs and workflow steps by their callback_id.
+CLICKS = {"type": "block_actions", "action_id": re.compile("")}
 
 FAILED = notice("Something went wrong", "Something went wrong; nothing was recorded. Please try again in a moment.", "error")
+# The work ran (an answer may be on disk) but its reply could not be rendered: "nothing was recorded" would be untrue.
+# Clicking again is safe either way: a recorded answer then shows "Already answered" and the way on.
+UNSHOWN = notice(
+    "That reply could not be shown",
+    f"What you did went through, but its reply could not be shown. Click the button again, or use `{COMMAND} start`, to see where you are.",
+    "error",
+)
 MALFORMED = notice(
     "That request was incomplete",
     "Slack sent this without the details the quiz needs (who, where or which button), so nothing was recorded.",
@@ -78,7 +84,12 @@ def _render(reply: Reply) -> SlackMessage:
         return render(reply.view)
     except Exception:  # noqa: BLE001 - a rendering bug must not leave the person without an answer
         log.exception("rendering %s failed", type(reply.view).__name__)
-        return render(FAILED.view)
+        return render((FAILED if reply is FAILED else UNSHOWN).view)
+
+
+def _response_url(body: dict[str, Any]) -> str | None:
+    url = body.get("response_url")
+    return url if isinstance(url, str) and url else None
 
 
 class QuizListeners:
@@ -90,32 +101,36 @@ class QuizListeners:
         directory: Directory,
         publisher: SlackDailyPublisher,
         command: str = COMMAND,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
         self.publisher = publisher
         self.command = command
-        self.bolt_authorized = False  # see web.DirectClicks
+        self.in_flight = in_flight or InFlight()
 
     def register(self, app: AsyncApp) -> None:
-        # bolt tries listeners in this order, building every listener argument afresh for each one it tries:
-        # clicks (five per run) come first, so a click costs one match, the command (one per run) three.
-        app.action(ACTION_PATTERN)(self.on_bolt_action)
-        app.action(OTHER_ACTIONS)(self.on_bolt_action)
+        # bolt tries listeners in this order: clicks (five per run) come first, so a click costs one match.
+        app.action(CLICKS)(self.on_action)
         app.command(self.command)(self.on_command)
 
-    async def on_command(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        # Acknowledge first and answer through the response_url: Slack's 3 s then never depends on the database.
+    async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """bolt runs this in a task of its own and answers Slack once ack() is called; the work comes after it, so
+        Slack's 3 s never depend on the database or on Slack's Web API.
+
+        What can be expected to fail is answered inside (the engine failing gets a notice, a reply Slack refuses
+        falls back or is logged); anything else is a bug and goes on to bolt, whose app.error logs it in full.
+        """
         await ack()
+        async with self.in_flight.slot():
+            await self._command(body, client)
+
+    async def _command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         try:
-            # In HTTP mode the guard has validated it already; Socket Mode has no guard.
-            validated = context.get(PAYLOAD)
-            command = validated if isinstance(validated, SlashCommand) else parse_command(body)
+            command = parse_command(body)
         except MalformedPayload as error:
-            log.warning("malformed slash command: %s", error)
-            await self._answer_malformed(respond, client)
+            log.info("malformed slash command: %s", error)
+            await self._answer_malformed(body, client)
             return
         origin = await self.directory.origin(
             client,
@@ -129,7 +144,9 @@ class QuizListeners:
         rendered = _render(reply)
         if sub.unknown is not None:
             rendered = with_preface(rendered, f"I don't know `{escape(sub.unknown)}`. Here is what `{COMMAND}` can do:")
-        target = Target(respond=respond, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False)
+        target = Target(
+            response_url=command.response_url, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False
+        )
         await deliver(reply, rendered, target)
 
     async def _run(self, origin: Origin, sub: Subcommand) -> Reply:
@@ -188,7 +205,7 @@ class QuizListeners:
 
     async def _announce(self, origin: Origin, channel: str, post_time: str, zone: str) -> Reply | None:
         text = (
-            f"{escape(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
+            f"{escape_name(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
             f"({escape(zone)}). Answer each question with its buttons: one answer each, and only you see your feedback."
         )
         try:
@@ -208,29 +225,18 @@ class QuizListeners:
             )
         return None
 
-    async def on_bolt_action(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
-        # bolt runs a listener only once its authorization and every middleware have let the request through.
-        self.bolt_authorized = True
-        await self.on_action(ack, body, respond, client, context)
-
-    async def click(self, body: dict[str, Any], context: AsyncBoltContext, client: AsyncWebClient) -> None:
-        """A click the web app acknowledged, run without bolt's dispatch (see web.Acknowledger): on_action with the
-        arguments bolt would pass it (respond as bolt's context builds it, through the client's proxy and TLS)."""
-        respond = AsyncRespond(response_url=context.response_url, proxy=client.proxy, ssl=client.ssl)
-        await self.on_action(AsyncAck(), body, respond, client, context)
-
-    async def on_action(
-        self, ack: AsyncAck, body: dict[str, Any], respond: AsyncRespond, client: AsyncWebClient, context: AsyncBoltContext
-    ) -> None:
+    async def on_action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """Every button: acknowledged first (bolt answers Slack then), worked on after."""
         await ack()
+        async with self.in_flight.slot():
+            await self._click(body, client)
+
+    async def _click(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         try:
-            validated = context.get(PAYLOAD)
-            click = validated if isinstance(validated, BlockActions) else parse_block_actions(body)
+            click = parse_block_actions(body)
         except MalformedPayload as error:
-            log.warning("malformed block_actions payload: %s", error)
-            await self._answer_malformed(respond, client)
+            log.info("malformed block_actions payload: %s", error)
+            await self._answer_malformed(body, client)
             return
         assert click.space_id is not None  # checked by the payload model
         origin = await self.directory.origin(
@@ -244,7 +250,7 @@ class QuizListeners:
         reply = await _safely(self.engine.handle(origin, click.action_id))
         container = click.container
         target = Target(
-            respond=respond,
+            response_url=click.response_url,
             client=client,
             user_id=origin.user_id,
             channel_id=origin.channel_id,
@@ -255,10 +261,12 @@ class QuizListeners:
         await deliver(reply, _render(reply), target)
 
     @staticmethod
-    async def _answer_malformed(respond: AsyncRespond, client: AsyncWebClient | None = None) -> None:
+    async def _answer_malformed(body: dict[str, Any], client: AsyncWebClient) -> None:
         # Without a valid user there is no one to post an ephemeral message to: only the response_url can answer.
-        if respond is not None and respond.response_url:
-            try:
-                await respond_via(respond, client, response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload())
-            except Exception:  # noqa: BLE001
-                log.exception("answering a malformed request failed")
+        url = _response_url(body)
+        if url is None:
+            return
+        try:
+            await post_to_response_url(client, url, response_type="ephemeral", replace_original=False, **render(MALFORMED.view).payload())
+        except Exception as error:  # noqa: BLE001 - the request was malformed anyway: one line, no traceback
+            log.info("answering a malformed request failed (%s)", type(error).__name__)

@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import urljoin
 
-import aiohttp
-import orjson
 from pydantic import BaseModel, ConfigDict
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from yarl import URL
 
+from adapters.slack.retries import RateLimits, retry_after
 from bot.origin import Origin
 
 log = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=8)
-def _users_info_url(base_url: str) -> URL:
-    """users.info's URL under a Web API base_url, joined as slack_sdk joins them (once: bolt's per-request
-    clients all carry the app client's base_url)."""
-    return URL(urljoin(base_url, "users.info"))
-
-
-@functools.lru_cache(maxsize=8)
-def _timeout(seconds: float) -> aiohttp.ClientTimeout:
-    return aiohttp.ClientTimeout(total=seconds)
 
 
 class RateLimited(Exception):
@@ -43,52 +27,19 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
-# When a 429 comes without a usable Retry-After: Slack's rate limits are per minute.
-DEFAULT_RETRY_AFTER = 30.0
-
-
-def _retry_after(headers: Mapping[str, str]) -> float:
-    try:
-        return max(1.0, float(headers.get("Retry-After", "")))
-    except ValueError:
-        return DEFAULT_RETRY_AFTER
-
-
 async def _users_info(client: AsyncWebClient, user_id: str, timeout: float) -> Mapping[str, Any]:
-    """users.info, straight through the client's shared HTTP session when it has one (the same GET slack_sdk
-    sends, with the client's token and headers, minus its per-call layers: this is half of a new person's click).
-
-    Raises when Slack says no (`ok: false`, an error page) or after `timeout` seconds, as slack_sdk does; the
-    caller falls back then.
-    """
-    session = getattr(client, "session", None)
-    if session is None or session.closed:
-        try:
-            # AsyncSlackResponse reads as a mapping
-            return await asyncio.wait_for(client.users_info(user=user_id), timeout)  # type: ignore[return-value]
-        except SlackApiError as error:
-            if error.response.status_code == 429:
-                raise RateLimited(_retry_after(error.response.headers)) from error
-            raise
-    headers = {**client.headers, "Authorization": f"Bearer {client.token}"}
-    # aiohttp's total timeout covers the whole call, reading the body included: no wait_for (a task and a
-    # timer more per lookup) around it.
-    async with session.get(
-        _users_info_url(client.base_url).with_query(user=user_id),
-        headers=headers,
-        timeout=_timeout(timeout),
-        proxy=client.proxy,
-        ssl=client.ssl if client.ssl is not None else True,
-    ) as response:
-        if response.status == 429:
-            raise RateLimited(_retry_after(response.headers))
-        raw = await response.read()
-    body = orjson.loads(raw)  # an error page raises (a ValueError), as response.json() would
-    if not isinstance(body, dict) or not body.get("ok"):
-        raise LookupError(f"users.info answered {response.status}: {body.get('error') if isinstance(body, dict) else body}")
-    return body
+    """users.info through slack_sdk's client (its session, token, retry handlers); raises when Slack says no or after
+    `timeout` seconds. A 429 that slack_sdk's own retry still gets raises RateLimited with Slack's Retry-After."""
+    try:
+        response = await asyncio.wait_for(client.users_info(user=user_id), timeout)
+    except SlackApiError as error:
+        if error.response.status_code == 429:
+            raise RateLimited(retry_after(error.response.headers)) from error
+        raise
+    return response  # type: ignore[return-value] # AsyncSlackResponse reads as a mapping (get, [])
 
 
+USERS_INFO = "users.info"
 PLATFORM = "slack"
 NAME_LIMIT = 200  # Origin.display_name
 
@@ -107,7 +58,8 @@ class Directory:
     a name is nice to have, never a reason to drop a click. Admin rights are checked at run time: from
     users.info (is_admin / is_owner, so a demoted admin loses them within `ttl`) or `admin_user_ids`.
     After a 429 no lookup is made until Slack's Retry-After has passed: a burst of new people would
-    otherwise keep hitting the limit, one 429 each.
+    otherwise keep hitting the limit, one 429 each. `rate_limits` is the Web API client's 429 handler, which
+    learns of a 429 as it happens (slack_sdk then waits and retries, past this lookup's timeout).
     """
 
     def __init__(
@@ -121,6 +73,7 @@ class Directory:
         max_entries: int = 20_000,
         timeout: float = 1.5,
         clock: Callable[[], float] = time.monotonic,
+        rate_limits: RateLimits | None = None,
     ) -> None:
         self.admin_user_ids = admin_user_ids
         self._ttl = ttl
@@ -132,7 +85,7 @@ class Directory:
         self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
         # Lookups under way: a second click of the same person while the first is being looked up waits for it.
         self._pending: dict[tuple[str, str], asyncio.Future[Profile | None]] = {}
-        self._quiet_until = float("-inf")  # no users.info call before this time (Slack's Retry-After)
+        self._rate_limits = rate_limits or RateLimits(clock)
 
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile | None:
         key = (team_id, user_id)
@@ -144,14 +97,14 @@ class Directory:
         pending = self._pending.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
-        if now < self._quiet_until:
+        if self._rate_limits.waiting(USERS_INFO):
             return None  # rate limited: the payload's name for now, and nothing cached, so it is asked for later
         pending = self._pending[key] = asyncio.get_running_loop().create_future()
         profile: Profile | None = None
         try:
             profile = await self._fetch(client, user_id)
             # A lookup refused for the rate limit is not remembered: it is asked again once Slack allows.
-            if profile is not None or self._clock() >= self._quiet_until:
+            if profile is not None or not self._rate_limits.waiting(USERS_INFO):
                 self._cache[key] = (now, profile)
                 self._cache.move_to_end(key)
                 while len(self._cache) > self._max:
@@ -165,12 +118,14 @@ class Directory:
         try:
             response = await _users_info(client, user_id, self._timeout)
         except RateLimited as limited:
-            if self._clock() >= self._quiet_until:
-                log.warning("users.info is rate limited: no lookups for %g s; names come from the payloads", limited.retry_after)
-            self._quiet_until = max(self._quiet_until, self._clock() + limited.retry_after)
+            log.warning("users.info is rate limited: no lookups for %g s; names come from the payloads", limited.retry_after)
+            self._rate_limits.limited(USERS_INFO, limited.retry_after)
             return None
         except Exception as error:  # noqa: BLE001 - any failure means "use the payload's name"
-            log.info("users.info for %s failed (%s); using the name from the payload", user_id, error)
+            if self._rate_limits.waiting(USERS_INFO):  # slack_sdk got a 429 and was waiting to retry when the time ran out
+                log.warning("users.info is rate limited: no lookups for a while; names come from the payloads")
+            else:
+                log.info("users.info for %s failed (%r); using the name from the payload", user_id, error)
             return None
         user = response.get("user") or {}
         profile = user.get("profile") or {}

@@ -21,9 +21,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.cli import core_settings, run_async
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
 from adapters.slack.daily import SlackDailyPublisher
+from adapters.slack.errors import on_error
+from adapters.slack.front import front_door, runner
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
-from adapters.slack.web import build_web_app
+from adapters.slack.retries import RateLimits, web_api_handlers
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
@@ -33,42 +35,28 @@ log = logging.getLogger(__name__)
 
 
 def build_app(engine: QuizEngine, **options: Any) -> AsyncApp:
-    """wire()'s bolt app alone, for whoever serves it through bolt only (Socket Mode, tests)."""
+    """wire()'s bolt app alone, for whoever needs only the app (tests, scripts)."""
     return wire(engine, **options)[0]
 
 
 def wire(
-    engine: QuizEngine,
-    *,
-    client: AsyncWebClient,
-    signing_secret: str = "",
-    directory: Directory | None = None,
-    process_before_response: bool = False,
-    guarded: bool = False,
+    engine: QuizEngine, *, client: AsyncWebClient, signing_secret: str = "", directory: Directory | None = None
 ) -> tuple[AsyncApp, QuizListeners]:
-    """The bolt AsyncApp with the quiz's listeners, and the listeners (for build_web_app's `clicks`).
+    """The bolt AsyncApp with the quiz's listeners and error handler, and the listeners (to drain on stop).
 
-    Every Web API call goes through `client` (its base_url decides where).
-
-    The engine's daily posts on Slack go out through the same client (chat.postMessage / chat.update).
-    `process_before_response` is for HTTP mode behind build_web_app, which acknowledges clicks and the command
-    itself before bolt runs: bolt's dispatch then returns only once the listener has answered, so the web app's
-    workers bound the work in progress. Socket Mode leaves it False (bolt acknowledges there).
-    `guarded` is for an app served only through build_web_app, whose guard checks every request's signature
-    before bolt sees it: bolt's own check would verify the same bytes again (an HMAC and a header lookup per
-    request). Left False, bolt checks as usual (Socket Mode requests carry no signature; bolt skips them anyway).
+    bolt does all of a request's handling in both modes: its signature check (request verification on; Socket Mode
+    requests carry none and bolt skips it), parsing, authorization, middleware and dispatch, and `app.error` for
+    whatever fails. Listeners acknowledge first and work after (bolt's default, not process_before_response).
+    A request no listener takes is handed to `app.error` (raise_error_for_unhandled_request) instead of bolt's
+    WARNING per request. Every Web API call goes through `client` (its base_url decides where), and so do the
+    engine's daily posts on Slack (chat.postMessage / chat.update).
     """
-    app = AsyncApp(
-        client=client,
-        signing_secret=signing_secret,
-        name="recsys-quiz",
-        process_before_response=process_before_response,
-        request_verification_enabled=not guarded,
-    )
+    app = AsyncApp(client=client, signing_secret=signing_secret, name="recsys-quiz", raise_error_for_unhandled_request=True)
+    app.error(on_error)
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
     listeners = QuizListeners(engine, directory or Directory(), publisher)
-    listeners.register(app)  # the app's only listeners, and no middleware: see web.Acknowledger on `clicks`
+    listeners.register(app)
     return app, listeners
 
 
@@ -86,18 +74,24 @@ async def daily_scheduler(engine: QuizEngine) -> AsyncIterator[asyncio.Task[None
 
 # Connections kept open to Slack at once (Web API and response_urls together); more requests wait for one.
 SLACK_CONNECTIONS = 100
+# slack_sdk's own default per call; with a shared session its clients leave the timeout to the session.
+SLACK_CALL_TIMEOUT = aiohttp.ClientTimeout(total=30)
 
 
 def http_session() -> aiohttp.ClientSession:
     """The one HTTP client of the process: every Web API call and every response_url post reuses its
     keep-alive connections (slack_sdk alone opens a new session, and a new connection, per call)."""
-    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS))
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=SLACK_CONNECTIONS), timeout=SLACK_CALL_TIMEOUT)
 
 
-def web_client(settings: SlackSettings, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
-    """The Web API client; with `session`, its calls (and the response_url posts, see delivery) share that pool."""
+def web_client(
+    settings: SlackSettings, session: aiohttp.ClientSession | None = None, rate_limits: RateLimits | None = None
+) -> AsyncWebClient:
+    """The Web API client, with slack_sdk's retry handlers (429 and dropped connections); with `session`, its calls
+    (and the response_url posts, see delivery) share that pool. `rate_limits` is its 429 handler (see Directory)."""
     token = settings.bot_token.get_secret_value() if settings.bot_token else None
-    return AsyncWebClient(token=token, base_url=settings.api_url, session=session)
+    handlers = web_api_handlers(rate_limits or RateLimits())
+    return AsyncWebClient(token=token, base_url=settings.api_url, session=session, retry_handlers=handlers)
 
 
 def socket_mode_handler(app: AsyncApp, app_token: str, client: AsyncWebClient) -> AsyncSocketModeHandler:
@@ -144,18 +138,12 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
     stop = stop or _stop_on_signals()
     # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
     async with open_engine(core) as engine, http_session() as session:
-        client = web_client(settings, session)
+        rate_limits = RateLimits()
+        client = web_client(settings, session, rate_limits)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        directory = Directory(admin_user_ids=settings.admin_user_ids)
-        app, listeners = wire(
-            engine,
-            client=client,
-            signing_secret=signing_secret,
-            directory=directory,
-            process_before_response=settings.mode == "http",
-            guarded=settings.mode == "http",  # served below through build_web_app only
-        )
+        directory = Directory(admin_user_ids=settings.admin_user_ids, rate_limits=rate_limits)
+        app, listeners = wire(engine, client=client, signing_secret=signing_secret, directory=directory)
         if settings.mode == "socket":
             assert settings.app_token is not None
             handler = socket_mode_handler(app, settings.app_token.get_secret_value(), client)
@@ -166,16 +154,18 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
                     await stop.wait()
             finally:
                 await handler.close_async()
+                await listeners.in_flight.drain()
         else:
-            runner = web.AppRunner(build_web_app(app, signing_secret, EVENTS_PATH, clicks=listeners))
-            await runner.setup()
+            http = runner(front_door(app, EVENTS_PATH))
+            await http.setup()
             try:
-                await web.TCPSite(runner, settings.host, settings.port).start()
+                await web.TCPSite(http, settings.host, settings.port).start()
                 log.info("recsys-quiz on Slack: HTTP mode on %s:%s, requests at %s", settings.host, settings.port, EVENTS_PATH)
                 async with daily_scheduler(engine):
                     await stop.wait()
             finally:
-                await runner.cleanup()
+                await http.cleanup()  # no new requests; those under way get their 200
+                await listeners.in_flight.drain()  # and the acknowledged ones their answers, before the database closes
     log.info("recsys-quiz on Slack: stopped")
 
 

@@ -99,26 +99,3 @@ def parse_block_actions(body: dict[str, Any]) -> BlockActions:
         return BlockActions.model_validate(body)
     except ValidationError as error:
         raise MalformedPayload(_problem(error)) from None
-
-
-def validate(body: object) -> SlashCommand | BlockActions | None:
-    """The validated slash command or click of a parsed request body; None for anything else (not ours to check).
-
-    Raises MalformedPayload when the body is not something this app can act on.
-    """
-    if not isinstance(body, dict):
-        raise MalformedPayload("the payload is not a JSON object")
-    if "command" in body:
-        return parse_command(body)
-    if body.get("type") == "block_actions":
-        return parse_block_actions(body)
-    return None
-
-
-def check(body: object) -> str | None:
-    """Why a parsed request body is not something this app can act on, or None when it is fine (or not ours)."""
-    try:
-        validate(body)
-    except MalformedPayload as error:
-        return str(error)
-    return None

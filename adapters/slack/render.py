@@ -15,7 +15,7 @@ from functools import singledispatch
 from typing import Any
 
 from adapters.slack.grammar import GRAMMAR
-from adapters.slack.text import clip, clip_escaped, escape, nonempty
+from adapters.slack.text import clip, clip_escaped, escape, escape_name, nonempty
 from bot.commands import GROUPS
 from bot.views import (
     AnswerFeedback,
@@ -361,7 +361,7 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
     for row in view.rows:
         you = " _(you)_" if row.is_asker else ""
         detail = f" · {escape(row.detail)}" if row.detail else ""
-        lines.append(f"*{row.rank}.* {escape(row.name)}{you}: {row.points} point{'' if row.points == 1 else 's'}{detail}")
+        lines.append(f"*{row.rank}.* {escape_name(row.name)}{you}: {row.points} point{'' if row.points == 1 else 's'}{detail}")
     blocks: list[Block] = [
         header(view.title),
         context(f"*{escape(view.window)}* · times in {escape(view.timezone)}", escape(view.ranking_rule)),
@@ -374,7 +374,7 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
     if small:
         blocks.append(context(*small))
     blocks.extend(actions(view.buttons))
-    summary = "; ".join(f"{r.rank}. {escape(r.name)} {r.points}" for r in view.rows[:10]) or escape(view.empty_text)
+    summary = "; ".join(f"{r.rank}. {escape_name(r.name)} {r.points}" for r in view.rows[:10]) or escape(view.empty_text)
     return message(f"{escape(view.title)} ({escape(view.window)}): {summary}", blocks)
 
 
@@ -382,12 +382,12 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
 def _stats(view: StatsView) -> SlackMessage:
     blocks: list[Block] = [
         header("Your progress"),
-        section(f"*{escape(view.name)}*\n*Points:* {view.points}   *Answers:* {view.answers}"),
+        section(f"*{escape_name(view.name)}*\n*Points:* {view.points}   *Answers:* {view.answers}"),
     ]
     if view.windows:
         points = [f"• {escape(w.window)}: {_plural(w.points, 'point')}" for w in view.windows]
         blocks.extend(line_sections(points, f"*Points by window* (weeks start on Monday; times in {escape(view.timezone)})"))
-    team = f"*Team:* {escape(view.team)}" if view.team else f"*Team:* none yet (`{COMMAND} team join {escape('<name>')}`)"
+    team = f"*Team:* {escape_name(view.team)}" if view.team else f"*Team:* none yet (`{COMMAND} team join {escape('<name>')}`)"
     streak = f"*Daily streak:* {_streak(view.streak)}" if view.streak else "*Daily streak:* no daily questions answered yet"
     blocks.append(section(f"{team}\n{streak}"))
     if view.decks:
@@ -405,36 +405,36 @@ def _stats(view: StatsView) -> SlackMessage:
     blocks.extend(actions(_buttons_of(view)))
     weakest = f", weakest topic: {escape(view.weakest_topic)}" if view.weakest_topic else ""
     streak_text = f", daily streak {view.streak.current}" if view.streak else ""
-    return message(f"Progress of {escape(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}{streak_text}", blocks)
+    return message(f"Progress of {escape_name(view.name)}: {view.points} point(s), {view.answers} answer(s){weakest}{streak_text}", blocks)
 
 
 @_render.register
 def _team_list(view: TeamListView) -> SlackMessage:
     lines = [
-        f"• *{escape(t.name)}*{' _(yours)_' if t.is_mine else ''}: {_plural(t.members, 'member')}, {_plural(t.points, 'point')}"
+        f"• *{escape_name(t.name)}*{' _(yours)_' if t.is_mine else ''}: {_plural(t.members, 'member')}, {_plural(t.points, 'point')}"
         for t in view.teams
     ]
     blocks: list[Block] = [header("Study groups"), context(f"Points: {escape(view.window)}")]
     blocks.extend(line_sections(lines) if lines else [section(escape(view.empty_text))])
     if view.footer:
         blocks.append(context(escape(view.footer)))
-    summary = "; ".join(f"{escape(t.name)} ({t.members})" for t in view.teams[:20]) or escape(view.empty_text)
+    summary = "; ".join(f"{escape_name(t.name)} ({t.members})" for t in view.teams[:20]) or escape(view.empty_text)
     return message(f"Study groups: {summary}", blocks)
 
 
 @_render.register
 def _team(view: TeamView) -> SlackMessage:
     # Team names are user text: they go in escaped mrkdwn, never in the plain_text header.
-    lines = [f"• {escape(m.name)}: {_plural(m.points, 'point')}" for m in view.members]
+    lines = [f"• {escape_name(m.name)}: {_plural(m.points, 'point')}" for m in view.members]
     blocks: list[Block] = [
         header("Study group"),
-        section(f"*{escape(view.name)}*: {_plural(view.points, 'point')} · {_plural(len(view.members), 'member')}"),
+        section(f"*{escape_name(view.name)}*: {_plural(view.points, 'point')} · {_plural(len(view.members), 'member')}"),
         context(f"Points: {escape(view.window)}"),
     ]
     blocks.extend(line_sections(lines, "*Members*") if lines else [section("No members now.")])
     if view.footer:
         blocks.append(context(escape(view.footer)))
-    return message(f"Team {escape(view.name)}: {_plural(view.points, 'point')}, {_plural(len(view.members), 'member')}", blocks)
+    return message(f"Team {escape_name(view.name)}: {_plural(view.points, 'point')}, {_plural(len(view.members), 'member')}", blocks)
 
 
 @_render.register

@@ -18,6 +18,17 @@ def escape(text: object) -> str:
     return _BROADCASTS.sub(lambda m: f"@{_WORD_JOINER}{m.group(1)}", escaped)
 
 
+# mrkdwn's formatting marks: *bold*, _italic_, ~strike~, `code`. mrkdwn has no escape character (a backslash shows
+# as itself); Slack formats a pair only where a mark touches the text it wraps, so a word joiner (invisible, and no
+# line break) on each side of a mark in a name keeps the mark as text and the name as typed, for copy and paste.
+_MARKS = re.compile(r"[*_~`]")
+
+
+def escape_name(text: object) -> str:
+    """A name users chose (a Slack display name, a team name) as literal mrkdwn text: escape(), and never formatted."""
+    return _MARKS.sub(lambda m: f"{_WORD_JOINER}{m.group(0)}{_WORD_JOINER}", escape(text))
+
+
 def unescape(text: str) -> str:
     """Slack's escaping undone: slash-command text arrives with `&`, `<`, `>` as entities."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
+import os
 import random
+import socket
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,15 +20,14 @@ from urllib.parse import urlencode
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import main
+from adapters.slack.front import BODY_TIMEOUT, IDLE_TIMEOUT, MAX_BODY, front_door, runner
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.main import wire
-from adapters.slack.web import DirectClicks, build_web_app
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.store import SQLiteStore
@@ -37,7 +40,7 @@ TEAM = FakeSlack.TEAM
 DEADLINE = 3.0  # Slack's: the HTTP answer must arrive within 3 s
 
 
-def sign(body: str, timestamp: int, secret: str = SIGNING_SECRET) -> str:
+def sign(body: str, timestamp: int | str, secret: str = SIGNING_SECRET) -> str:
     """`X-Slack-Signature` exactly as Slack computes it."""
     digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256).hexdigest()
     return f"v0={digest}"
@@ -157,6 +160,17 @@ class SlackSender:
         return await self.fake.next_reply(before)
 
 
+async def settled() -> None:
+    """Wait until bolt has finished every listener it started (they run after the 200 has been sent): its own tasks
+    (`run_ack_function_asynchronously`), which hold the listener from ack() to its last reply or error."""
+    for _ in range(500):
+        busy = [t for t in asyncio.all_tasks() if "run_ack_function" in repr(t.get_coro()) and not t.done()]
+        if not busy:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("a listener is still running after 5 s")
+
+
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     slack = FakeSlack()
@@ -183,16 +197,10 @@ async def http_session() -> AsyncIterator[aiohttp.ClientSession]:
 
 @pytest.fixture
 def wired(quiz_engine: QuizEngine, fake: FakeSlack, http_session: aiohttp.ClientSession) -> tuple[AsyncApp, QuizListeners]:
-    client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url, session=http_session)
-    # As serve() builds it for HTTP mode: behind build_web_app's guard, which is then the only signature check.
-    return wire(
-        quiz_engine,
-        client=client,
-        signing_secret=SIGNING_SECRET,
-        directory=Directory(),
-        process_before_response=True,
-        guarded=True,
-    )
+    """The app as serve() wires it: one HTTP session, slack_sdk's retry handlers, bolt's own signature check."""
+    settings = main.load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET)
+    client = main.web_client(settings, http_session)
+    return wire(quiz_engine, client=client, signing_secret=SIGNING_SECRET, directory=Directory())
 
 
 @pytest.fixture
@@ -201,20 +209,82 @@ def bolt_app(wired: tuple[AsyncApp, QuizListeners]) -> AsyncApp:
 
 
 @asynccontextmanager
-async def serving(app: AsyncApp, fake: FakeSlack, clicks: DirectClicks | None = None) -> AsyncIterator[SlackSender]:
-    """The bolt app in HTTP mode on 127.0.0.1, and a sender of signed requests to it."""
-    server = TestServer(build_web_app(app, SIGNING_SECRET, clicks=clicks), host="127.0.0.1", port=0)
-    await server.start_server()
+async def serving(
+    app: AsyncApp,
+    fake: FakeSlack,
+    *,
+    max_body: int = MAX_BODY,
+    body_timeout: float = BODY_TIMEOUT,
+    idle_timeout: float = IDLE_TIMEOUT,
+) -> AsyncIterator[SlackSender]:
+    """The bolt app in HTTP mode on 127.0.0.1 as serve() serves it (its front door and runner), and a sender of
+    signed requests to it."""
+    http = runner(front_door(app, max_body=max_body, body_timeout=body_timeout), idle_timeout=idle_timeout)
+    await http.setup()
     try:
+        await web.TCPSite(http, "127.0.0.1", 0).start()
+        port = http.addresses[0][1]
         async with aiohttp.ClientSession() as session:
-            yield SlackSender(str(server.make_url("/slack/events")), session, fake)
+            yield SlackSender(f"http://127.0.0.1:{port}/slack/events", session, fake)
     finally:
-        await server.close()
+        await http.cleanup()
 
 
 @pytest.fixture
 async def slack(wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack) -> AsyncIterator[SlackSender]:
-    """Served as serve() serves it: clicks skip bolt's dispatch once bolt has answered one."""
+    """Served as serve() serves it; on the way out the acknowledged requests are answered, as serve() lets them."""
     app, listeners = wired
-    async with serving(app, fake, listeners) as sender:
+    async with serving(app, fake) as sender:
         yield sender
+    await listeners.in_flight.drain()
+
+
+# `recsys-quiz slack` as a process of its own --------------------------------------------------------------------
+
+STARTUP = 20.0  # generous: a cold interpreter importing bolt on a slow CI machine
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def base_env(tmp_path: Path, fake: FakeSlack) -> dict[str, str]:
+    """The environment of a `recsys-quiz slack` process talking to the fake: no stray SLACK_ settings of the machine."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("PORT", "HOST")}
+    env.update(SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_API_URL=fake.api_url, RECSYS_QUIZ_DB=str(tmp_path / "entry.db"), LOG_LEVEL="WARNING")
+    return env
+
+
+async def spawn_bot(env: dict[str, str], cwd: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "slack", env=env, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+
+@pytest.fixture
+async def stopper() -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """Processes a test started; killed on the way out if the test did not stop them."""
+    processes: list[asyncio.subprocess.Process] = []
+    yield processes
+    for process in processes:  # only the processes this test started
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def wait_for_port(port: int, process: asyncio.subprocess.Process) -> None:
+    deadline = time.monotonic() + STARTUP
+    while time.monotonic() < deadline:
+        if process.returncode is not None:
+            _, err = await process.communicate()
+            pytest.fail(f"recsys-quiz slack exited early: {err.decode()}")
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.close()
+            return
+        except OSError:
+            await asyncio.sleep(0.1)
+    pytest.fail("recsys-quiz slack did not start listening")

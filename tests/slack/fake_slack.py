@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ BUTTON_VALUE = 2000
 ACTIONS_ELEMENTS = 25
 CONTEXT_ELEMENTS = 10
 SECTION_FIELDS = 10
+# Slack takes at most five messages on one response_url (within 30 minutes), each a JSON body.
+RESPONSE_URL_USES = 5
 
 
 def block_kit_problems(message: dict[str, Any]) -> list[str]:
@@ -143,6 +146,8 @@ class FakeSlack:
         self.not_member: set[str] = set()  # channels the bot was never invited to: chat.postMessage says not_in_channel
         self.archived: set[str] = set()
         self.failures: dict[str, list[str | int]] = {}  # method -> next answers: a Slack error code, or an HTTP status
+        self.retry_after = 1  # seconds, in the Retry-After of a 429
+        self.response_url_uses: Counter[str] = Counter()
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> the message as it stands now
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
@@ -235,7 +240,7 @@ class FakeSlack:
             if isinstance(failure, int):  # an HTTP error page, as Slack's edge sends under load
                 return web.Response(status=failure, text="<html>Service Unavailable</html>", content_type="text/html")
             status = 429 if failure == "ratelimited" else 200
-            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": "1"})
+            return web.json_response({"ok": False, "error": failure}, status=status, headers={"Retry-After": str(self.retry_after)})
         if method == "auth.test":
             return _slack_json(
                 {
@@ -294,11 +299,17 @@ class FakeSlack:
         return [p for p in self.posted if p.via == via and p.key == channel]
 
     async def _response_url(self, request: web.Request) -> web.Response:
+        key = request.match_info["key"]
+        if request.content_type != "application/json":
+            return web.Response(status=400, text="invalid_payload")
         body = await request.json()
         if self.response_url_status != 200:
             return web.Response(status=self.response_url_status, text="expired_url")
+        self.response_url_uses[key] += 1
+        if self.response_url_uses[key] > RESPONSE_URL_USES:
+            return web.Response(status=404, text="used_url")
         problems = block_kit_problems(body)
-        await self._record(Posted(via="response_url", key=request.match_info["key"], body=body, problems=problems))
+        await self._record(Posted(via="response_url", key=key, body=body, problems=problems))
         if problems:
             return web.Response(status=400, text="invalid_blocks")
         return web.Response(status=200, text="ok")

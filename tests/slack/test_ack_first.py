@@ -1,23 +1,21 @@
-"""HTTP mode acknowledges a click or the slash command before any work: the 200 never waits for the engine,
-rendering or Slack; the work runs in a bounded number of workers, and stopping lets acknowledged work finish.
-Every wait here is on an event, never on a duration, so the tests do not depend on the machine's speed."""
+"""HTTP mode acknowledges a click or the slash command before any work: bolt answers Slack once the listener calls
+ack(), and the engine, rendering and the reply come after; at most a bounded number of acknowledged requests are
+worked on at once, and stopping lets acknowledged work finish. Every wait here is on an event, never on a
+duration, so the tests do not depend on the machine's speed."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
-import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
-from adapters.slack.web import build_web_app
+from adapters.slack.inflight import InFlight
 from bot.engine import QuizEngine
-from tests.slack.conftest import DEADLINE, SIGNING_SECRET, SlackSender
+from tests.slack.conftest import DEADLINE, SlackSender, serving
 from tests.slack.fake_slack import FakeSlack
 from tests.slack.helpers import totals
 
@@ -52,17 +50,6 @@ class Gate:
             await asyncio.wait_for(self._changed.wait_for(lambda: self.entered >= count), 10)
 
 
-@asynccontextmanager
-async def served(app: AsyncApp, fake: FakeSlack, **options: Any) -> AsyncIterator[tuple[SlackSender, TestServer]]:
-    server = TestServer(build_web_app(app, SIGNING_SECRET, **options), host="127.0.0.1", port=0)
-    await server.start_server()
-    try:
-        async with aiohttp.ClientSession() as session:
-            yield SlackSender(str(server.make_url("/slack/events")), session, fake), server
-    finally:
-        await server.close()
-
-
 async def _start_card(slack: SlackSender, user: str) -> str:
     card = await slack.ask("start", user)
     return card.action_ids[0]
@@ -71,7 +58,7 @@ async def _start_card(slack: SlackSender, user: str) -> str:
 async def test_a_click_is_acknowledged_while_the_engine_has_not_even_started_on_it(
     bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with served(bolt_app, fake) as (slack, _):
+    async with serving(bolt_app, fake) as slack:
         button = await _start_card(slack, "U1")
         gate = Gate(quiz_engine, "handle", monkeypatch)
         before = len(fake.posted)
@@ -90,7 +77,7 @@ async def test_the_slash_command_is_acknowledged_before_the_engine_answers(
     bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate(quiz_engine, "start", monkeypatch)
-    async with served(bolt_app, fake) as (slack, _):
+    async with serving(bolt_app, fake) as slack:
         answer = await slack.slash("start")
         assert answer.status == 200 and answer.elapsed < DEADLINE
         await gate.wait_entered(1)
@@ -100,13 +87,15 @@ async def test_the_slash_command_is_acknowledged_before_the_engine_answers(
     assert len(card.buttons) == 4
 
 
-async def test_work_runs_in_at_most_the_given_number_of_workers_and_every_click_is_answered(
-    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+async def test_at_most_the_given_number_of_acknowledged_requests_are_worked_on_at_once_and_every_click_is_answered(
+    wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    app, listeners = wired
+    listeners.in_flight = InFlight(limit=2)
     users = [f"U{i}" for i in range(1, 7)]
     for user in users:
         fake.add_user(user, f"Person {user}")
-    async with served(bolt_app, fake, workers=2) as (slack, _):
+    async with serving(app, fake) as slack:
         buttons = [await _start_card(slack, user) for user in users]
         gate = Gate(quiz_engine, "handle", monkeypatch)
         before = len(fake.posted)
@@ -124,30 +113,35 @@ async def test_work_runs_in_at_most_the_given_number_of_workers_and_every_click_
         assert (await totals(quiz_engine, user))[1] == 1
 
 
-async def test_stopping_lets_acknowledged_clicks_finish_before_the_server_closes(
-    bolt_app: AsyncApp, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+async def test_stopping_lets_acknowledged_clicks_finish(
+    wired: tuple[AsyncApp, QuizListeners], fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async with served(bolt_app, fake) as (slack, server):
+    app, listeners = wired
+    async with serving(app, fake) as slack:
         button = await _start_card(slack, "U1")
         gate = Gate(quiz_engine, "handle", monkeypatch)
         before = len(fake.posted)
         assert (await slack.click(button, "U1")).status == 200
         await gate.wait_entered(1)
-        closing = asyncio.create_task(server.close())
-        for _ in range(20):
-            await asyncio.sleep(0)
-        assert not closing.done()  # still waiting for the click it acknowledged
-        gate.opened.set()
-        await asyncio.wait_for(closing, 10)
+    # The server is closed (as serve() closes it first); the acknowledged click is still being worked on.
+    assert listeners.in_flight.count == 1
+    draining = asyncio.create_task(listeners.in_flight.drain())
+    for _ in range(20):
+        await asyncio.sleep(0)
+    assert not draining.done()  # still waiting for the click it acknowledged
+    gate.opened.set()
+    await asyncio.wait_for(draining, 10)
+    assert listeners.in_flight.count == 0
     assert len(fake.posted) == before + 1
     assert (await totals(quiz_engine, "U1"))[1] == 1
 
 
-async def test_a_command_for_another_app_still_gets_bolts_own_answer(bolt_app: AsyncApp, fake: FakeSlack) -> None:
-    async with served(bolt_app, fake) as (slack, _):
+async def test_a_command_for_another_app_gets_bolts_404(bolt_app: AsyncApp, fake: FakeSlack) -> None:
+    async with serving(bolt_app, fake) as slack:
         body = slack.slash_body("start").replace("%2Frecsys-quiz", "%2Fother-command")
         answer = await slack.post(body)
-    assert 400 <= answer.status < 500  # no listener: bolt says so, nothing is acknowledged up front
+    assert answer.status == 404  # no listener takes it: bolt says so
+    assert fake.posted == []
 
 
 async def test_simultaneous_lookups_of_one_person_make_one_users_info_call() -> None:

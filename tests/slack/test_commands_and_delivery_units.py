@@ -92,7 +92,7 @@ async def test_without_a_response_url_the_web_api_delivers(
     fake.messages[("C1", "1700000000.000100")] = {"text": "the shared message"}  # chat.update needs one to edit
     reply = _reply(ephemeral=ephemeral, replace=replace)
     target = Target(
-        respond=None,
+        response_url=None,
         client=client,
         user_id="U1",
         channel_id="C1",
@@ -109,5 +109,5 @@ async def test_without_a_response_url_the_web_api_delivers(
 
 async def test_without_a_response_url_or_a_channel_delivery_reports_failure(client: AsyncWebClient) -> None:
     reply = _reply(ephemeral=True, replace=False)
-    target = Target(respond=None, client=client, user_id="U1", channel_id=None, from_click=False)
+    target = Target(response_url=None, client=client, user_id="U1", channel_id=None, from_click=False)
     assert await deliver(reply, render(reply.view), target) is False

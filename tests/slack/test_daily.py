@@ -256,7 +256,9 @@ async def test_a_rate_limited_post_is_retried_later_and_sent_once(
     slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, clock: FakeClock
 ) -> None:
     await _set_up(slack, fake)
-    fake.fail_next("chat.postMessage", "ratelimited")
+    # slack_sdk's 429 handler waits Slack's Retry-After (1 s here) and tries once more; when that is refused too,
+    # the scheduler records the failure and its own backoff takes over.
+    fake.fail_next("chat.postMessage", "ratelimited", "ratelimited")
     clock.advance(HOUR)
     await quiz_engine.daily.tick()
     assert len(fake.channel_messages("C1")) == 1  # only the confirmation went through

@@ -6,10 +6,13 @@ import sqlite3
 
 import pytest
 
+from adapters.slack import handlers
+from adapters.slack.render import SlackMessage
 from bot.engine import QuizEngine
+from bot.views import AnswerFeedback
 from tests.slack.conftest import DEADLINE, SlackSender
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import is_known
+from tests.slack.helpers import is_known, totals
 
 
 async def test_an_engine_error_becomes_an_ephemeral_notice(
@@ -50,3 +53,21 @@ async def test_users_info_is_asked_once_per_person_not_once_per_click(slack: Sla
         await slack.slash("help")
     await fake.wait_for(lambda p: len(p) == 3)
     assert [c.args.get("user") for c in fake.calls if c.method == "users.info"] == ["U1"]
+
+
+async def test_a_reply_that_cannot_be_rendered_after_the_answer_was_recorded_says_so_not_that_nothing_was(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    card = await slack.ask("start")
+    real_render = handlers.render
+
+    def broken_for_feedback(view: object) -> SlackMessage:
+        if isinstance(view, AnswerFeedback):
+            raise ValueError("a rendering bug")
+        return real_render(view)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(handlers, "render", broken_for_feedback)
+    reply = await slack.press(card.action_ids[0])
+    assert reply.body["text"].startswith("That reply could not be shown")
+    assert "nothing was recorded" not in reply.body["text"]
+    assert (await totals(quiz_engine))[1] == 1  # the answer is on disk: clicking again shows "Already answered"

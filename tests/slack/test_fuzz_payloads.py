@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import sqlite3
@@ -16,7 +15,7 @@ from hypothesis import strategies as st
 
 from adapters.slack.commands import ECHO_LIMIT, VERBS, parse
 from bot.engine import QuizEngine
-from tests.slack.conftest import TEAM, SlackSender
+from tests.slack.conftest import TEAM, SlackSender, settled
 from tests.slack.fake_slack import FakeSlack
 from tests.test_fuzz import NEAR_MISS, SQL, TEXT
 
@@ -99,18 +98,9 @@ def answers_and_totals(engine: QuizEngine) -> tuple[int, int]:
         connection.close()
 
 
-async def drained() -> None:
-    """Wait until bolt has finished every listener it started (they run after the 200 has been sent)."""
-    for _ in range(500):
-        busy = [t for t in asyncio.all_tasks() if "run_ack_function" in repr(t.get_coro()) and not t.done()]
-        if not busy:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("a listener is still running after 5 s")
-
-
 def errors(caplog: pytest.LogCaptureFixture) -> list[str]:
-    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR]
+    """Records at ERROR or above, and any record at any level that carries a traceback."""
+    return [f"{r.name}: {r.getMessage()}" for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
 
 
 async def reply_to(fake: FakeSlack, url: str) -> dict[str, Any]:
@@ -142,7 +132,7 @@ async def test_fuzzed_button_clicks_get_a_notice_or_a_4xx_and_never_a_partial_wr
     if answer.status == 200:
         body = await reply_to(fake, url)  # a 200 always comes with an answer for the person
         assert body.get("text")
-    await drained()
+    await settled()
     assert errors(caplog) == []
     assert answers_and_totals(quiz_engine) == before
 
@@ -186,7 +176,7 @@ async def test_fuzzed_slash_commands_get_an_answer_or_a_4xx(
     if answer.status == 200 and form.get("command") == "/recsys-quiz":
         body = await reply_to(fake, url)
         assert body.get("text")
-    await drained()
+    await settled()
     assert errors(caplog) == []
     assert answers_and_totals(quiz_engine) == before  # no command answers a question
 
@@ -208,7 +198,105 @@ async def test_fuzzed_signed_bodies_of_any_shape_get_a_4xx_or_an_answer_never_a_
     answer = await slack.post(body, content_type=content_type)
     event(f"HTTP {answer.status}")
     assert answer.status < 500, answer.text
-    await drained()
+    await settled()
+    assert errors(caplog) == []
+
+
+# Bodies of any shape at the HTTP front door: every payload type Slack sends (and some it does not), with the fields
+# bolt's matchers and argument builders read holding any JSON value, nested a little or very deep.
+PAYLOAD_TYPES = st.sampled_from(
+    [
+        "block_actions",
+        "view_submission",
+        "view_closed",
+        "interactive_message",
+        "workflow_step_edit",
+        "shortcut",
+        "message_action",
+        "block_suggestion",
+        "dialog_submission",
+        "dialog_cancellation",
+        "dialog_suggestion",
+        "event_callback",
+        "url_verification",
+        "app_rate_limited",
+        "nonsense",
+    ]
+)
+FIELD_NAMES = st.sampled_from(
+    [
+        "type",
+        "actions",
+        "action_id",
+        "block_id",
+        "callback_id",
+        "view",
+        "workflow_step",
+        "event",
+        "team",
+        "team_id",
+        "user",
+        "user_id",
+        "channel",
+        "enterprise",
+        "authorizations",
+        "is_enterprise_install",
+        "container",
+        "message",
+        "state",
+        "function_data",
+        "bot_access_token",
+        "command",
+        "text",
+        "challenge",
+        "token",
+        "api_app_id",
+    ]
+)
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(FIELD_NAMES | st.text(max_size=6), inner, max_size=4),
+    max_leaves=20,
+)
+SHAPED = st.builds(lambda kind, fields: {"type": kind, **fields}, PAYLOAD_TYPES, st.dictionaries(FIELD_NAMES, JSON_VALUES, max_size=6))
+DEEP = st.integers(min_value=500, max_value=20_000).map(lambda depth: "[" * depth + "]" * depth)
+
+
+def _without_response_urls(value: Any) -> Any:
+    """`value` with every response_url gone (the test then sets the fake's): the bot posts to no other host."""
+    if isinstance(value, list):
+        return [_without_response_urls(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    return {k: _without_response_urls(v) for k, v in value.items() if "response_url" not in str(k)}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    shaped=st.one_of(SHAPED, JSON_VALUES),
+    deep=st.one_of(st.none(), DEEP),
+    encoding=st.sampled_from(["json", "form-payload", "form-fields"]),
+)
+async def test_signed_bodies_of_any_shape_at_the_front_door_never_get_a_5xx_or_log_a_traceback(
+    slack: SlackSender, fake: FakeSlack, caplog: pytest.LogCaptureFixture, shaped: Any, deep: str | None, encoding: str
+) -> None:
+    caplog.clear()
+    shaped = _without_response_urls(shaped)
+    if isinstance(shaped, dict):
+        shaped["response_url"] = fake.new_response_url()
+    text = json.dumps(shaped)
+    if deep is not None:  # a field nested hundreds to thousands deep somewhere in it
+        text = text[:-1] + f', "x": {deep}}}' if text.endswith("}") else deep
+    if encoding == "json":
+        answer = await slack.post(text, content_type="application/json")
+    elif encoding == "form-payload":
+        answer = await slack.post(urlencode({"payload": text}))
+    else:
+        fields = shaped if isinstance(shaped, dict) else {"text": shaped}
+        answer = await slack.post(urlencode({str(k): json.dumps(v) if not isinstance(v, str) else v for k, v in fields.items()}))
+    event(f"HTTP {answer.status}")
+    assert answer.status < 500, answer.text
+    await settled()
     assert errors(caplog) == []
 
 
@@ -222,7 +310,7 @@ async def test_after_huge_and_broken_requests_the_app_keeps_serving(slack: Slack
         await slack.post("y" * 3_000_000),  # past aiohttp's 1 MB request limit
     ]
     assert all(a.status < 500 for a in answers), [(a.status, a.text[:100]) for a in answers]
-    await drained()
+    await settled()
     card = await slack.ask("start")
     assert card.body["text"].startswith("Question 1 of 5")
 

@@ -184,6 +184,21 @@ async def test_a_hostile_display_name_is_shown_as_text_on_the_leaderboard(
     assert "1 point" in json.dumps(board.blocks)
 
 
+async def test_a_display_name_with_mrkdwn_marks_is_shown_as_typed_on_the_board_and_in_stats(
+    slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine
+) -> None:
+    fake.add_user("U3", "*bold* _it_ ~s~ `c`")
+    card = await _start(slack, fake, user="U3")
+    best, _ = best_and_wrong(quiz_engine, card)
+    await _click(slack, fake, best, user="U3")
+    board = await _start(slack, fake, user="U1", text="leaderboard")
+    stats = await _start(slack, fake, user="U3", text="stats")
+    for reply in (board, stats):
+        shown = reply.all_text
+        assert "*bold*" not in shown and "_it_" not in shown and "~s~" not in shown and "`c`" not in shown
+        assert "\u2060*\u2060bold\u2060*\u2060 \u2060_\u2060it\u2060_\u2060" in shown  # every mark kept, none pairs up
+
+
 async def test_the_workspace_display_name_from_users_info_is_stored(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     card = await _start(slack, fake, user="U2")
     best, _ = best_and_wrong(quiz_engine, card)

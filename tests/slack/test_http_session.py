@@ -8,7 +8,6 @@ import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -20,14 +19,14 @@ from slack_sdk.webhook import WebhookResponse
 
 from adapters.slack import main
 from adapters.slack.config import load_settings
-from adapters.slack.delivery import respond_via
+from adapters.slack.delivery import post_to_response_url
 from adapters.slack.identity import Directory
 from adapters.slack.main import build_app, serve
+from adapters.slack.retries import RateLimits
 from bot.config import CoreSettings
 from bot.engine import QuizEngine
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, serving
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, SlackSender, free_port, serving
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.test_scheduler_wiring import _free_port
 
 
 def _counting_session() -> tuple[aiohttp.ClientSession, dict[str, int]]:
@@ -97,7 +96,7 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
 
     monkeypatch.setattr(main, "http_session", recording_session)
     monkeypatch.setattr(main, "web_client", recording_client)
-    port = _free_port()
+    port = free_port()
     settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1")
     stop = asyncio.Event()
     server = asyncio.create_task(serve(CoreSettings(db_path=tmp_path / "session.db"), settings, stop))
@@ -121,22 +120,19 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
     assert session.closed
 
 
-def test_the_session_is_used_only_while_open() -> None:
-    # A closed session (the process is stopping) is never used for a post: bolt's respond() opens its own.
-    calls: list[dict[str, Any]] = []
+async def test_a_closed_session_is_never_used_for_a_post_slack_sdk_opens_its_own() -> None:
+    # A closed session (the process is stopping): slack_sdk's webhook client posts through a session of its own.
+    received: list[dict[str, Any]] = []
 
-    class Respond:
-        response_url = "http://127.0.0.1:9/response/1"
-        proxy = None
-        ssl = None
+    async def hook(request: web.Request) -> web.Response:
+        received.append(await request.json())
+        return web.Response(text="ok")
 
-        async def __call__(self, **message: Any) -> str:
-            calls.append(message)
-            return "bolt"
-
-    closed = SimpleNamespace(session=SimpleNamespace(closed=True))
-    assert asyncio.run(respond_via(Respond(), closed, text="t")) == "bolt"  # type: ignore[arg-type]
-    assert calls == [{"text": "t"}]
+    async with _local("POST", "/hook", hook) as url:
+        session = main.http_session()
+        await session.close()
+        response = await post_to_response_url(AsyncWebClient(token=BOT_TOKEN, session=session), url, text="t")
+    assert response.status_code == 200 and received == [{"text": "t"}]
 
 
 @asynccontextmanager
@@ -153,15 +149,9 @@ async def _local(method: str, path: str, handler: Callable[[web.Request], Awaita
 
 
 async def _post_to(url: str, **message: Any) -> WebhookResponse:
-    """respond_via to `url` through a session made as serve() makes it."""
-
-    class Respond:
-        response_url = url
-        proxy = None
-        ssl = None
-
+    """post_to_response_url to `url` through a session made as serve() makes it."""
     async with main.http_session() as session:
-        return await respond_via(Respond(), SimpleNamespace(session=session), **message)  # type: ignore[arg-type]
+        return await post_to_response_url(AsyncWebClient(token=BOT_TOKEN, session=session), url, **message)
 
 
 async def test_a_response_url_post_on_a_connection_the_server_just_closed_is_sent_again_once() -> None:
@@ -221,3 +211,23 @@ async def test_a_users_info_slower_than_the_directorys_timeout_falls_back_to_the
         directory = Directory(timeout=0.2)
         origin = await asyncio.wait_for(directory.origin(client, team_id="T1", user_id="U1", fallback_name="ada-handle"), 3)
     assert origin.display_name == "ada-handle"
+
+
+async def test_a_429_that_slack_sdk_waits_out_stops_further_users_info_calls_until_retry_after(fake: FakeSlack) -> None:
+    # slack_sdk's 429 handler sleeps Slack's Retry-After before trying again; the lookup cannot wait that long (its
+    # timeout ends it), but the handler has noted the 429, so the next new people make no call Slack would refuse.
+    now = [0.0]
+    fake.retry_after = 30
+    fake.fail_next("users.info", "ratelimited")
+    limits = RateLimits(clock=lambda: now[0])
+    settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET)
+    async with main.http_session() as session:
+        client = main.web_client(settings, session, limits)
+        directory = Directory(timeout=0.2, clock=lambda: now[0], rate_limits=limits)
+        names = [(await directory.origin(client, team_id="T1", user_id=f"U{i}", fallback_name=f"p{i}")).display_name for i in range(1, 6)]
+        assert names == ["p1", "p2", "p3", "p4", "p5"]
+        assert [c.args["user"] for c in fake.calls if c.method == "users.info"] == ["U1"]
+        assert limits.waiting("users.info") == 30
+        now[0] += 31  # Slack's wait is over: lookups resume
+        assert (await directory.origin(client, team_id="T1", user_id="U2")).display_name == "Grace"
+    assert [c.args["user"] for c in fake.calls if c.method == "users.info"] == ["U1", "U2"]

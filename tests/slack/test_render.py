@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from adapters.slack import render as render_module
 from adapters.slack.render import has_renderer, render, with_preface
-from adapters.slack.text import ELLIPSIS, clip_escaped, escape
+from adapters.slack.text import ELLIPSIS, clip_escaped, escape, escape_name
 from bot.views import (
     VIEW_TYPES,
     AnswerFeedback,
@@ -345,3 +345,14 @@ def test_the_feedback_cache_holds_verdicts_not_people() -> None:
     for points in range(render_module.FEEDBACK_CACHE_SIZE + 10):  # more verdicts than it keeps: emptied, never over
         render(_feedback_for(1, verdict.model_copy(update={"points": points})))
         assert len(render_module._feedback_parts) <= render_module.FEEDBACK_CACHE_SIZE
+
+
+# mrkdwn formats a pair of marks only where each touches the text it wraps.
+FORMATTED = re.compile(r"(?<![\w\u2060])([*_~`])[^\s*_~`\u2060][^\n]*?(?<![\s\u2060])\1(?![\w\u2060])")
+
+
+@pytest.mark.parametrize("name", ["*bold* _it_", "~gone~ `code`", "a*b*c", "_*both*_", "*"])
+def test_a_display_name_with_mrkdwn_marks_is_shown_as_typed_never_formatted(name: str) -> None:
+    shown = escape_name(name)
+    assert shown.replace("\u2060", "") == name  # every character kept, in order (copy and paste gives the name back)
+    assert FORMATTED.search(shown) is None

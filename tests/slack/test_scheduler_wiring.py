@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -14,16 +13,10 @@ from adapters.slack.main import serve
 from bot.config import CoreSettings
 from bot.origin import Origin
 from bot.runtime import open_engine
-from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM
+from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, TEAM, free_port
 from tests.slack.fake_slack import FakeSlack
 
 SCHEDULER = "recsys-quiz daily scheduler"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.parametrize("mode", ["http", "socket"])
@@ -42,7 +35,7 @@ async def test_serve_posts_due_daily_questions_in_the_background_and_stops_the_s
     if mode == "socket":
         overrides["app_token"] = "xapp-1-serve"
     else:
-        overrides.update(signing_secret=SIGNING_SECRET, port=_free_port(), host="127.0.0.1")
+        overrides.update(signing_secret=SIGNING_SECRET, port=free_port(), host="127.0.0.1")
     settings = load_settings(**overrides)
     assert settings.mode == mode
 
