@@ -10,9 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
-from adapters.discord import render as render_module
 from adapters.discord.limits import ELLIPSIS
-from adapters.discord.render import NO_MENTIONS, Rendered, message_data, render
+from adapters.discord.render import NO_MENTIONS, Rendered, render
 from bot.views import (
     VIEW_TYPES,
     AnswerFeedback,
@@ -431,33 +430,3 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
     ]
     for view in views:
         assert limit_problems(as_payload(render(view))) == []
-
-
-@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
-async def test_the_direct_response_body_is_what_discord_py_would_send_for_every_view_type(view_type: type[Any]) -> None:
-    view = SAMPLES[view_type]
-    rendered = render(view)
-    expected = {
-        "embeds": [rendered.embed.to_dict()],
-        "components": rendered.to_view().to_components(),
-        "allowed_mentions": NO_MENTIONS.to_dict(),
-    }
-    assert message_data(view) == expected
-    assert message_data(view) == expected  # and again, from the embed cache
-
-
-def test_two_runs_share_a_cached_feedback_embed_but_each_keeps_its_own_buttons() -> None:
-    first, second = feedback(), feedback().model_copy(update={"buttons": buttons("Next question")})
-    one, other = message_data(first), message_data(second)
-    assert one["embeds"][0] is other["embeds"][0]
-    assert one["components"] != other["components"]
-    assert other["components"][0]["components"][0]["custom_id"] == second.buttons[0].action_id
-
-
-def test_the_embed_cache_stays_bounded_however_many_different_notices_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "EMBED_CACHE", 50)
-    monkeypatch.setattr(render_module, "_embeds", {})
-    for i in range(200):
-        message_data(Notice(title="t", text=f"notice {i}"))
-    assert len(render_module._embeds) == 50
-    assert message_data(Notice(title="t", text="notice 0"))["embeds"][0]["description"] == "notice 0"
