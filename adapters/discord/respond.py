@@ -11,7 +11,7 @@ import cachetools
 import discord
 
 from adapters.discord.origin import UnreadableInteraction
-from adapters.discord.render import NO_MENTIONS, render
+from adapters.discord.render import NO_MENTIONS, render_reply
 from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
@@ -163,8 +163,9 @@ class Responder:
         deadline = response_deadline(interaction)  # taken on arrival, before any of the 3 s go to the work
         task = asyncio.ensure_future(self._safely(interaction, work))
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        if not done:
-            await self._defer(interaction, deadline)
+        if not done and not await self._defer(interaction, deadline):
+            await task  # the work goes on (an answer is recorded), but Discord's 3 s are over: nothing can be shown
+            return
         reply = await task
         try:
             await self._deliver(interaction, reply, deadline)
@@ -182,15 +183,24 @@ class Responder:
             log.exception("interaction %s: the handler failed; answering with an error notice", interaction.id)
             return ERROR_REPLY
 
-    async def _defer(self, interaction: discord.Interaction, deadline: float) -> None:
+    async def _defer(self, interaction: discord.Interaction, deadline: float) -> bool:
+        """Defer; False when Discord's 3 s ran out first (the interaction is then logged as expired)."""
         # Ephemeral "thinking...": every reply but a future public one is private, and the first followup takes the
         # place of this message (with its visibility). For a click too: the reply then comes as a new private
         # message, as an edit of the clicked one would have to go through the webhook-edit endpoint.
         try:
             async with _first_response_timeout(deadline):
                 await interaction.response.defer(ephemeral=True, thinking=True)
-        except (discord.HTTPException, TimeoutError) as error:
-            log.warning("interaction %s: could not defer (%r); answering when the work is done", interaction.id, error)
+        except discord.HTTPException as error:
+            if time_left(deadline) > 0 and getattr(error, "code", None) != UNKNOWN_INTERACTION:
+                log.warning("interaction %s: could not defer (%s); answering when the work is done", interaction.id, error)
+                return True
+            self.expired.record(interaction.id, error)
+            return False
+        except TimeoutError as error:
+            self.expired.record(interaction.id, error)  # a burst's worth of these is summed up, not logged one by one
+            return False
+        return True
 
     async def _deliver(self, interaction: discord.Interaction, reply: Reply, deadline: float) -> None:
         is_click = interaction.type is discord.InteractionType.component
@@ -200,7 +210,7 @@ class Responder:
             # one person's reply to the whole channel. The core never asks for that; should it, answer privately.
             log.warning("interaction %s: not replacing a shared channel post; replying privately instead", interaction.id)
             replace, reply = False, reply.model_copy(update={"replace": False, "ephemeral": True})
-        rendered = render(reply.view)
+        rendered = render_reply(reply.view)
         embed, view = rendered.embed, rendered.to_view()
         if not interaction.response.is_done():
             async with _first_response_timeout(deadline):

@@ -181,6 +181,15 @@ class Pending:
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     delivered: asyncio.Event = field(default_factory=asyncio.Event)  # a message was sent or edited
     thinking_flags: int | None = None  # after a type 5 response, until a followup takes its place (or it is deleted)
+    last_message: dict[str, Any] | None = None  # what the person sees now: the reply, or the suggestions
+    delivered_at: float | None = None  # monotonic time of the first message shown
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Record the message the person now sees for this interaction."""
+        self.last_message = message
+        if self.delivered_at is None:
+            self.delivered_at = time.monotonic()
+        self.delivered.set()
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -618,7 +627,8 @@ class FakeDiscord:
     async def delivered(self, pending: Pending, timeout: float = 5.0) -> dict[str, Any]:
         """The message the bot finally showed for an interaction (after a defer: the edit or followup)."""
         await asyncio.wait_for(pending.delivered.wait(), timeout)
-        return pending.last_message  # type: ignore[attr-defined,no-any-return]
+        assert pending.last_message is not None
+        return pending.last_message
 
     # REST the bot calls to answer ---------------------------------------------------------------
 
@@ -685,8 +695,7 @@ class FakeDiscord:
                 return _error(400, 50035, "Invalid Form Body")
             pending.responses.append(call)
             pending.answered.set()
-            pending.last_message = data  # type: ignore[attr-defined]
-            pending.delivered.set()
+            pending.deliver(data)
             return web.Response(status=204)
         if kind not in (4, 5, 6, 7) or (kind in (6, 7) and not is_click):
             self.violations.append(f"interaction {pending.id}: response type {kind} is not valid here")
@@ -708,8 +717,7 @@ class FakeDiscord:
             else:
                 clicked = pending.payload.get("message") or {"id": snowflake()}  # Discord always sends it; a test may not
                 message = self._message({**clicked, **data}, message_id=clicked["id"], flags=clicked.get("flags", 0))
-            pending.last_message = message  # type: ignore[attr-defined]
-            pending.delivered.set()
+            pending.deliver(message)
             info |= {"response_message_id": message["id"], "response_message_ephemeral": bool(message["flags"] & EPHEMERAL)}
             result["resource"] = {"type": kind, "message": message}
         elif kind == 5:
@@ -748,8 +756,7 @@ class FakeDiscord:
             pending.thinking_flags = None
         else:
             message = self._message(data)
-        pending.last_message = message  # type: ignore[attr-defined]
-        pending.delivered.set()
+        pending.deliver(message)
         return _json(message)
 
     async def _edit(self, request: web.Request) -> web.Response:
@@ -770,8 +777,7 @@ class FakeDiscord:
         else:
             message = self._message(data, flags=pending.thinking_flags or 0)
             pending.thinking_flags = None
-        pending.last_message = message  # type: ignore[attr-defined]
-        pending.delivered.set()
+        pending.deliver(message)
         return _json(message)
 
     def _check_not_shared(self, pending: Pending) -> None:

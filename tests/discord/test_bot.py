@@ -476,7 +476,7 @@ async def test_a_reply_that_fails_to_render_still_gets_a_notice(
 
         return render
 
-    monkeypatch.setattr(respond, "render", broken(respond.render))
+    monkeypatch.setattr(respond, "render_reply", broken(respond.render_reply))
     async with running_bot(fake, db_path):
         pending = await fake.slash(ALICE, "help")
         shown = await fake.delivered(pending)

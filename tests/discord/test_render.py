@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel
 
+from adapters.discord import render as render_module
 from adapters.discord.limits import ELLIPSIS
-from adapters.discord.render import NO_MENTIONS, Rendered, render
+from adapters.discord.render import NO_MENTIONS, Rendered, render, render_reply
 from bot.views import (
     VIEW_TYPES,
     AnswerFeedback,
@@ -430,3 +431,24 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
     ]
     for view in views:
         assert limit_problems(as_payload(render(view))) == []
+
+
+def test_two_runs_share_a_feedback_embed_but_each_keeps_its_own_buttons() -> None:
+    first = feedback()
+    second = first.model_copy(update={"buttons": (Button(label="Next question", action_id="rq1:n:2"),)})
+    one, other = render_reply(first), render_reply(second)
+    assert one.embed is other.embed and one.embed.to_dict() == render(first).embed.to_dict()
+    assert [b.custom_id for b in other.buttons] == [b.action_id for b in second.buttons] != [b.custom_id for b in one.buttons]
+
+
+def test_boards_and_stats_are_rendered_each_time() -> None:
+    board = SAMPLES[LeaderboardView]
+    assert render_reply(board).embed is not render_reply(board).embed
+
+
+def test_the_shared_embeds_stay_bounded_however_many_different_notices_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "_shared_embeds", render_module.cachetools.LRUCache(maxsize=50))
+    for i in range(200):
+        render_reply(Notice(title="t", text=f"notice {i}"))
+    assert len(render_module._shared_embeds) == 50
+    assert render_reply(Notice(title="t", text="notice 0")).embed.description == "notice 0"
