@@ -12,6 +12,7 @@ import pytest
 from adapters.discord.respond import ExpiredClicks, RecentInteractions
 from tests.discord.conftest import running_bot
 from tests.discord.fake_discord import EPHEMERAL, FakeDiscord, user_payload
+from tests.discord.test_bot import SlowEngine
 
 ALICE = user_payload("1600000000000000001", "alice", global_name="Alice")
 
@@ -59,6 +60,25 @@ async def test_a_response_discord_has_not_answered_by_the_end_of_the_3_s_is_give
     assert any(pending.id in r.getMessage() and "TimeoutError" in r.getMessage() for r in caplog.records)
     assert [v.split(":")[0] for v in fake.violations] == [f"interaction {pending.id} answered late"]
     fake.violations.clear()
+
+
+async def test_a_deferral_that_misses_the_3_s_is_logged_as_expired_and_nothing_more_is_sent(
+    fake: FakeDiscord, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slow = lambda engine: SlowEngine(engine, 0.3)  # noqa: E731
+    async with running_bot(fake, db_path, defer_after=0.05, wrap=slow):
+        card = await fake.delivered(await fake.slash(ALICE, "start"))
+        fake.callback_hold = 1.0  # the deferral reaches Discord after the click's 3 s
+        pending = await fake.click(ALICE, card, card["components"][0]["components"][0]["custom_id"], age=2.5)
+        await asyncio.wait_for(_until(lambda: bool(fake.violations)), 5)
+        await asyncio.sleep(0.5)  # the work finishes; nothing may follow it
+        fake.callback_hold = 0.0
+    callbacks = [c for c in fake.calls if c.path.endswith(f"/interactions/{pending.id}/{pending.token}/callback")]
+    assert [c.json["type"] for c in callbacks] == [5] and pending.followups == []
+    assert [r.getMessage() for r in caplog.records if pending.id in r.getMessage()] == [
+        f"interaction {pending.id}: no first response within Discord's 3 s (TimeoutError()); nothing was shown"
+    ]
+    fake.violations.clear()  # the late deferral, as the fake saw it
 
 
 def test_a_burst_of_expired_clicks_logs_the_first_in_full_and_sums_up_the_rest(caplog: pytest.LogCaptureFixture) -> None:
