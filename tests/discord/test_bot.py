@@ -111,8 +111,7 @@ async def test_a_double_click_within_milliseconds_is_answered_once_each_and_reco
         card = await start_card(fake)
         button = custom_ids(card)[1]
         first = await fake.click(ALICE, card, button)
-        second = await fake.click(ALICE, card, button)  # a few milliseconds later, before the first is answered
-        assert second.sent_at - first.sent_at < 0.05
+        second = await fake.click(ALICE, card, button)  # right after it (milliseconds), before the first is answered
         await fake.answered(first)
         await fake.answered(second)
         await asyncio.sleep(0.2)  # time for any stray second response to arrive (the fake would fail it)
