@@ -13,11 +13,12 @@ from adapters.discord.client import QuizClient
 
 log = logging.getLogger(__name__)
 
-# Waits before a new connection: the first, doubled after each failure, at most the last. A connection that ran
-# longer than the longest wait starts again from the first. (Each new connection is a new gateway session, and
-# Discord allows 1,000 of those a day: at most one a minute stays far below.)
+# Waits before a new connection: the first, doubled after each failure, at most the longest. After a connection
+# that lasted HEALTHY_AFTER seconds the waits start again from the first. (Each new connection is a new gateway
+# session, and Discord allows 1,000 of those a day: at most one a minute stays far below.)
 FIRST_WAIT = 1.0
 LONGEST_WAIT = 60.0
+HEALTHY_AFTER = 60.0
 
 # What ends a client for a reason a new connection would not change: a token Discord refuses, an intent it has not
 # granted, a close code that says the session may not go on (4004 and the 4010-4014 family), no gateway at all.
@@ -38,12 +39,19 @@ class StayConnected:
     """
 
     def __init__(
-        self, new_client: ClientFactory, token: str, *, first_wait: float = FIRST_WAIT, longest_wait: float = LONGEST_WAIT
+        self,
+        new_client: ClientFactory,
+        token: str,
+        *,
+        first_wait: float = FIRST_WAIT,
+        longest_wait: float = LONGEST_WAIT,
+        healthy_after: float = HEALTHY_AFTER,
     ) -> None:
         self.new_client = new_client
         self.token = token
         self.first_wait = first_wait
         self.longest_wait = longest_wait
+        self.healthy_after = healthy_after
         self.client: QuizClient | None = None
         self.connections = 0  # clients started so far
         self._stopping = asyncio.Event()
@@ -66,10 +74,10 @@ class StayConnected:
                     return
                 if not client.has_been_ready:
                     raise  # never connected: a problem of this process or its settings, which a retry repeats
-                if asyncio.get_running_loop().time() - began > self.longest_wait:
+                if asyncio.get_running_loop().time() - began > self.healthy_after:
                     wait = self.first_wait
                 log.warning(
-                    "discord.py could not read an event from Discord and closed the connection (%s: %s); connecting again in %.0f s",
+                    "discord.py could not read an event from Discord and closed the connection (%s: %s); connecting again in %g s",
                     type(error).__name__,
                     error,
                     wait,

@@ -120,7 +120,7 @@ async def running_bot(
 
 @contextlib.asynccontextmanager
 async def staying_connected(
-    fake: FakeDiscord, db_path: Path, *, guild_id: str | None = GUILD_ID, token: str | None = None
+    fake: FakeDiscord, db_path: Path, *, guild_id: str | None = GUILD_ID, token: str | None = None, waits: tuple[float, float] = (0.0, 0.0)
 ) -> AsyncIterator[StayConnected]:
     """The bot as `recsys-quiz discord` runs it: StayConnected around the clients, a new one after a failed connection."""
     settings = _settings(fake, guild_id, {})
@@ -129,7 +129,7 @@ async def staying_connected(
         def new_client(number: int) -> QuizClient:
             return build_client(engine, settings, daily_interval=None, sync_commands=number == 0, guild_ready_timeout=0.05)
 
-        connection = StayConnected(new_client, token or fake.token, first_wait=0.0)
+        connection = StayConnected(new_client, token or fake.token, first_wait=waits[0], longest_wait=waits[1], healthy_after=3600.0)
         runner = asyncio.create_task(connection.run())
         while connection.client is None:
             await asyncio.sleep(0)

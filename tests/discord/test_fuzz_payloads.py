@@ -221,6 +221,18 @@ async def test_an_event_discord_py_cannot_read_costs_a_new_connection_and_one_wa
     assert [c.method for c in fuzz_fake.calls].count("PUT") == 1  # commands synced by the first connection only
 
 
+async def test_the_wait_before_each_new_connection_doubles_up_to_the_longest(
+    fuzz_fake: FakeDiscord, db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with staying_connected(fuzz_fake, db_path, waits=(0.001, 0.004)) as connection:
+        for connections in range(2, 6):
+            payload = fuzz_fake._base(3, ALICE)  # a click without its message and data: unreadable for discord.py
+            await fuzz_fake._dispatch(payload)
+            await reconnected(connection, connections)
+    waits = [line.rsplit(" in ", 1)[1] for line in lines(caplog, "adapters.discord.connection", logging.WARNING)]
+    assert waits == ["0.001 s", "0.002 s", "0.004 s", "0.004 s"]
+
+
 async def test_a_token_discord_refuses_ends_the_bot_at_once_without_retrying(fuzz_fake: FakeDiscord, db_path: Path) -> None:
     with pytest.raises(discord.LoginFailure):
         async with staying_connected(fuzz_fake, db_path, token="revoked-token"):
