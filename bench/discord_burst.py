@@ -1,12 +1,13 @@
 """Discord burst: button clicks dispatched as INTERACTION_CREATE into `recsys-quiz discord` (its own process).
 
 The bot runs as a real process (the `recsys-quiz discord` entry point: discord.py's AutoShardedClient)
-with DISCORD_API_BASE and DISCORD_GATEWAY_URL pointed at the fake Discord of tests/discord/fake_discord.py,
-which runs in this process and sends the clicks over the gateway websocket. Each person has a run
-prepared through the engine; the click is on the first button of their first question, on a message
-that carries that button (as Discord sends it, so discord.py routes it to the DynamicItem). Reported:
-clicks/s, time from dispatch to the interaction callback p50/p99/max, answers in the database, the
-fake's record of late (> 3 s) or broken responses, and the bot's resident memory.
+with DISCORD_API_BASE pointed at the fake Discord of tests/discord/fake_discord.py (whose GET /gateway/bot
+names its own gateway), which runs in this process and sends the clicks over the gateway websocket. Each
+person has a run prepared through the engine; the click is on the first button of their first question, on
+a message that carries that button (as Discord sends it). Reported: clicks acknowledged per second (the
+first response) and answers shown per second end to end (the reply the person sees, after a deferral its
+followup), time from dispatch to the interaction callback p50/p99/max, the bot's CPU per click, answers in
+the database, the fake's record of late (> 3 s) or broken responses, and the bot's resident memory.
 
 Run: python -m bench.discord_burst [--people 10000] [--rates 200,1000] [--paced 2000]
 """
@@ -91,7 +92,6 @@ async def main() -> None:
         **os.environ,
         "DISCORD_TOKEN": fake.token,
         "DISCORD_API_BASE": fake.api_base,
-        "DISCORD_GATEWAY_URL": fake.gateway_url,
         "DISCORD_GUILD_ID": GUILD_ID,
         "RECSYS_QUIZ_DB": str(db_path),
         "LOG_LEVEL": "WARNING",
@@ -130,17 +130,25 @@ async def main() -> None:
             await settled(pendings, lambda p: p.delivered.is_set() or not p.responses)
             undelivered = sum(1 for p in pendings if not p.delivered.is_set())
             delivered_after = time.perf_counter() - began_round
+            shown = [p.delivered_at - p.sent_at for p in pendings if p.delivered_at is not None]
+            first_sent = min(p.sent_at for p in pendings)
+            last_shown = max((p.delivered_at for p in pendings if p.delivered_at is not None), default=first_sent)
             label = "all at once" if rate is None else f"paced at {rate:,.0f}/s"
             print(
                 f"{label}: {n - unanswered} of {n} clicks answered in {elapsed:.2f} s = "
                 f"{(n - unanswered) / elapsed:,.0f} clicks/s; dispatch to callback p50 {statistics.median(latencies) * 1000:.0f} ms, "
                 f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, max {max(latencies) * 1000:.0f} ms; later than 3 s: {late} "
                 f"(of which given up by the bot, no response: {unanswered}); "
-                f"response types {kinds} (7 = feedback in place, 6 = deferred); CPU: bot {cpu_bot / elapsed:.0%} of a core, "
+                f"response types {kinds} (7 = feedback in place, 5 = deferred); CPU: bot {cpu_bot / elapsed:.0%} of a core, "
                 f"fake Discord {cpu_us / elapsed:.0%}; bot CPU per click {cpu_bot / n * 1000:.2f} ms; "
                 f"bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB"
             )
-            print(f"  every reply shown {delivered_after:.2f} s after the round began; not delivered: {undelivered} (given up included)")
+            print(
+                f"  answers shown end to end: {len(shown)} in {last_shown - first_sent:.2f} s = "
+                f"{len(shown) / max(last_shown - first_sent, 1e-9):,.0f} answers/s, dispatch to shown p99 "
+                f"{percentile(shown, 0.99) * 1000:.0f} ms; every reply shown {delivered_after:.2f} s after the round began; "
+                f"not delivered: {undelivered} (given up included)"
+            )
             offset += n
         await asyncio.sleep(1)  # deferred replies (if any) finish
         recorded = count_answers(db_path)

@@ -12,7 +12,7 @@ import pytest
 from rich.console import Console
 
 from adapters.console.render import render as console_render
-from adapters.discord.render import message_data
+from adapters.discord.render import NO_MENTIONS, render
 from adapters.slack.render import render as slack_render
 from bot.content import DeckLibrary, load_decks
 from bot.engine import QuizEngine
@@ -62,7 +62,7 @@ def shown_and_noted(texts: list[str], count: int) -> tuple[int, int]:
 
 
 def discord_texts(view: Any) -> list[str]:
-    data = message_data(view)
+    data = {"embeds": [render(view).embed.to_dict()], "allowed_mentions": NO_MENTIONS.to_dict()}
     assert limit_problems(data) == []
     embed = data["embeds"][0]
     return [embed.get("description") or "", *(f"{f['name']}\n{f['value']}" for f in embed.get("fields", []))]

@@ -13,8 +13,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord.callback import InteractionCallbacks
-from adapters.discord.commands import OriginWork, build_group
+from adapters.discord.commands import OriginWork, build_group, offers_suggestions
 from adapters.discord.config import DiscordSettings
 from adapters.discord.daily import bot_permissions_in, missing_from
 from adapters.discord.origin import origin_of
@@ -28,7 +27,13 @@ log = logging.getLogger(__name__)
 
 
 def configure_endpoints(settings: DiscordSettings) -> None:
-    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL when set (process-wide, as discord.py keeps them)."""
+    """Point discord.py at DISCORD_API_BASE / DISCORD_GATEWAY_URL when set (process-wide, as discord.py keeps them).
+
+    These two class attributes are discord.py's public way to move its endpoints. The gateway URL counts whenever
+    discord.py picks the gateway itself: with a fixed shard count (DISCORD_SHARD_COUNT, which the settings require
+    with it), and for a new session after Discord invalidated one. With the count left to Discord, discord.py
+    connects to the URL that `GET /gateway/bot` returns with it, asked through DISCORD_API_BASE.
+    """
     if settings.api_base:
         discord.http.Route.BASE = settings.api_base
     if settings.gateway_url:
@@ -49,6 +54,16 @@ def _quiet_guilds_intent_warning() -> None:
 class QuizTree(app_commands.CommandTree):
     """The command tree; a command Discord knows but this process does not still gets an answer."""
 
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        # discord.py logs an ERROR with a traceback (and answers nothing) when suggestions are asked for an option
+        # that has none here; such a request comes from outside (an app showing an older command), so it gets no
+        # suggestions and one WARNING line instead.
+        if interaction.type is discord.InteractionType.autocomplete and not offers_suggestions(interaction):
+            log.warning("interaction %s: suggestions asked for an option that has none here; none given", interaction.id)
+            await _no_suggestions(interaction)
+            return False
+        return True
+
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
         client: QuizClient = interaction.client  # type: ignore[assignment]
         if isinstance(error, app_commands.CommandInvokeError):
@@ -64,11 +79,21 @@ class QuizTree(app_commands.CommandTree):
             )
         if interaction.response.is_done():
             return
+        if interaction.type is discord.InteractionType.autocomplete:
+            await _no_suggestions(interaction)  # a message is no answer to a request for suggestions
+            return
 
         async def work() -> Reply:
             return reply
 
         await client.responder.answer(interaction, work)
+
+
+async def _no_suggestions(interaction: discord.Interaction) -> None:
+    try:
+        await interaction.response.autocomplete([])
+    except discord.HTTPException as error:
+        log.warning("interaction %s: could not answer with no suggestions (%s)", interaction.id, error)
 
 
 # HTTP connections kept open to Discord at once (REST and interaction responses); more requests wait for one.
@@ -82,7 +107,15 @@ DISCORD_CONNECTIONS = 100
 class QuizClient(discord.AutoShardedClient):
     """One client for every shard this process runs; holds the engine and nothing else of the quiz."""
 
-    def __init__(self, engine: QuizEngine, settings: DiscordSettings, *, defer_after: float = DEFER_AFTER, **options: Any) -> None:
+    def __init__(
+        self,
+        engine: QuizEngine,
+        settings: DiscordSettings,
+        *,
+        defer_after: float = DEFER_AFTER,
+        sync_commands: bool = True,
+        **options: Any,
+    ) -> None:
         configure_endpoints(settings)
         # Interactions arrive without any gateway intent; with none, Discord sends no guild, member or
         # message events for the bot to parse and cache. (discord.py warns about the missing guilds intent
@@ -93,72 +126,36 @@ class QuizClient(discord.AutoShardedClient):
         options.setdefault("shard_count", settings.shard_count)
         if settings.shard_ids is not None:
             options.setdefault("shard_ids", list(settings.shard_ids))
+        # discord.py's `connector` option; it is made here, in the running event loop, as aiohttp requires.
+        options.setdefault("connector", aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS))
         super().__init__(**options)
         self.engine = engine
         self.settings = settings
-        # discord.py takes `proxy` / `proxy_auth` for its own requests; the direct first response must go the same
-        # way, and they are read from the options here because discord.py exposes them only on its HTTP client.
-        self.callbacks = InteractionCallbacks(proxy=options.get("proxy"), proxy_auth=options.get("proxy_auth"))
-        self.responder = Responder(self.callbacks, defer_after)
+        self.responder = Responder(defer_after)
         self.tree = QuizTree(self)
-        self._background: list[Callable[[], Awaitable[None]]] = []
-        self._tasks: list[asyncio.Task[None]] = []
-        if settings.gateway_url:
-            self._use_gateway_url(settings.gateway_url)
-        self._guard_interaction_parser()
-
-    def _guard_interaction_parser(self) -> None:
-        # discord.py's gateway parsers trust Discord: an INTERACTION_CREATE missing a field it expects raises
-        # inside DiscordWebSocket.received_message and ends client.start(). One malformed event must cost only
-        # itself, so its parse error is logged and the event dropped (there is no interaction to answer).
-        parsers = self._connection.parsers
-        parse = parsers["INTERACTION_CREATE"]
-
-        def guarded(data: Any) -> None:
-            try:
-                parse(data)
-            except Exception:
-                event_id = data.get("id") if isinstance(data, dict) else None
-                log.exception("dropped a malformed INTERACTION_CREATE event (id %s)", event_id)
-
-        parsers["INTERACTION_CREATE"] = guarded
-
-    def _use_gateway_url(self, url: str) -> None:
-        # With no fixed shard count, AutoShardedClient connects to the URL `GET /gateway/bot` returns;
-        # a gateway proxy must win over it, while the recommended shard count is still Discord's.
-        ask_discord = self.http.get_bot_gateway
-
-        async def get_bot_gateway() -> tuple[int, str, Any]:
-            shards, _, limits = await ask_discord()
-            return shards, url, limits
-
-        self.http.get_bot_gateway = get_bot_gateway  # type: ignore[method-assign]
-
-    async def login(self, token: str) -> None:
-        # The connector needs the running loop, so it is made here rather than in __init__ (discord.py makes its
-        # own default at the same point); a connector passed in by the caller is kept.
-        if not isinstance(self.http.connector, aiohttp.BaseConnector):
-            self.http.connector = aiohttp.TCPConnector(limit=DISCORD_CONNECTIONS)
-        self.callbacks.open(self.http.connector)
-        await super().login(token)
+        self.sync_on_start = sync_commands
+        self.has_been_ready = False  # set once every shard of this client was connected (see connection.py)
+        self.background_jobs: list[Callable[[], Awaitable[None]]] = []
+        self.background_tasks: list[asyncio.Task[None]] = []
 
     def run_in_background(self, job: Callable[[], Awaitable[None]]) -> None:
         """Run `job` as a task from login (setup_hook) until the client closes (e.g. the daily scheduler)."""
-        self._background.append(job)
+        self.background_jobs.append(job)
 
     async def setup_hook(self) -> None:
         self.tree.add_command(build_group(self, self.engine.decks))
-        await self.sync_commands()
-        self._tasks = [asyncio.create_task(job(), name=f"recsys-quiz background {i}") for i, job in enumerate(self._background)]
+        if self.sync_on_start:
+            await self.sync_commands()
+        jobs = enumerate(self.background_jobs)
+        self.background_tasks = [asyncio.create_task(job(), name=f"recsys-quiz background {i}") for i, job in jobs]
 
     async def close(self) -> None:
-        tasks, self._tasks = self._tasks, []
+        tasks, self.background_tasks = self.background_tasks, []
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.callbacks.close()
         self.responder.expired.flush()
         await super().close()
 
@@ -191,14 +188,19 @@ class QuizClient(discord.AutoShardedClient):
         return synced
 
     async def on_ready(self) -> None:
+        self.has_been_ready = True
         log.info("connected as %s (%s) with %s shard(s)", self.user, getattr(self.user, "id", "?"), self.shard_count)
 
     async def on_interaction(self, interaction: discord.Interaction) -> None:
-        # Every button click, ours or not, is answered from here (slash commands go through the tree), so a
-        # click never meets "This interaction failed"; see routing.clicked_custom_id for why not a DynamicItem.
+        # discord.py's documented event for every interaction: the one route for button clicks, ours or not (slash
+        # commands and autocomplete go through the tree), so a click never meets "This interaction failed"; see
+        # routing.clicked_custom_id for why not a DynamicItem.
         custom_id = clicked_custom_id(interaction)
         if custom_id is not None:
             await self.click(interaction, custom_id)
+        elif interaction.type not in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
+            # A modal submit (the bot opens none), a ping, or a type discord.py does not know: nothing to answer.
+            log.debug("interaction %s of type %s: not one the bot answers; dropped", interaction.id, interaction.type)
 
     async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
         """A button: the core decodes the custom_id and does the rest."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import zoneinfo
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 import discord
@@ -13,7 +13,7 @@ from discord import app_commands
 
 from adapters.discord.daily import cannot_post_text
 from adapters.discord.limits import CHOICE_NAME, CHOICES, clip
-from adapters.discord.origin import origin_of
+from adapters.discord.origin import UnreadableInteraction, origin_of
 from bot.content import DeckLibrary
 from bot.daily import parse_post_time, parse_zone
 from bot.engine import QuizEngine
@@ -36,8 +36,10 @@ class CommandHandler(Protocol):
     async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]: ...
 
 
-def _leaf_options(options: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    for option in options:
+def _leaf_options(options: object) -> Iterator[dict[str, Any]]:
+    for option in options if isinstance(options, list) else ():
+        if not isinstance(option, dict):
+            continue  # Discord sends objects; anything else names no option
         if option.get("type") in (1, 2):  # a subcommand or a subcommand group: its options are one level down
             yield from _leaf_options(option.get("options", []))
         else:
@@ -46,9 +48,39 @@ def _leaf_options(options: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]
 
 def _unknown_options(interaction: discord.Interaction, known: set[str]) -> list[str]:
     """Options Discord sent that this command does not have (a client still showing an older command)."""
-    data = interaction.data or {}
-    given = [str(option.get("name")) for option in _leaf_options(data.get("options", []))]  # type: ignore[arg-type]
+    data = interaction.data if isinstance(interaction.data, dict) else {}
+    given = [str(option.get("name")) for option in _leaf_options(data.get("options", []))]
     return [name for name in given if name not in known]
+
+
+# Discord's application command option types and the JSON values it sends for them: a string for text, snowflakes
+# (users, channels, roles, mentionables, attachments) and autocomplete's half-typed text; a number for integers.
+_VALUE_TYPES: dict[int, tuple[type, ...]] = {3: (str,), 4: (int,), 5: (bool,), 6: (str,), 7: (str,), 8: (str,), 9: (str,), 10: (int, float)}
+
+
+def _mistyped_options(interaction: discord.Interaction) -> list[str]:
+    """Options whose value is not of the type Discord declares for them (an event Discord would not send)."""
+    data = interaction.data if isinstance(interaction.data, dict) else {}
+    mistyped = []
+    for option in _leaf_options(data.get("options", [])):
+        expected = _VALUE_TYPES.get(option.get("type"))  # type: ignore[arg-type]
+        value = option.get("value")
+        if option.get("focused"):
+            expected = (str,)  # what the person has typed so far, whatever the option's type
+        if expected is not None and (not isinstance(value, expected) or (isinstance(value, bool) and bool not in expected)):
+            mistyped.append(str(option.get("name")))
+    return mistyped
+
+
+def offers_suggestions(interaction: discord.Interaction) -> bool:
+    """Whether the option an autocomplete interaction is focused on has suggestions here (an app showing an older
+    version of the command may ask for an option that now has fixed choices, or is gone)."""
+    command = interaction.command  # None for a command this process does not know
+    data = interaction.data if isinstance(interaction.data, dict) else {}
+    focused = next((o.get("name") for o in _leaf_options(data.get("options", [])) if o.get("focused")), None)
+    if not isinstance(command, app_commands.Command) or focused is None:
+        return False
+    return any(parameter.name == focused and parameter.autocomplete for parameter in command.parameters)
 
 
 def stale_command_reply(names: list[str]) -> Reply:
@@ -139,17 +171,24 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
 
     async def run(interaction: discord.Interaction, known: set[str], work: OriginWork) -> None:
         unknown = _unknown_options(interaction, known)
+        mistyped = _mistyped_options(interaction)
         if unknown:
 
             async def refuse(_: Origin) -> Reply:
                 return stale_command_reply(unknown)
 
             await handler.command(interaction, refuse)
+        elif mistyped:
+
+            async def unreadable(_: Origin) -> Reply:
+                raise UnreadableInteraction(f"option {', '.join(map(repr, mistyped))} is not of the type Discord declares for it")
+
+            await handler.command(interaction, unreadable)
         else:
             await handler.command(interaction, work)
 
     async def deck_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        needle = current.lower()
+        needle = str(current).lower()  # what the person typed so far; str() for an event that carried something else
         return [c for c in choices if needle in c.name.lower()][:CHOICES]
 
     def deck_option(function: Any) -> Any:
@@ -229,12 +268,15 @@ def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
         # Discord waits 3 s for suggestions and shows at most 25; a failure shows none rather than an error.
         try:
             reply = await handler.engine.team_list(origin_of(interaction))
+        except UnreadableInteraction as error:
+            log.warning("interaction %s: %s; no team name suggestions", interaction.id, error)
+            return []
         except Exception:
             log.exception("interaction %s: team name suggestions failed", interaction.id)
             return []
         view = reply.view
         names = [t.name for t in view.teams] if isinstance(view, TeamListView) else []
-        needle = current.strip().casefold()
+        needle = str(current).strip().casefold()
         return [app_commands.Choice(name=clip(n, CHOICE_NAME), value=n) for n in names if needle in n.casefold()][:CHOICES]
 
     @team.command(name="create", description="Start a study group and join it")
@@ -275,7 +317,7 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
         return channel.id if channel is not None else int(interaction.channel_id or 0)
 
     async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(current)]
+        return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(str(current))]
 
     @daily.command(name="set", description="Admins: post a question to a channel every day at a local time")
     @app_commands.describe(

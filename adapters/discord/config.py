@@ -41,7 +41,8 @@ class DiscordSettings(BaseSettings):
     client_id: Annotated[int | None, Field(validation_alias=_env("DISCORD_CLIENT_ID"), gt=0)] = None
     # A REST proxy in front of Discord (e.g. a shared rate-limit proxy), or the tests' fake Discord.
     api_base: Annotated[str | None, Field(validation_alias=_env("DISCORD_API_BASE"))] = None
-    # A gateway proxy (or the tests' fake): used instead of the URL Discord hands out.
+    # A gateway proxy: used instead of the URL Discord hands out. Needs DISCORD_SHARD_COUNT: with the count left to
+    # Discord, discord.py connects to the URL that comes with it (GET /gateway/bot, through DISCORD_API_BASE).
     gateway_url: Annotated[str | None, Field(validation_alias=_env("DISCORD_GATEWAY_URL"))] = None
     shard_count: Annotated[int | None, Field(validation_alias=_env("DISCORD_SHARD_COUNT"), ge=1)] = None
     shard_ids: Annotated[tuple[int, ...] | None, NoDecode, Field(validation_alias=_env("DISCORD_SHARD_IDS"))] = None
@@ -78,6 +79,11 @@ class DiscordSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _shards_fit(self) -> DiscordSettings:
+        if self.gateway_url is not None and self.shard_count is None:
+            raise ValueError(
+                "DISCORD_GATEWAY_URL needs DISCORD_SHARD_COUNT: without a fixed count discord.py connects to the gateway "
+                "that Discord names with its recommended count (GET /gateway/bot, through DISCORD_API_BASE)"
+            )
         if self.shard_ids is not None:
             if self.shard_count is None:
                 raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")

@@ -41,32 +41,42 @@ def publish_error(error: BaseException) -> PublishError:
     return PublishError(f"{type(error).__name__}: {error}", retryable=True)
 
 
+def channel_message(view: DailyPostView) -> discord.http.MultipartParameters:
+    """The daily post as the body of Discord's create/edit message endpoints: only the fields it sets.
+
+    Built from discord.py's own serialisers (Embed.to_dict, View.to_components, AllowedMentions.to_dict) rather
+    than through `Messageable.send` / `PartialMessage.edit`, which always add `tts` (not a field of the edit
+    endpoint) and send `content: null` (a create takes a string or nothing) when there is no content.
+    """
+    rendered = render(view)
+    body = {
+        "embeds": [rendered.embed.to_dict()],
+        "components": rendered.to_view().to_components(),
+        "allowed_mentions": NO_MENTIONS.to_dict(),
+    }
+    return discord.http.MultipartParameters(payload=body, multipart=None, files=None)
+
+
 class DiscordPublisher:
     """The core's DailyPublisher for Discord: a channel message with the question's embed and buttons, over REST.
 
-    REST only (a partial channel by id), so it needs no gateway intent or cache; it works from any shard's process.
+    REST only, through discord.py's HTTP client (its authorisation, rate limits and errors), so it needs no gateway
+    intent or cache; it works from any shard's process.
     """
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
-    def _channel(self, target: DailyTarget) -> discord.PartialMessageable:
-        guild_id = int(target.space_id) if target.space_id.isdigit() else None
-        return self._client.get_partial_messageable(int(target.channel_id), guild_id=guild_id)
-
     async def post(self, target: DailyTarget, view: DailyPostView) -> str:
-        rendered = render(view)
         try:
-            message = await self._channel(target).send(embed=rendered.embed, view=rendered.to_view(), allowed_mentions=NO_MENTIONS)
+            message = await self._client.http.send_message(int(target.channel_id), params=channel_message(view))
         except Exception as error:
             raise publish_error(error) from error
-        return str(message.id)
+        return str(message["id"])
 
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
-        rendered = render(view)
-        message = self._channel(target).get_partial_message(int(message_ref))
         try:
-            await message.edit(embed=rendered.embed, view=rendered.to_view(), allowed_mentions=NO_MENTIONS)
+            await self._client.http.edit_message(int(target.channel_id), int(message_ref), params=channel_message(view))
         except Exception as error:
             raise publish_error(error) from error
 

@@ -15,6 +15,7 @@ import discord
 from adapters.cli import core_settings, run_async
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
+from adapters.discord.connection import StayConnected
 from adapters.discord.daily import DiscordPublisher
 from adapters.discord.invite import invite_url
 from bot.config import CoreSettings
@@ -62,7 +63,8 @@ def build_client(
 ) -> QuizClient:
     """The client, the engine's Discord publisher for daily posts, and the daily scheduler the client runs while connected.
 
-    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` themselves).
+    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` themselves). `options` go to QuizClient
+    (and on to discord.py's client).
     """
     client = QuizClient(engine, settings, **options)
     engine.daily.attach("discord", DiscordPublisher(client))
@@ -74,14 +76,15 @@ def build_client(
 async def serve(core: CoreSettings, settings: DiscordSettings, token: str) -> int:
     """Open the engine and run the client on it until the connection ends."""
     async with open_engine(core) as engine:
-        client = build_client(engine, settings)
+        # Commands are synced by the first client only: a later one (after a connection discord.py gave up on, see
+        # StayConnected) serves the same commands.
+        connection = StayConnected(lambda number: build_client(engine, settings, sync_commands=number == 0), token)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows or off the main thread
             # SIGTERM (docker stop, systemd) closes the gateway cleanly, so Discord sees the bot leave at once.
-            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(client.close()))
+            loop.add_signal_handler(signal.SIGTERM, lambda: asyncio.ensure_future(connection.close()))
         try:
-            async with client:
-                await client.start(token)
+            await connection.run()
         finally:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 loop.remove_signal_handler(signal.SIGTERM)

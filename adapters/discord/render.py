@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
 
+import cachetools
 import discord
 
 from adapters.discord.grammar import GRAMMAR
@@ -49,7 +50,6 @@ log = logging.getLogger(__name__)
 
 # Nothing the bot sends may ping anyone; used on the client and on every send.
 NO_MENTIONS = discord.AllowedMentions.none()
-NO_MENTIONS_DATA = NO_MENTIONS.to_dict()
 EPHEMERAL = discord.MessageFlags(ephemeral=True).value  # message flag 64: only the person who acted sees it
 
 COLOUR_QUESTION = discord.Colour.blurple()
@@ -62,9 +62,6 @@ TONE_COLOUR = {
     "warning": discord.Colour.gold(),
     "error": discord.Colour.red(),
 }
-# Component types of Discord's API.
-ACTION_ROW = 1
-BUTTON = 2
 STYLE = {
     "primary": discord.ButtonStyle.primary,
     "secondary": discord.ButtonStyle.secondary,
@@ -82,15 +79,15 @@ class Rendered:
 
     @property
     def buttons(self) -> list[discord.ui.Button[discord.ui.View]]:
-        """The buttons as discord.py items, five to a row (made on demand: a direct response needs none)."""
+        """The buttons as discord.py items, five to a row."""
         return buttons(self.specs)
 
     def to_view(self) -> discord.ui.View:
         """A discord.ui.View holding the buttons, already stopped.
 
         Stopped on purpose: discord.py then keeps no copy of it in memory (clicks are routed from the
-        client's interaction event by their custom_id, see routing), and no view's timeout can end a
-        button's life. Needs a running event loop, like every discord.ui.View.
+        client's interaction event by their custom_id, see adapters.discord.routing), and no view's timeout
+        can end a button's life. Needs a running event loop, like every discord.ui.View.
         """
         view = discord.ui.View(timeout=None)
         for button in buttons(self.specs):
@@ -120,7 +117,10 @@ def _shown(specs: tuple[Button, ...]) -> list[Button]:
 
 
 def buttons(specs: tuple[Button, ...]) -> list[discord.ui.Button[discord.ui.View]]:
-    """Discord buttons for the core's buttons, five to a row; labels over 80 characters are shortened."""
+    """Discord buttons for the core's buttons, five to a row; labels over 80 characters are shortened.
+
+    The only button encoder of this adapter: each custom_id is the core's action id as it is (bot.actions).
+    """
     return [
         discord.ui.Button(
             label=clip(spec.label, BUTTON_LABEL),
@@ -130,27 +130,6 @@ def buttons(specs: tuple[Button, ...]) -> list[discord.ui.Button[discord.ui.View
             row=index // BUTTONS_PER_ROW,
         )
         for index, spec in enumerate(_shown(specs))
-    ]
-
-
-def component_rows(specs: tuple[Button, ...]) -> list[dict[str, Any]]:
-    """The same buttons as `buttons`, as the action rows of Discord's API (what View.to_components() sends)."""
-    shown = _shown(specs)
-    return [
-        {
-            "type": ACTION_ROW,
-            "components": [
-                {
-                    "type": BUTTON,
-                    "style": STYLE.get(spec.style, discord.ButtonStyle.secondary).value,
-                    "disabled": spec.disabled,
-                    "label": clip(spec.label, BUTTON_LABEL),
-                    "custom_id": spec.action_id,
-                }
-                for spec in shown[start : start + BUTTONS_PER_ROW]
-            ],
-        }
-        for start in range(0, len(shown), BUTTONS_PER_ROW)
     ]
 
 
@@ -408,36 +387,24 @@ def _notice(view: Notice) -> Rendered:
     return _done(embed, view.buttons)
 
 
-# Views whose embed depends only on the decks (a question in one of its orders, the verdict on one option,
-# a fixed notice): their rendered embed is kept, keyed by everything but their buttons (which carry a run id;
-# each of these views shows exactly its own buttons). Boards and stats differ per person: rendered each time.
-CACHED_VIEWS = (QuestionCard, AnswerFeedback, DailyFeedback, Notice)
-# Bounded whatever the traffic: a deck's questions in their shuffled orders, times its options' verdicts,
-# are a few thousand entries; past EMBED_CACHE the oldest go.
+# Views whose embed depends only on the decks (a question in one of its orders, the verdict on one option, a fixed
+# notice): their embed is made once and shared by every reply that shows it, keyed by everything but the view's
+# buttons (which carry a run id; each of these views shows exactly its own buttons). Rendering a feedback embed
+# costs about 45 µs, a twentieth of a click's CPU. Boards and stats differ per person: rendered each time.
+SHARED_EMBED_VIEWS = (QuestionCard, AnswerFeedback, DailyFeedback, Notice)
+# Bounded whatever the traffic: a deck's questions in their shuffled orders, times its options' verdicts, are a few
+# thousand; past this the least recently shown go.
 EMBED_CACHE = 8192
-_embeds: dict[tuple[Any, ...], dict[str, Any]] = {}
+_shared_embeds: cachetools.LRUCache[tuple[Any, ...], discord.Embed] = cachetools.LRUCache(maxsize=EMBED_CACHE)
 
 
-def _cached_embed(view: QuestionCard | AnswerFeedback | DailyFeedback | Notice) -> dict[str, Any]:
+def render_reply(view: object) -> Rendered:
+    """`render(view)`, the embed of a deck-bound view shared between replies: discord.py only reads it, and no caller
+    may change it."""
+    if not isinstance(view, SHARED_EMBED_VIEWS):
+        return render(view)
     key = (type(view), *(value for name, value in view.__dict__.items() if name != "buttons"))
-    embed = _embeds.get(key)
+    embed = _shared_embeds.get(key)
     if embed is None:
-        embed = render(view).embed.to_dict()
-        if len(_embeds) >= EMBED_CACHE:
-            del _embeds[next(iter(_embeds))]  # the oldest entry: dicts keep insertion order
-        _embeds[key] = embed
-    return embed
-
-
-def message_data(view: object) -> dict[str, Any]:
-    """The message `render(view)` shows, as Discord's API takes it (embed, action rows, no mentions).
-
-    For a response posted directly (adapters.discord.callback): no discord.py objects are built. The embed of
-    a deck-bound view is shared between replies, so callers must not change it.
-    """
-    if isinstance(view, CACHED_VIEWS):
-        embed, specs = _cached_embed(view), getattr(view, "buttons", ())
-    else:
-        rendered = render(view)
-        embed, specs = rendered.embed.to_dict(), rendered.specs
-    return {"embeds": [embed], "components": component_rows(specs), "allowed_mentions": NO_MENTIONS_DATA}
+        embed = _shared_embeds[key] = render(view).embed
+    return Rendered(embed=embed, specs=getattr(view, "buttons", ()))

@@ -1,4 +1,4 @@
-"""Persistent button routing: every component click goes to the engine, whichever process sent the button."""
+"""Persistent button routing: every component click goes to the engine by its custom_id, whichever process sent the button."""
 
 from __future__ import annotations
 
@@ -8,13 +8,16 @@ import discord
 def clicked_custom_id(interaction: discord.Interaction) -> str | None:
     """The custom_id of a component click (the whole action: the core decodes it), or None for other interactions.
 
-    Clicks are routed from the `interaction` event rather than through a discord.ui.DynamicItem: discord.py
-    builds a whole discord.ui.View from the clicked message's components (one Button object per button) and
-    runs it in a task of its own for every DynamicItem click, before our callback sees it; that was ~5% of the
-    bot's CPU per click in bench.discord_burst. Routing here needs no state either (the custom_id is the
-    state), so buttons still work after a restart, and a click discord.py would have dropped silently (an id
-    that is not ours, a message without the component) reaches the engine, which answers it with a notice.
+    The one route for buttons is discord.py's documented `on_interaction` event, not a discord.ui.DynamicItem:
+    for a DynamicItem discord.py drops a click silently (the person sees "This interaction failed") when its
+    custom_id matches no registered template or is missing from the clicked message's components, and it builds a
+    whole discord.ui.View of the clicked message for every click. Here every click reaches the engine, which
+    answers one it cannot decode with a private notice. No state is needed (the custom_id is the state), so
+    buttons keep working after a restart. Nothing else answers clicks: the bot registers no View or DynamicItem.
     """
     if interaction.type is not discord.InteractionType.component:
         return None
-    return str((interaction.data or {}).get("custom_id", ""))
+    data = interaction.data
+    custom_id = data.get("custom_id") if isinstance(data, dict) else None
+    # Discord always sends a string; anything else is decoded as the empty id, which the core refuses with a notice.
+    return custom_id if isinstance(custom_id, str) else ""

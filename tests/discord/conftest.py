@@ -13,6 +13,7 @@ import pytest
 
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings
+from adapters.discord.connection import StayConnected
 from adapters.discord.main import build_client
 from adapters.discord.respond import DEFER_AFTER
 from bot.config import CoreSettings
@@ -57,6 +58,28 @@ async def _engine(db_path: Path, clock: Callable[[], float] | None) -> AsyncIter
         yield QuizEngine(store, load_decks(core.content_dir), clock=clock, zone=core.zone)
 
 
+def _settings(fake: FakeDiscord, guild_id: str | None, more_settings: dict[str, Any]) -> DiscordSettings:
+    # REST goes to the fake through DISCORD_API_BASE, and so does `GET /gateway/bot`, which names the fake's gateway
+    # (as Discord names its own); with a fixed shard count DISCORD_GATEWAY_URL names it instead, as for a gateway proxy.
+    return DiscordSettings(
+        token=fake.token,
+        api_base=fake.api_base,
+        gateway_url=fake.gateway_url if more_settings.get("shard_count") else None,
+        guild_id=int(guild_id) if guild_id else None,
+        **more_settings,
+    )
+
+
+async def _until_ready(client: QuizClient, runner: asyncio.Task[None]) -> None:
+    ready = asyncio.create_task(client.wait_until_ready())
+    done, _ = await asyncio.wait({runner, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
+    if runner in done:
+        ready.cancel()
+        runner.result()  # raises what ended client.start()
+        raise AssertionError("the client stopped before it was ready")
+    assert ready in done, "the client did not become ready"
+
+
 @contextlib.asynccontextmanager
 async def running_bot(
     fake: FakeDiscord,
@@ -74,13 +97,7 @@ async def running_bot(
     With `clock` the engine reads that clock (a FakeClock); the daily scheduler runs only with `daily_interval`,
     otherwise tests call `client.engine.daily.tick()` themselves.
     """
-    settings = DiscordSettings(
-        token=fake.token,
-        api_base=fake.api_base,
-        gateway_url=fake.gateway_url,
-        guild_id=int(guild_id) if guild_id else None,
-        **more_settings,
-    )
+    settings = _settings(fake, guild_id, more_settings)
     async with _engine(db_path, clock) as engine:
         client = build_client(
             wrap(engine) if wrap else engine,
@@ -90,13 +107,7 @@ async def running_bot(
             guild_ready_timeout=0.05,
         )
         runner = asyncio.create_task(client.start(fake.token))
-        ready = asyncio.create_task(client.wait_until_ready())
-        done, _ = await asyncio.wait({runner, ready}, timeout=10, return_when=asyncio.FIRST_COMPLETED)
-        if runner in done:
-            ready.cancel()
-            runner.result()  # raises what ended client.start()
-            raise AssertionError("the client stopped before it was ready")
-        assert ready in done, "the client did not become ready"
+        await _until_ready(client, runner)
         try:
             yield client
         finally:
@@ -105,3 +116,41 @@ async def running_bot(
                 await asyncio.wait_for(runner, 5)
             if runner.done() and not runner.cancelled() and runner.exception() is not None:
                 raise AssertionError("client.start() failed") from runner.exception()
+
+
+@contextlib.asynccontextmanager
+async def staying_connected(
+    fake: FakeDiscord, db_path: Path, *, guild_id: str | None = GUILD_ID, token: str | None = None, waits: tuple[float, float] = (0.0, 0.0)
+) -> AsyncIterator[StayConnected]:
+    """The bot as `recsys-quiz discord` runs it: StayConnected around the clients, a new one after a failed connection."""
+    settings = _settings(fake, guild_id, {})
+    async with _engine(db_path, None) as engine:
+
+        def new_client(number: int) -> QuizClient:
+            return build_client(engine, settings, daily_interval=None, sync_commands=number == 0, guild_ready_timeout=0.05)
+
+        connection = StayConnected(new_client, token or fake.token, first_wait=waits[0], longest_wait=waits[1], healthy_after=3600.0)
+        runner = asyncio.create_task(connection.run())
+        while connection.client is None:
+            await asyncio.sleep(0)
+        try:
+            await _until_ready(connection.client, runner)
+        except BaseException:
+            await connection.close()
+            raise
+        try:
+            yield connection
+        finally:
+            await connection.close()
+            await asyncio.wait_for(runner, 5)  # raises what ended it, if anything did
+
+
+async def reconnected(connection: StayConnected, connections: int, timeout: float = 10.0) -> QuizClient:
+    """The client after the bot has connected `connections` times in all, once it is ready."""
+
+    async def ready() -> QuizClient:
+        while connection.connections < connections or connection.client is None or not connection.client.is_ready():
+            await asyncio.sleep(0.01)
+        return connection.client
+
+    return await asyncio.wait_for(ready(), timeout)

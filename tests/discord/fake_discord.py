@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import itertools
 import json
 import re
@@ -47,6 +48,76 @@ LIMITS = {
     "label": 80,
     "custom_id": 100,
 }
+
+# The JSON fields each message endpoint takes, as discord-api-types (v10) defines its body: field -> whether it may
+# be null. Discord itself ignores what it does not know; this fake refuses it (400, and a violation), so that the
+# bot sends exactly the fields an endpoint takes and leaves out the ones it has nothing for.
+MESSAGE_CREATE = {  # POST /channels/{id}/messages: RESTPostAPIChannelMessageJSONBody (nothing nullable)
+    field: False
+    for field in (
+        "content",
+        "nonce",
+        "tts",
+        "embeds",
+        "allowed_mentions",
+        "message_reference",
+        "components",
+        "sticker_ids",
+        "attachments",
+        "flags",
+        "enforce_nonce",
+        "poll",
+        "shared_client_theme",
+    )
+}
+MESSAGE_EDIT = {  # PATCH /channels/{id}/messages/{id}: RESTPatchAPIChannelMessageJSONBody (no tts)
+    "content": True,
+    "embeds": True,
+    "flags": True,
+    "allowed_mentions": True,
+    "attachments": False,
+    "components": True,
+}
+WEBHOOK_EXECUTE = {  # POST /webhooks/{app}/{token} (followups): RESTPostAPIWebhookWithTokenJSONBody
+    field: False
+    for field in (
+        "content",
+        "username",
+        "avatar_url",
+        "tts",
+        "embeds",
+        "allowed_mentions",
+        "components",
+        "attachments",
+        "flags",
+        "thread_name",
+        "applied_tags",
+        "poll",
+    )
+}
+WEBHOOK_MESSAGE_EDIT = {  # PATCH /webhooks/{app}/{token}/messages/{id}: RESTPatchAPIWebhookWithTokenMessageJSONBody
+    "content": True,
+    "embeds": True,
+    "allowed_mentions": True,
+    "components": True,
+    "attachments": False,
+    "poll": False,
+}
+# The data of a type 4, 5 or 7 interaction response: APIInteractionResponseCallbackData, that is the webhook
+# execute body without username and avatar_url.
+CALLBACK_DATA = {field: nullable for field, nullable in WEBHOOK_EXECUTE.items() if field not in ("username", "avatar_url")}
+
+
+def body_problems(body: Any, schema: dict[str, bool]) -> list[str]:
+    """How a message body breaks its endpoint's type: a field the endpoint does not take, null where it may not be."""
+    if not isinstance(body, dict):
+        return [f"the body is not a JSON object: {body!r}"]
+    problems = [f"unknown field {name!r}" for name in body if name not in schema]
+    problems += [f"{name} is null" for name, value in body.items() if value is None and not schema.get(name, True)]
+    if "content" in body and not isinstance(body["content"], str | None):
+        problems.append(f"content is not a string: {body['content']!r}")
+    return problems
+
 
 _snowflakes = itertools.count(1_400_000_000_000_000_001)
 
@@ -109,6 +180,16 @@ class Pending:
     followups: list[Call] = field(default_factory=list)  # webhook posts and edits after it
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     delivered: asyncio.Event = field(default_factory=asyncio.Event)  # a message was sent or edited
+    thinking_flags: int | None = None  # after a type 5 response, until a followup takes its place (or it is deleted)
+    last_message: dict[str, Any] | None = None  # what the person sees now: the reply, or the suggestions
+    delivered_at: float | None = None  # monotonic time of the first message shown
+
+    def deliver(self, message: dict[str, Any]) -> None:
+        """Record the message the person now sees for this interaction."""
+        self.last_message = message
+        if self.delivered_at is None:
+            self.delivered_at = time.monotonic()
+        self.delivered.set()
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -244,6 +325,8 @@ class FakeDiscord:
         self.channel_edits: list[Call] = []  # PATCH /channels/{id}/messages/{id}
         self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
         self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
+        self.callback_failures: list[tuple[int, int]] = []  # (status, code) the next interaction responses get instead
+        self.callback_hold = 0.0  # seconds an interaction response waits before it is answered (a slow Discord)
         self._sockets: list[web.WebSocketResponse] = []
         self.connections: set[tuple[str, int]] = set()  # the bot's (address, port) of every connection it used
         self._seq = 0
@@ -335,10 +418,10 @@ class FakeDiscord:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         self.bot_gateway_calls += 1
-        # Deliberately a dead URL: the bot must use DISCORD_GATEWAY_URL, as it would with a gateway proxy.
+        # As Discord: the gateway to connect to (this fake's) with the recommended shard count and session limits.
         return _json(
             {
-                "url": "ws://127.0.0.1:9/not-this-one",
+                "url": self.gateway_url,
                 "shards": 1,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
             }
@@ -412,6 +495,7 @@ class FakeDiscord:
     def _base(
         self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0, age: float = 0.0
     ) -> dict[str, Any]:
+        user = copy.deepcopy(user)  # a test may alter the payload; the user it passed in stays as it was
         interaction_id = interaction_snowflake(age)
         payload: dict[str, Any] = {
             "id": interaction_id,
@@ -543,7 +627,8 @@ class FakeDiscord:
     async def delivered(self, pending: Pending, timeout: float = 5.0) -> dict[str, Any]:
         """The message the bot finally showed for an interaction (after a defer: the edit or followup)."""
         await asyncio.wait_for(pending.delivered.wait(), timeout)
-        return pending.last_message  # type: ignore[attr-defined,no-any-return]
+        assert pending.last_message is not None
+        return pending.last_message
 
     # REST the bot calls to answer ---------------------------------------------------------------
 
@@ -574,7 +659,17 @@ class FakeDiscord:
         for problem in limit_problems(data):
             self.violations.append(f"{where}: {problem}")
 
+    def _refused_body(self, where: str, body: Any, schema: dict[str, bool]) -> web.Response | None:
+        """Discord's 400 for a body its endpoint's type does not allow (recorded as a violation), else None."""
+        problems = body_problems(body, schema)
+        if not problems:
+            return None
+        self.violations.extend(f"{where}: {problem}" for problem in problems)
+        return _error(400, 50035, f"Invalid Form Body: {'; '.join(problems)}")
+
     async def _callback(self, request: web.Request) -> web.Response:
+        if self.callback_hold:
+            await asyncio.sleep(self.callback_hold)
         now = time.monotonic()
         pending = self.interactions.get(request.match_info["id"])
         body = request[JSON_BODY] or {}
@@ -582,14 +677,15 @@ class FakeDiscord:
             self.violations.append(f"callback for an unknown interaction {request.match_info['id']}")
             return _error(404, 10062, "Unknown interaction")
         call = Call("POST", request.path, body, now)
+        if self.callback_failures:
+            status, code = self.callback_failures.pop(0)
+            return _error(status, code, "refused by the test")
         if pending.responses:
             self.violations.append(f"interaction {pending.id} answered twice")
             return _error(400, 40060, "Interaction has already been acknowledged.")
         if now - pending.sent_at > self.deadline:
             self.violations.append(f"interaction {pending.id} answered late: {now - pending.sent_at:.2f} s")
             return _error(404, 10062, "Unknown interaction")
-        pending.responses.append(call)
-        pending.answered.set()
         kind = body.get("type")
         data = body.get("data") or {}
         is_click = pending.payload["type"] == 3
@@ -597,12 +693,19 @@ class FakeDiscord:
             if kind != 8 or len(data.get("choices", [])) > 25:
                 self.violations.append(f"interaction {pending.id}: autocomplete answered with {body!r}")
                 return _error(400, 50035, "Invalid Form Body")
-            pending.last_message = data  # type: ignore[attr-defined]
-            pending.delivered.set()
+            pending.responses.append(call)
+            pending.answered.set()
+            pending.deliver(data)
             return web.Response(status=204)
         if kind not in (4, 5, 6, 7) or (kind in (6, 7) and not is_click):
             self.violations.append(f"interaction {pending.id}: response type {kind} is not valid here")
             return _error(400, 50035, "Invalid Form Body")
+        if kind != 6:
+            refused = self._refused_body(f"interaction {pending.id} response type {kind}", data, CALLBACK_DATA)
+            if refused is not None:
+                return refused
+        pending.responses.append(call)
+        pending.answered.set()
         if kind == 7:
             self._check_not_shared(pending)
         info: dict[str, Any] = {"id": pending.id, "type": pending.payload["type"]}
@@ -612,17 +715,16 @@ class FakeDiscord:
             if kind == 4:
                 message = self._message(data)
             else:
-                clicked = pending.payload["message"]
+                clicked = pending.payload.get("message") or {"id": snowflake()}  # Discord always sends it; a test may not
                 message = self._message({**clicked, **data}, message_id=clicked["id"], flags=clicked.get("flags", 0))
-            pending.last_message = message  # type: ignore[attr-defined]
-            pending.delivered.set()
+            pending.deliver(message)
             info |= {"response_message_id": message["id"], "response_message_ephemeral": bool(message["flags"] & EPHEMERAL)}
             result["resource"] = {"type": kind, "message": message}
         elif kind == 5:
             info |= {"response_message_loading": True, "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL)}
-            pending.deferred_flags = data.get("flags", 0)  # type: ignore[attr-defined]
+            pending.thinking_flags = data.get("flags", 0)
             result["resource"] = {"type": kind}
-        # As Discord: the created message comes back only when asked for (discord.py asks; a direct post need not).
+        # As Discord: the created message comes back only when asked for (discord.py always asks).
         return _json(result) if "with_response" in request.query else web.Response(status=204)
 
     def _followup_target(self, request: web.Request) -> Pending | None:
@@ -643,11 +745,18 @@ class FakeDiscord:
         if pending is None:
             return _error(404, 10015, "Unknown Webhook")
         data = request[JSON_BODY] or {}
+        refused = self._refused_body(f"followup {pending.id}", data, WEBHOOK_EXECUTE)
+        if refused is not None:
+            return refused
         self._check_message(f"followup {pending.id}", data)
         pending.followups.append(Call("POST", request.path, data, time.monotonic()))
-        message = self._message(data)
-        pending.last_message = message  # type: ignore[attr-defined]
-        pending.delivered.set()
+        if pending.thinking_flags is not None:
+            # As Discord: the first followup after "thinking..." takes its place, and keeps its visibility.
+            message = self._message({**data, "flags": 0}, flags=pending.thinking_flags)
+            pending.thinking_flags = None
+        else:
+            message = self._message(data)
+        pending.deliver(message)
         return _json(message)
 
     async def _edit(self, request: web.Request) -> web.Response:
@@ -655,16 +764,20 @@ class FakeDiscord:
         if pending is None:
             return _error(404, 10015, "Unknown Webhook")
         data = request[JSON_BODY] or {}
+        refused = self._refused_body(f"edit {pending.id}", data, WEBHOOK_MESSAGE_EDIT)
+        if refused is not None:
+            return refused
         self._check_message(f"edit {pending.id}", data)
         pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
-        if request.match_info["message"] == "@original" and pending.payload["type"] == 3:
+        first = pending.responses[0].json.get("type")
+        if request.match_info["message"] == "@original" and pending.payload["type"] == 3 and first in (6, 7):
             self._check_not_shared(pending)
-            original = pending.payload["message"]  # after type 6 the original is the clicked message
+            original = pending.payload["message"]  # after type 6 or 7 the original is the clicked message
             message = self._message({**original, **data}, message_id=original["id"], flags=original.get("flags", 0))
         else:
-            message = self._message(data, flags=getattr(pending, "deferred_flags", 0))
-        pending.last_message = message  # type: ignore[attr-defined]
-        pending.delivered.set()
+            message = self._message(data, flags=pending.thinking_flags or 0)
+            pending.thinking_flags = None
+        pending.deliver(message)
         return _json(message)
 
     def _check_not_shared(self, pending: Pending) -> None:
@@ -677,6 +790,8 @@ class FakeDiscord:
         pending = self._followup_target(request)
         if pending is not None:
             pending.followups.append(Call("DELETE", request.path, None, time.monotonic()))
+            if request.match_info["message"] == "@original":
+                pending.thinking_flags = None  # the "thinking..." message is gone: a followup now is a new message
         return web.Response(status=204)
 
     # Guild, channels and channel messages (daily posts) -----------------------------------------
@@ -772,6 +887,9 @@ class FakeDiscord:
         if self.channel_post_failures:
             return _error(self.channel_post_failures.pop(0), 0, "Service Unavailable")
         data = request[JSON_BODY] or {}
+        refused = self._refused_body(f"channel post to {channel_id}", data, MESSAGE_CREATE)
+        if refused is not None:
+            return refused
         self._check_message(f"channel post to {channel_id}", data)
         if data.get("flags", 0) & EPHEMERAL:
             self.violations.append(f"channel post to {channel_id}: ephemeral flag on a channel message")
@@ -790,6 +908,9 @@ class FakeDiscord:
         if message is None or message["channel_id"] != channel_id:
             return _error(404, 10008, "Unknown Message")
         data = request[JSON_BODY] or {}
+        refused = self._refused_body(f"channel edit of {message_id}", data, MESSAGE_EDIT)
+        if refused is not None:
+            return refused
         self._check_message(f"channel edit of {message_id}", data)
         self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic()))
         for key in ("content", "embeds", "components"):

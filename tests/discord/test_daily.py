@@ -150,8 +150,10 @@ async def test_the_post_goes_to_the_channel_each_answer_is_private_once_and_the_
         late = await fake.answered(await fake.click(BOB, old, buttons[0]))
         stats = await shown(fake, ALICE, "stats")
 
-    # The post: a channel message (not an interaction reply) with the question, four buttons, no mentions.
+    # The post: a channel message (not an interaction reply) with the question, four buttons, no mentions; it and
+    # every edit carry exactly the fields they set (no `content: null`, no `tts`, which the edit endpoint lacks).
     assert post.path.endswith(f"/channels/{CHANNEL_ID}/messages")
+    assert all(set(call.json) == {"embeds", "components", "allowed_mentions"} for call in [*fake.channel_posts, *fake.channel_edits])
     assert post.json["allowed_mentions"] == {"parse": []} and not post.json.get("flags", 0) & EPHEMERAL
     assert embed(post.json)["title"] == "Daily question · Monday 23 November 2026"
     assert labels(message) == ["A", "B", "C", "D"] and all(b.startswith("rq1:d:") for b in buttons)
@@ -221,12 +223,37 @@ async def test_a_post_that_meets_a_discord_outage_is_retried_later_that_day(fake
     assert failed and len(fake.channel_posts) == 1
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body", "problem"),
+    [
+        ("POST", f"/channels/{CHANNEL_ID}/messages", {"content": None, "embeds": [{"title": "t"}]}, "content is null"),
+        ("PATCH", f"/channels/{CHANNEL_ID}/messages/{{message}}", {"tts": False, "embeds": [{"title": "t"}]}, "unknown field 'tts'"),
+    ],
+    ids=["post-null-content", "edit-tts"],
+)
+async def test_the_fake_refuses_a_field_a_message_endpoint_does_not_take(
+    fake: FakeDiscord, db_path: Path, method: str, path: str, body: dict[str, Any], problem: str
+) -> None:
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7))):
+        await configure(fake, permissions=MANAGE_GUILD)
+        await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
+    url = fake.api_base + path.format(message=daily_message(fake)["id"])
+    headers = {"Authorization": f"Bot {fake.token}"}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(method, url, json={**body, "allowed_mentions": {"parse": []}}, headers=headers) as response,
+    ):
+        assert response.status == 400 and (await response.json())["code"] == 50035
+    assert [v.split(": ", 1)[1] for v in fake.violations] == [problem]
+    fake.violations.clear()
+
+
 async def test_the_scheduler_runs_from_login_and_stops_with_the_client(fake: FakeDiscord, db_path: Path) -> None:
     clock = FakeClock(berlin(23, 9, 30))
     async with running_bot(fake, db_path, clock=clock, daily_interval=0.01) as client:
         await configure(fake, permissions=MANAGE_GUILD)
         await asyncio.wait_for(_until(lambda: bool(fake.channel_posts)), 5)
-        tasks = list(client._tasks)
+        tasks = list(client.background_tasks)
     assert len(fake.channel_posts) == 1
     assert tasks and all(task.done() for task in tasks)
 
@@ -265,7 +292,7 @@ async def test_a_slow_daily_answer_is_deferred_then_sent_privately_without_touch
         message = daily_message(fake)
         pending = await fake.click(ALICE, message, custom_ids(message)[0])
         feedback = await fake.delivered(pending)
-    assert pending.responses[0].json["type"] == 6
+    assert pending.responses[0].json == {"type": 5, "data": {"flags": EPHEMERAL}}  # "thinking...", privately
     assert [c.method for c in pending.followups] == ["POST"]
     assert feedback["flags"] & EPHEMERAL and embed(feedback)["title"].startswith(("Correct", "Not the best answer"))
     assert fake.channel_messages[message["id"]]["embeds"] == message["embeds"]

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from adapters.discord import render as render_module
 from adapters.discord.limits import ELLIPSIS
-from adapters.discord.render import NO_MENTIONS, Rendered, message_data, render
+from adapters.discord.render import NO_MENTIONS, Rendered, render, render_reply
 from bot.commands import COMMANDS
 from bot.views import (
     VIEW_TYPES,
@@ -433,31 +433,22 @@ def test_any_text_renders_within_limits(prompt: str, option: str, title: str, na
         assert limit_problems(as_payload(render(view))) == []
 
 
-@pytest.mark.parametrize("view_type", VIEW_TYPES, ids=lambda t: t.__name__)
-async def test_the_direct_response_body_is_what_discord_py_would_send_for_every_view_type(view_type: type[Any]) -> None:
-    view = SAMPLES[view_type]
-    rendered = render(view)
-    expected = {
-        "embeds": [rendered.embed.to_dict()],
-        "components": rendered.to_view().to_components(),
-        "allowed_mentions": NO_MENTIONS.to_dict(),
-    }
-    assert message_data(view) == expected
-    assert message_data(view) == expected  # and again, from the embed cache
+def test_two_runs_share_a_feedback_embed_but_each_keeps_its_own_buttons() -> None:
+    first = feedback()
+    second = first.model_copy(update={"buttons": (Button(label="Next question", action_id="rq1:n:2"),)})
+    one, other = render_reply(first), render_reply(second)
+    assert one.embed is other.embed and one.embed.to_dict() == render(first).embed.to_dict()
+    assert [b.custom_id for b in other.buttons] == [b.action_id for b in second.buttons] != [b.custom_id for b in one.buttons]
 
 
-def test_two_runs_share_a_cached_feedback_embed_but_each_keeps_its_own_buttons() -> None:
-    first, second = feedback(), feedback().model_copy(update={"buttons": buttons("Next question")})
-    one, other = message_data(first), message_data(second)
-    assert one["embeds"][0] is other["embeds"][0]
-    assert one["components"] != other["components"]
-    assert other["components"][0]["components"][0]["custom_id"] == second.buttons[0].action_id
+def test_boards_and_stats_are_rendered_each_time() -> None:
+    board = SAMPLES[LeaderboardView]
+    assert render_reply(board).embed is not render_reply(board).embed
 
 
-def test_the_embed_cache_stays_bounded_however_many_different_notices_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(render_module, "EMBED_CACHE", 50)
-    monkeypatch.setattr(render_module, "_embeds", {})
+def test_the_shared_embeds_stay_bounded_however_many_different_notices_are_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render_module, "_shared_embeds", render_module.cachetools.LRUCache(maxsize=50))
     for i in range(200):
-        message_data(Notice(title="t", text=f"notice {i}"))
-    assert len(render_module._embeds) == 50
-    assert message_data(Notice(title="t", text="notice 0"))["embeds"][0]["description"] == "notice 0"
+        render_reply(Notice(title="t", text=f"notice {i}"))
+    assert len(render_module._shared_embeds) == 50
+    assert render_reply(Notice(title="t", text="notice 0")).embed.description == "notice 0"
