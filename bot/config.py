@@ -71,20 +71,21 @@ def parse_database(text: str) -> Database:
 
 
 class CoreSettings(BaseSettings):
-    """Where the database and the decks are, and how much to log."""
+    """Where the database and the decks are, and how much to log: RECSYS_QUIZ_DB, RECSYS_QUIZ_CONTENT, RECSYS_QUIZ_TIMEZONE, LOG_LEVEL."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True)
+    model_config = SettingsConfigDict(
+        env_prefix="RECSYS_QUIZ_", env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True
+    )
 
     # The database: a SQLite file (path or sqlite:///path) or a postgresql:// URL; see parse_database.
-    db_path: Annotated[str, Field(validation_alias=AliasChoices("RECSYS_QUIZ_DB", "db_path"))] = "recsys-quiz.db"
-    content_dir: Annotated[Path, Field(validation_alias=AliasChoices("RECSYS_QUIZ_CONTENT", "content_dir"))] = Field(
-        default_factory=default_content_dir
-    )
+    db: str = "recsys-quiz.db"
+    content: Path = Field(default_factory=default_content_dir)
+    # LOG_LEVEL is the one setting without the prefix: the name every Python service's operators already use.
     log_level: Annotated[str, Field(validation_alias=AliasChoices("LOG_LEVEL", "log_level"))] = "INFO"
     # Boards count weeks (from Monday 00:00) and months in this IANA timezone.
-    timezone: Annotated[str, Field(validation_alias=AliasChoices("RECSYS_QUIZ_TIMEZONE", "timezone"))] = "UTC"
+    timezone: str = "UTC"
 
-    @field_validator("db_path", mode="before")
+    @field_validator("db", mode="before")
     @classmethod
     def _known_database(cls, value: Any) -> str:
         text = os.fspath(value) if isinstance(value, os.PathLike) else value
@@ -95,7 +96,7 @@ class CoreSettings(BaseSettings):
 
     @property
     def database(self) -> Database:
-        return parse_database(self.db_path)
+        return parse_database(self.db)
 
     @field_validator("timezone")
     @classmethod

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import cachetools
 from pydantic import BaseModel, ConfigDict
 
 from bot.actions import DailyAnswerAction
@@ -193,7 +194,8 @@ class DailyService:
         self.instance = uuid.uuid4().hex[:12]
         self._publishers: dict[str, DailyPublisher] = {}
         self._answerables: dict[int, asyncio.Future[_Answerable | None]] = {}
-        self._verdicts: dict[tuple[int, str, int], DailyFeedback] = {}
+        # One verdict per (post, option, points), shared by everyone who chose it; bounded by the posts answered lately.
+        self._verdicts: cachetools.LRUCache[tuple[int, str, int], DailyFeedback] = cachetools.LRUCache(maxsize=VERDICT_CACHE_SIZE)
 
     def attach(self, platform: str, publisher: DailyPublisher) -> None:
         """Let this process post and edit daily questions on a platform."""
@@ -541,8 +543,6 @@ class DailyService:
         key = (post.post_id, option_key, points)
         verdict = self._verdicts.get(key)
         if verdict is None:
-            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
-                self._verdicts.clear()
             option = question.option(option_key)
             assert option is not None
             best = question.correct_option

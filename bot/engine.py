@@ -10,6 +10,8 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+import cachetools
+
 from bot.actions import (
     Action,
     ActionIdError,
@@ -135,8 +137,9 @@ class QuizEngine:
         self._rng = rng or random.SystemRandom()
         # Boards count weeks (from Monday) and months in this timezone.
         self.zone = zone or ZoneInfo("UTC")
-        self._fitting_steps: set[tuple[str, PlanStep]] = set()
-        self._verdicts: dict[tuple[str, str, int, int, str, str, str, int, bool, bool], AnswerFeedback] = {}
+        # Plan steps known to fit their deck, and feedback verdicts: both bounded by the decks, never by the people.
+        self._fitting_steps: cachetools.LRUCache[tuple[str, PlanStep], bool] = cachetools.LRUCache(maxsize=FITTING_STEPS_LIMIT)
+        self._verdicts: cachetools.LRUCache[tuple[Any, ...], AnswerFeedback] = cachetools.LRUCache(maxsize=VERDICT_CACHE_SIZE)
         self._handlers: dict[type[Action], ActionHandler] = {
             AnswerAction: self._answer,
             NextAction: self._next,
@@ -163,10 +166,6 @@ class QuizEngine:
         from bot.daily import DailyService
 
         return DailyService(self.store, self.decks, clock=self._clock, rng=self._rng, board_zone=self.zone)
-
-    def on(self, action_type: type[Action], handler: ActionHandler) -> None:
-        """Route another action type (added by a later feature) to its handler."""
-        self._handlers[action_type] = handler
 
     def _now(self) -> int:
         return int(self._clock())
@@ -348,8 +347,6 @@ class QuizEngine:
         )
         verdict = self._verdicts.get(key)
         if verdict is None:
-            if len(self._verdicts) >= VERDICT_CACHE_SIZE:
-                self._verdicts.clear()
             verdict = self._verdicts[key] = feedback_verdict(deck, *key[1:])
         label = "See score" if position == len(run.plan) - 1 else "Next question"
         button = Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary")
@@ -393,8 +390,7 @@ class QuizEngine:
             question = deck.question(step.question)
             if question is None or len(step.order) != len(question.options) or not question.keys.issuperset(step.order):
                 return False
-            if len(self._fitting_steps) < FITTING_STEPS_LIMIT:
-                self._fitting_steps.add(known)
+            self._fitting_steps[known] = True
         return True
 
     @staticmethod

@@ -15,7 +15,8 @@ _NOTICES: dict[NoticeCode, Notice] = {
         code="recorded_not_shown",
         tone="warning",
         title="That reply could not be shown",
-        text="What you did was recorded, but its reply could not be delivered. Click again to see where you are.",
+        text="What you did went through, but its reply could not be shown. Click the button again to see where you are.",
+        hint="start",
     ),
     "not_yours": Notice(
         code="not_yours",
@@ -30,6 +31,12 @@ _NOTICES: dict[NoticeCode, Notice] = {
         title="This button has expired",
         text="It is too old to answer, so nothing was recorded.",
         hint="start",
+    ),
+    "incomplete": Notice(
+        code="incomplete",
+        tone="warning",
+        title="That did not come through",
+        text="It arrived without what the quiz needs to act on it (who, where or which button), so nothing was recorded.",
     ),
     "admins_only": Notice(
         code="admins_only",

@@ -38,7 +38,7 @@ async def open_engine(settings: CoreSettings) -> AsyncIterator[QuizEngine]:
     from bot.content import load_decks
     from bot.engine import QuizEngine
 
-    decks = load_decks(settings.content_dir)
+    decks = load_decks(settings.content)
     store = await open_store(settings.database)
     try:
         yield QuizEngine(store, decks, zone=settings.zone)

@@ -14,7 +14,7 @@ Tone = Literal["info", "success", "warning", "error"]
 # example of `daily set` in its syntax.
 Hint = Literal["start", "admins", "daily_set"]
 # The notices every surface shows the same way (bot.notices builds them): a test renders each on every surface.
-NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "admins_only"]
+NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "incomplete", "admins_only"]
 
 
 class _View(BaseModel):

@@ -59,3 +59,17 @@ def test_no_text_the_core_shows_spells_a_platforms_syntax_or_roles() -> None:
         for line, text in strings_of(path):
             found += [f"{path.name}:{line}: {word!r} in {text[:60]!r}" for word in PLATFORM_WORDS if word in text]
     assert found == []
+
+
+def test_no_surface_entry_point_imports_the_command_line_so_there_is_no_cycle() -> None:
+    adapters_dir = Path(bot.__path__[0]).parent / "adapters"
+    for path in sorted(adapters_dir.rglob("*.py")):
+        if path.name == "cli.py":
+            continue
+        imported = {
+            node.module if isinstance(node, ast.ImportFrom) else alias.name
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+            if isinstance(node, ast.Import | ast.ImportFrom)
+            for alias in node.names
+        }
+        assert "adapters.cli" not in imported, path

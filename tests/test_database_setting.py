@@ -27,7 +27,7 @@ from tests.test_terminal import ANSWER_AND_GO_ON, COMMAND, recsys_quiz
     ],
 )
 def test_the_setting_names_a_sqlite_file_or_a_postgresql_database(value: str, kind: str, where: object) -> None:
-    database = CoreSettings(db_path=value).database
+    database = CoreSettings(db=value).database
     assert database.kind == kind
     assert (database.path if kind == "sqlite" else database.url) == where
     assert "s3cret" not in database.shown

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from adapters.cli import run_async
+from adapters.wiring import run_async
 from bot.content import ContentError, default_content_dir, load_deck_file, parse_yaml
 from bot.runtime import collector_paused_for_start_up
 

@@ -21,6 +21,7 @@ from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
 from adapters.discord.routing import clicked_custom_id
 from bot.engine import QuizEngine
+from bot.notices import shared_reply
 from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class QuizTree(app_commands.CommandTree):
         client: QuizClient = interaction.client  # type: ignore[assignment]
         if isinstance(error, app_commands.CommandInvokeError):
             log.error("interaction %s: command failed", interaction.id, exc_info=error.original)
-            reply = notice("Something went wrong", "Something went wrong; nothing was recorded.", "error")
+            reply = shared_reply("not_recorded")
         else:
             log.warning("interaction %s: %s", interaction.id, error)
             reply = notice(

@@ -6,7 +6,7 @@ import base64
 import binascii
 from typing import Annotated
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 TOKEN_HELP = (
@@ -20,10 +20,6 @@ class DiscordSettingsError(ValueError):
     """A Discord setting is missing or malformed; the message names the setting."""
 
 
-def _env(name: str) -> AliasChoices:
-    return AliasChoices(name, name.lower().removeprefix("discord_"))
-
-
 class DiscordSettings(BaseSettings):
     """How to reach Discord and how the bot is split into shards.
 
@@ -32,20 +28,21 @@ class DiscordSettings(BaseSettings):
     DISCORD_SHARD_COUNT (and DISCORD_SHARD_IDS per process) to split a large bot over several processes.
     """
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True)
+    # Every setting is DISCORD_ and the field's name in capitals: DISCORD_TOKEN, DISCORD_SHARD_IDS, ...
+    model_config = SettingsConfigDict(env_prefix="DISCORD_", env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True)
 
-    token: Annotated[SecretStr | None, Field(validation_alias=_env("DISCORD_TOKEN"))] = None
+    token: SecretStr | None = None
     # A development server: commands sync there instantly (global sync can take up to an hour to show).
-    guild_id: Annotated[int | None, Field(validation_alias=_env("DISCORD_GUILD_ID"), gt=0)] = None
+    guild_id: Annotated[int | None, Field(gt=0)] = None
     # For the invite URL only; by default it is read from the token (its first part is the bot's id).
-    client_id: Annotated[int | None, Field(validation_alias=_env("DISCORD_CLIENT_ID"), gt=0)] = None
+    client_id: Annotated[int | None, Field(gt=0)] = None
     # A REST proxy in front of Discord (e.g. a shared rate-limit proxy), or the tests' fake Discord.
-    api_base: Annotated[str | None, Field(validation_alias=_env("DISCORD_API_BASE"))] = None
+    api_base: str | None = None
     # A gateway proxy: used instead of the URL Discord hands out. Needs DISCORD_SHARD_COUNT: with the count left to
     # Discord, discord.py connects to the URL that comes with it (GET /gateway/bot, through DISCORD_API_BASE).
-    gateway_url: Annotated[str | None, Field(validation_alias=_env("DISCORD_GATEWAY_URL"))] = None
-    shard_count: Annotated[int | None, Field(validation_alias=_env("DISCORD_SHARD_COUNT"), ge=1)] = None
-    shard_ids: Annotated[tuple[int, ...] | None, NoDecode, Field(validation_alias=_env("DISCORD_SHARD_IDS"))] = None
+    gateway_url: str | None = None
+    shard_count: Annotated[int | None, Field(ge=1)] = None
+    shard_ids: Annotated[tuple[int, ...] | None, NoDecode] = None
 
     @field_validator("token", "api_base", "gateway_url", mode="before")
     @classmethod
@@ -131,16 +128,7 @@ def load_settings() -> DiscordSettings:
     try:
         return DiscordSettings()
     except ValidationError as error:
-        names = {
-            "token": "DISCORD_TOKEN",
-            "guild_id": "DISCORD_GUILD_ID",
-            "client_id": "DISCORD_CLIENT_ID",
-            "api_base": "DISCORD_API_BASE",
-            "gateway_url": "DISCORD_GATEWAY_URL",
-            "shard_count": "DISCORD_SHARD_COUNT",
-            "shard_ids": "DISCORD_SHARD_IDS",
-        }
         problems = "; ".join(
-            f"{names.get(str(e['loc'][0]), str(e['loc'][0])) if e['loc'] else 'Discord settings'}: {e['msg']}" for e in error.errors()
+            f"{'DISCORD_' + str(e['loc'][0]).upper() if e['loc'] else 'Discord settings'}: {e['msg']}" for e in error.errors()
         )
         raise DiscordSettingsError(f"bad Discord setting: {problems}") from None

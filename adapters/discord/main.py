@@ -12,12 +12,12 @@ from typing import Any
 
 import discord
 
-from adapters.cli import core_settings, run_async
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
 from adapters.discord.connection import StayConnected
 from adapters.discord.daily import DiscordPublisher
 from adapters.discord.invite import invite_url
+from adapters.wiring import core_settings, run_async
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     core.configure_logging()
     tune_gc()  # process-wide, so here in the process's entry point
     try:
-        return run_async(serve(core, settings, token), core.db_path)
+        return run_async(serve(core, settings, token), core.db)
     except KeyboardInterrupt:
         return 0
     except discord.LoginFailure:

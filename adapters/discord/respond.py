@@ -12,7 +12,8 @@ import discord
 
 from adapters.discord.origin import UnreadableInteraction
 from adapters.discord.render import NO_MENTIONS, render_reply
-from bot.views import Reply, notice
+from bot.notices import shared_reply
+from bot.views import Reply
 
 log = logging.getLogger(__name__)
 
@@ -35,27 +36,13 @@ ALREADY_ACKNOWLEDGED = 40060
 REPLAY_WINDOW = 60.0
 REPLAY_MEMORY = 100_000  # ids remembered at most (1,000 clicks a second for REPLAY_WINDOW fit well inside)
 
-ERROR_REPLY = notice(
-    "Something went wrong",
-    "Something went wrong; nothing was recorded. Please try again in a moment.",
-    "error",
-)
-
-# The work ran (an answer may be on disk) but Discord refused its reply: "nothing was recorded" would be untrue.
-# Clicking again is safe either way: a recorded answer then shows "Already answered" and the way on.
-UNSHOWN_REPLY = notice(
-    "That reply could not be shown",
-    "What you did went through, but Discord refused to show its reply. Click the button again, or use "
-    "`/recsys-quiz start`, to see where you are.",
-    "error",
-)
-
-# An event from Discord that lacked what the quiz needs (who acted): outside input, answered and logged as such.
-UNREADABLE_REPLY = notice(
-    "That did not come through",
-    "Discord sent this without what the quiz needs to act on it, so nothing was recorded. Please try again.",
-    "warning",
-)
+# The notices every surface shows alike (bot.notices): the work failed and nothing was recorded; the work ran (an
+# answer may be on disk) but Discord refused its reply, where "nothing was recorded" would be untrue (clicking again
+# is safe either way: a recorded answer then shows "Already answered" and the way on); an event that lacked what the
+# quiz needs (who acted): outside input, answered and logged as such.
+ERROR_REPLY = shared_reply("not_recorded")
+UNSHOWN_REPLY = shared_reply("recorded_not_shown")
+UNREADABLE_REPLY = shared_reply("incomplete")
 
 Work = Callable[[], Awaitable[Reply]]
 

@@ -18,28 +18,32 @@ class SlackSettingsError(ValueError):
     """A Slack setting is missing or malformed; the message names the environment variable."""
 
 
-def _alias(name: str, field: str) -> AliasChoices:
-    return AliasChoices(name, field)
-
-
 class SlackSettings(BaseSettings):
     """Tokens, the mode (Socket Mode when SLACK_APP_TOKEN is set, else HTTP) and where the Web API is."""
 
     # env_ignore_empty: a line like `SLACK_APP_TOKEN=` copied from .env.example means "not set".
+    # Every setting is SLACK_ and the field's name in capitals (SLACK_BOT_TOKEN, ...), but PORT and HOST: the names
+    # hosting platforms set for a web process.
     model_config = SettingsConfigDict(
-        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True, frozen=True, env_ignore_empty=True
+        env_prefix="SLACK_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+        env_ignore_empty=True,
     )
 
-    bot_token: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_BOT_TOKEN", "bot_token"))] = None
-    signing_secret: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_SIGNING_SECRET", "signing_secret"))] = None
-    app_token: Annotated[SecretStr | None, Field(validation_alias=_alias("SLACK_APP_TOKEN", "app_token"))] = None
-    port: Annotated[int, Field(ge=1, le=65535, validation_alias=_alias("PORT", "port"))] = 3000
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    port: Annotated[int, Field(ge=1, le=65535, validation_alias=AliasChoices("PORT", "port"))] = 3000
     # HTTP mode listens on every interface by default: Slack (or the tunnel in front) must reach it.
-    host: Annotated[str, Field(min_length=1, validation_alias=_alias("HOST", "host"))] = "0.0.0.0"
-    api_url: Annotated[str, Field(validation_alias=_alias("SLACK_API_URL", "api_url"))] = DEFAULT_API_URL
+    host: Annotated[str, Field(min_length=1, validation_alias=AliasChoices("HOST", "host"))] = "0.0.0.0"
+    api_url: str = DEFAULT_API_URL
     # Comma-separated member ids who may run the admin commands besides the workspace's admins and owners.
     # A plain string: pydantic-settings would expect JSON for a list.
-    admin_user_ids_text: Annotated[str, Field(validation_alias=_alias("SLACK_ADMIN_USER_IDS", "admin_user_ids_text"))] = ""
+    admin_user_ids: str = ""
 
     @field_validator("api_url")
     @classmethod
@@ -49,7 +53,7 @@ class SlackSettings(BaseSettings):
             raise ValueError("must be an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"  # slack_sdk joins method names onto it
 
-    @field_validator("admin_user_ids_text")
+    @field_validator("admin_user_ids")
     @classmethod
     def _member_ids(cls, value: str) -> str:
         ids = [part.strip() for part in value.split(",") if part.strip()]
@@ -61,23 +65,17 @@ class SlackSettings(BaseSettings):
         return ",".join(ids)
 
     @property
-    def admin_user_ids(self) -> frozenset[str]:
-        return frozenset(i for i in self.admin_user_ids_text.split(",") if i)
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(i for i in self.admin_user_ids.split(",") if i)
 
     @property
     def mode(self) -> Literal["socket", "http"]:
         return "socket" if self.app_token is not None else "http"
 
 
-_NAMES = {
-    "bot_token": "SLACK_BOT_TOKEN",
-    "signing_secret": "SLACK_SIGNING_SECRET",
-    "app_token": "SLACK_APP_TOKEN",
-    "port": "PORT",
-    "host": "HOST",
-    "api_url": "SLACK_API_URL",
-    "admin_user_ids_text": "SLACK_ADMIN_USER_IDS",
-}
+def env_name(field: str) -> str:
+    """The environment variable a field is read from."""
+    return field.upper() if field in ("port", "host") else f"SLACK_{field.upper()}"
 
 
 def check(settings: SlackSettings) -> SlackSettings:
@@ -109,6 +107,6 @@ def load_settings(**overrides: object) -> SlackSettings:
         problems = []
         for e in error.errors():
             field = str(e["loc"][0]) if e["loc"] else ""
-            problems.append(f"{_NAMES.get(field, field)}: {e['msg']}")
+            problems.append(f"{env_name(field)}: {e['msg']}")
         raise SlackSettingsError("; ".join(problems)) from None
     return check(settings)

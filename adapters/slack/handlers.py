@@ -22,6 +22,7 @@ from adapters.slack.text import escape, escape_name, unescape
 from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, NextAction, TipsAction
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
+from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.views import Reply, notice
 
@@ -32,19 +33,11 @@ log = logging.getLogger(__name__)
 # a bare pattern would also take legacy attachment actions, dialogs and workflow steps by their callback_id.
 CLICKS = {"type": "block_actions", "action_id": re.compile("")}
 
-FAILED = notice("Something went wrong", "Something went wrong; nothing was recorded. Please try again in a moment.", "error")
-# The work ran (an answer may be on disk) but its reply could not be rendered: "nothing was recorded" would be untrue.
-# Clicking again is safe either way: a recorded answer then shows "Already answered" and the way on.
-UNSHOWN = notice(
-    "That reply could not be shown",
-    f"What you did went through, but its reply could not be shown. Click the button again, or use `{COMMAND} start`, to see where you are.",
-    "error",
-)
-MALFORMED = notice(
-    "That request was incomplete",
-    "Slack sent this without the details the quiz needs (who, where or which button), so nothing was recorded.",
-    "warning",
-)
+# The notices every surface shows alike (bot.notices). UNSHOWN: the work ran (an answer may be on disk) but its reply
+# could not be rendered, where "nothing was recorded" would be untrue; clicking again is safe either way.
+FAILED = shared_reply("not_recorded")
+UNSHOWN = shared_reply("recorded_not_shown")
+MALFORMED = shared_reply("incomplete")
 DAILY_USAGE = notice(
     "How to set up the daily question",
     f"Run `{COMMAND} daily set HH:MM Area/City [deck]` in the channel to post to, for example `{COMMAND} daily set 09:00 Europe/Berlin`.",

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import cachetools
 from pydantic import BaseModel, ConfigDict
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -76,13 +76,16 @@ class Directory:
         rate_limits: RateLimits | None = None,
     ) -> None:
         self.admin_user_ids = admin_user_ids
-        self._ttl = ttl
-        # A failed lookup is retried sooner: an admin must not lose their rights for 10 minutes over one timeout.
-        self._failure_ttl = failure_ttl
-        self._max = max_entries
         self._timeout = timeout
-        self._clock = clock
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Profile | None]] = OrderedDict()
+
+        def expires(_key: object, found: tuple[Profile | None], now: float) -> float:
+            # A failed lookup is retried sooner: an admin must not lose their rights for 10 minutes over one timeout.
+            return now + (ttl if found[0] is not None else failure_ttl)
+
+        # Each entry is (profile,): a lookup that found nothing is remembered too, for its shorter time.
+        self._cache: cachetools.TLRUCache[tuple[str, str], tuple[Profile | None]] = cachetools.TLRUCache(
+            maxsize=max_entries, ttu=expires, timer=clock
+        )
         # Lookups under way: a second click of the same person while the first is being looked up waits for it.
         self._pending: dict[tuple[str, str], asyncio.Future[Profile | None]] = {}
         self._rate_limits = rate_limits or RateLimits(clock)
@@ -90,10 +93,8 @@ class Directory:
     async def profile(self, client: AsyncWebClient, team_id: str, user_id: str) -> Profile | None:
         key = (team_id, user_id)
         hit = self._cache.get(key)
-        now = self._clock()
-        if hit is not None and now - hit[0] < (self._ttl if hit[1] is not None else self._failure_ttl):
-            self._cache.move_to_end(key)
-            return hit[1]
+        if hit is not None:
+            return hit[0]
         pending = self._pending.get(key)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -105,10 +106,7 @@ class Directory:
             profile = await self._fetch(client, user_id)
             # A lookup refused for the rate limit is not remembered: it is asked again once Slack allows.
             if profile is not None or not self._rate_limits.waiting(USERS_INFO):
-                self._cache[key] = (now, profile)
-                self._cache.move_to_end(key)
-                while len(self._cache) > self._max:
-                    self._cache.popitem(last=False)
+                self._cache[key] = (profile,)
         finally:
             del self._pending[key]
             pending.set_result(profile)  # None if this lookup was cancelled: the others use the payload's name
@@ -143,9 +141,7 @@ class Directory:
     def cached(self, team_id: str, user_id: str) -> Profile | None:
         """The person's profile if a lookup within `ttl` found one; never calls Slack."""
         hit = self._cache.get((team_id, user_id))
-        if hit is None or hit[1] is None or self._clock() - hit[0] >= self._ttl:
-            return None
-        return hit[1]
+        return None if hit is None else hit[0]
 
     async def origin(
         self,

@@ -18,7 +18,6 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.cli import core_settings, run_async
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.errors import on_error
@@ -26,6 +25,7 @@ from adapters.slack.front import front_door, runner
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
 from adapters.slack.retries import RateLimits, web_api_handlers
+from adapters.wiring import core_settings, run_async
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
 from bot.engine import QuizEngine
@@ -142,7 +142,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
         client = web_client(settings, session, rate_limits)
         await preflight(client, settings)
         signing_secret = settings.signing_secret.get_secret_value() if settings.signing_secret else ""
-        directory = Directory(admin_user_ids=settings.admin_user_ids, rate_limits=rate_limits)
+        directory = Directory(admin_user_ids=settings.admin_ids, rate_limits=rate_limits)
         app, listeners = wire(engine, client=client, signing_secret=signing_secret, directory=directory)
         if settings.mode == "socket":
             assert settings.app_token is not None
@@ -186,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         # run_async turns broken decks and an unusable database into one line and exit code 2.
-        return run_async(main(), core.db_path, serving=True)
+        return run_async(main(), core.db, serving=True)
     except KeyboardInterrupt:
         return 0
     except SlackStartupError as error:

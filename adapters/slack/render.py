@@ -8,8 +8,9 @@ them, and checks every view type against the limits), without slack_sdk's per-ob
 from __future__ import annotations
 
 import copy
+import functools
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import singledispatch
 from typing import Any
@@ -68,7 +69,7 @@ class SlackMessage:
 
     def payload(self) -> dict[str, Any]:
         """The message as fresh dicts to hand to code that may change them (slack_sdk's Web API calls): blocks are
-        shared between messages (see _feedback_parts). Replies to a response_url are encoded from `blocks` as they are."""
+        shared between messages (see _feedback_verdict). Replies to a response_url are encoded from `blocks` as they are."""
         return {"text": self.text, "blocks": copy.deepcopy(list(self.blocks))}
 
 
@@ -213,11 +214,6 @@ def render(view: object) -> SlackMessage:
     return _render(view)
 
 
-def renderer_for(view_type: type) -> Callable[..., SlackMessage]:
-    """The renderer registered for a view type (the generic fallback when there is none)."""
-    return _render.dispatch(view_type)
-
-
 def has_renderer(view_type: type) -> bool:
     return _render.dispatch(view_type) is not _render.dispatch(object)
 
@@ -243,31 +239,8 @@ def _question(card: QuestionCard) -> SlackMessage:
 
 # A feedback card differs from one person to the next only in its button (the run's "next" action id): the rest is
 # rendered once per verdict (question, place, options chosen and best, points). Bounded by the decks, like the
-# engine's own verdict cache, and emptied when full (decks reloaded many times); never grows with people.
+# engine's own verdict cache; never grows with people.
 FEEDBACK_CACHE_SIZE = 4096
-_feedback_parts: dict[tuple[object, ...], tuple[str, tuple[Block, ...]]] = {}
-
-
-def _verdict_key(view: AnswerFeedback) -> tuple[object, ...]:
-    """Every field of a feedback card but its buttons."""
-    chosen, best = view.chosen, view.best
-    return (
-        view.deck_title,
-        view.topic,
-        view.position,
-        view.total,
-        view.prompt,
-        view.correct,
-        chosen.letter,
-        chosen.text,
-        best.letter,
-        best.text,
-        view.explanation,
-        view.missed,
-        view.key_points,
-        view.points,
-        view.scoring_note,
-    )
 
 
 def _checklist(key_points: tuple[str, ...]) -> list[Block]:
@@ -279,23 +252,21 @@ def _checklist(key_points: tuple[str, ...]) -> list[Block]:
 
 @_render.register
 def _feedback(view: AnswerFeedback) -> SlackMessage:
-    key = _verdict_key(view)
-    parts = _feedback_parts.get(key)
-    if parts is None:
-        if len(_feedback_parts) >= FEEDBACK_CACHE_SIZE:
-            _feedback_parts.clear()
-        parts = _feedback_parts[key] = _feedback_verdict(view)
-    fallback, blocks = parts
+    fallback, blocks = _feedback_verdict(view.model_copy(update={"buttons": ()}))
     return SlackMessage(text=fallback, blocks=tuple(_fit([*blocks, *actions(view.buttons)])))
 
 
-def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
-    """A feedback card's fallback text (clipped) and its blocks without the buttons."""
-    verdict = "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
+def _verdict_line(view: AnswerFeedback | DailyFeedback) -> str:
+    return "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
+
+
+def _verdict_blocks(view: AnswerFeedback | DailyFeedback, where: str, prompt: bool) -> list[Block]:
+    """What personal and daily feedback share: the verdict, the chosen answer and what it missed, the best answer,
+    why it is best, the checklist and the points."""
     blocks: list[Block] = [
-        header(f"{':white_check_mark:' if view.correct else ':x:'} {verdict}"),
-        context(f"{_progress(view.position, view.total)} · {escape(view.topic)} · {escape(view.deck_title)}"),
-        section(f"_{escape(view.prompt)}_"),
+        header(f"{':white_check_mark:' if view.correct else ':x:'} {_verdict_line(view)}"),
+        context(where),
+        *([section(f"_{escape(view.prompt)}_")] if prompt and isinstance(view, AnswerFeedback) else []),
         section(f"*You chose {escape(view.chosen.letter)}:* {escape(view.chosen.text)}"),
     ]
     if view.missed:
@@ -304,9 +275,17 @@ def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
         blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
     blocks.extend(_checklist(view.key_points))
-    points = f"+{view.points} point" + ("" if view.points == 1 else "s") if view.points else "No points"
+    points = f"+{_plural(view.points, 'point')}" if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
-    return message(f"{verdict}. {escape(view.scoring_note)}", blocks).text, tuple(blocks)
+    return blocks
+
+
+@functools.lru_cache(maxsize=FEEDBACK_CACHE_SIZE)
+def _feedback_verdict(view: AnswerFeedback) -> tuple[str, tuple[Block, ...]]:
+    """A feedback card's fallback text (clipped) and its blocks without the buttons."""
+    where = f"{_progress(view.position, view.total)} · {escape(view.topic)} · {escape(view.deck_title)}"
+    blocks = _verdict_blocks(view, where, prompt=True)
+    return message(f"{_verdict_line(view)}. {escape(view.scoring_note)}", blocks).text, tuple(blocks)
 
 
 @_render.register
@@ -497,22 +476,9 @@ def _daily_post(view: DailyPostView) -> SlackMessage:
 
 @_render.register
 def _daily_feedback(view: DailyFeedback) -> SlackMessage:
-    verdict = "Correct: that's the best answer" if view.correct else f"Not the best answer: the best was {view.best.letter}"
-    blocks: list[Block] = [
-        header(f"{':white_check_mark:' if view.correct else ':x:'} {verdict}"),
-        context(f"{escape(view.date_label)} · {escape(view.topic)} · {escape(view.deck_title)}"),
-        section(f"*You chose {escape(view.chosen.letter)}:* {escape(view.chosen.text)}"),
-    ]
-    if view.missed:
-        blocks.append(section(f"*What it misses:* {escape(view.missed)}"))
-    if not view.correct:
-        blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
-    blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
-    blocks.extend(_checklist(view.key_points))
-    points = f"+{_plural(view.points, 'point')}" if view.points else "No points"
-    blocks.append(context(f"*{points}*", escape(view.scoring_note)))
+    blocks = _verdict_blocks(view, f"{escape(view.date_label)} · {escape(view.topic)} · {escape(view.deck_title)}", prompt=False)
     blocks.append(context(f":fire: *Streak:* {_streak(view.streak)}"))
-    return message(f"{verdict}. {escape(view.scoring_note)} Streak: {view.streak.current} (best {view.streak.best}).", blocks)
+    return message(f"{_verdict_line(view)}. {escape(view.scoring_note)} Streak: {view.streak.current} (best {view.streak.best}).", blocks)
 
 
 @_render.register

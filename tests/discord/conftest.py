@@ -50,12 +50,12 @@ def db_path(tmp_path: Path) -> Path:
 @contextlib.asynccontextmanager
 async def _engine(db_path: Path, clock: Callable[[], float] | None) -> AsyncIterator[QuizEngine]:
     if clock is None:
-        async with open_engine(CoreSettings(db_path=db_path)) as engine:
+        async with open_engine(CoreSettings(db=db_path)) as engine:
             yield engine
         return
-    core = CoreSettings(db_path=db_path)
+    core = CoreSettings(db=db_path)
     async with await SQLiteStore.open(db_path) as store:
-        yield QuizEngine(store, load_decks(core.content_dir), clock=clock, zone=core.zone)
+        yield QuizEngine(store, load_decks(core.content), clock=clock, zone=core.zone)
 
 
 def _settings(fake: FakeDiscord, guild_id: str | None, more_settings: dict[str, Any]) -> DiscordSettings:

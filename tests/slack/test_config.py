@@ -43,9 +43,9 @@ def test_an_app_token_means_socket_mode_without_a_signing_secret(monkeypatch: py
 def test_slack_admin_user_ids_is_a_comma_separated_list_of_member_ids(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
-    assert load_settings().admin_user_ids == frozenset()
+    assert load_settings().admin_ids == frozenset()
     monkeypatch.setenv("SLACK_ADMIN_USER_IDS", " U012AB3CD, W0ENTERPRISE ,, ")
-    assert load_settings().admin_user_ids == {"U012AB3CD", "W0ENTERPRISE"}
+    assert load_settings().admin_ids == {"U012AB3CD", "W0ENTERPRISE"}
 
 
 def test_empty_lines_copied_from_env_example_count_as_unset(tmp_path: Path) -> None:

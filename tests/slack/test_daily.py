@@ -98,7 +98,7 @@ async def test_users_listed_in_slack_admin_user_ids_are_admins(
     monkeypatch.setenv("SLACK_ADMIN_USER_IDS", " U2 , W123ABC")
     settings = load_settings()
     client = AsyncWebClient(token=BOT_TOKEN, base_url=fake.api_url)
-    app = build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET, directory=Directory(admin_user_ids=settings.admin_user_ids))
+    app = build_app(quiz_engine, client=client, signing_secret=SIGNING_SECRET, directory=Directory(admin_user_ids=settings.admin_ids))
     async with serving(app, fake) as sender:
         refused = await sender.ask(SET_UP, "U1")
         assert refused.body["text"].startswith("Admins only")

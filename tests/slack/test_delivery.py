@@ -26,7 +26,7 @@ async def test_an_engine_error_becomes_an_ephemeral_notice(
     assert answer.status == 200 and answer.elapsed < DEADLINE
     reply = await fake.next_message(0)
     assert reply.body["response_type"] == "ephemeral"
-    assert reply.body["text"] == "Something went wrong: Something went wrong; nothing was recorded. Please try again in a moment."
+    assert reply.body["text"] == "Something went wrong: Nothing was recorded. Please try again in a moment."
     assert not await is_known(quiz_engine, "U1")
 
 

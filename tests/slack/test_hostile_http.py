@@ -130,7 +130,7 @@ async def test_a_body_near_the_limit_still_reaches_bolt(slack: SlackSender, fake
     answer = await slack.post(body)
     assert answer.status == 200  # bolt took and acknowledged it; the listener then finds the text too long
     notice = await fake.next_reply(0)
-    assert notice.body["text"].startswith("That request was incomplete")
+    assert notice.body["text"].startswith("That did not come through")
 
 
 # Item 2: the timestamp header --------------------------------------------------------------------------------------

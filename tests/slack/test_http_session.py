@@ -99,7 +99,7 @@ async def test_serve_passes_one_session_to_the_web_client_and_closes_it_on_stop(
     port = free_port()
     settings = load_settings(bot_token=BOT_TOKEN, api_url=fake.api_url, signing_secret=SIGNING_SECRET, port=port, host="127.0.0.1")
     stop = asyncio.Event()
-    server = asyncio.create_task(serve(CoreSettings(db_path=tmp_path / "session.db"), settings, stop))
+    server = asyncio.create_task(serve(CoreSettings(db=tmp_path / "session.db"), settings, stop))
     try:
         async with aiohttp.ClientSession() as outside:
             slack = SlackSender(f"http://127.0.0.1:{port}/slack/events", outside, fake)

@@ -327,7 +327,7 @@ def _feedback_for(run_id: int, view: AnswerFeedback) -> AnswerFeedback:
 @pytest.mark.parametrize("text", ["Ranking at scale", HOSTILE, "&<>x" * 2000], ids=["plain", "hostile", "long"])
 def test_feedback_rendered_from_the_cache_is_what_a_fresh_render_gives_with_each_runs_own_button(text: str) -> None:
     verdict = samples(text)[AnswerFeedback]
-    render_module._feedback_parts.clear()
+    render_module._feedback_verdict.cache_clear()
     fresh = render(_feedback_for(1, verdict))
     cached = render(_feedback_for(2, verdict))
     assert cached.text == fresh.text and cached.blocks[:-1] == fresh.blocks[:-1]
@@ -338,13 +338,13 @@ def test_feedback_rendered_from_the_cache_is_what_a_fresh_render_gives_with_each
 
 def test_the_feedback_cache_holds_verdicts_not_people() -> None:
     verdict = samples("x")[AnswerFeedback]
-    render_module._feedback_parts.clear()
+    render_module._feedback_verdict.cache_clear()
     for run_id in range(1, 200):  # many people, one verdict
         render(_feedback_for(run_id, verdict))
-    assert len(render_module._feedback_parts) == 1
-    for points in range(render_module.FEEDBACK_CACHE_SIZE + 10):  # more verdicts than it keeps: emptied, never over
+    assert render_module._feedback_verdict.cache_info().currsize == 1
+    for points in range(render_module.FEEDBACK_CACHE_SIZE + 10):  # more verdicts than it keeps: the oldest go
         render(_feedback_for(1, verdict.model_copy(update={"points": points})))
-        assert len(render_module._feedback_parts) <= render_module.FEEDBACK_CACHE_SIZE
+    assert render_module._feedback_verdict.cache_info().currsize == render_module.FEEDBACK_CACHE_SIZE
 
 
 # mrkdwn formats a pair of marks only where each touches the text it wraps.

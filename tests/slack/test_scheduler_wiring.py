@@ -26,7 +26,7 @@ async def test_serve_posts_due_daily_questions_in_the_background_and_stops_the_s
     monkeypatch.chdir(tmp_path)  # no stray .env
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_ADMIN_USER_IDS", "PORT", "HOST"):
         monkeypatch.delenv(name, raising=False)
-    core = CoreSettings(db_path=tmp_path / "serve.db")
+    core = CoreSettings(db=tmp_path / "serve.db")
     # Set up earlier for 00:00 UTC: whenever the test runs, today's post is due, so the scheduler's first tick sends it.
     async with open_engine(core) as engine:
         admin = Origin(platform="slack", space_id=TEAM, user_id="UADMIN", is_admin=True)

@@ -76,7 +76,7 @@ async def test_socket_mode_malformed_click_is_acked_and_records_nothing(connecte
     )
     await fake.wait_for_socket_ack("env-3", timeout=DEADLINE)
     notice = await fake.next_message(0)
-    assert notice.body["text"].startswith("That request was incomplete")
+    assert notice.body["text"].startswith("That did not come through")
     assert await totals(quiz_engine) == (0, 0)
 
 
