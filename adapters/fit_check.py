@@ -72,6 +72,7 @@ def _feedback_cards(deck: Deck, index: int, question: Question) -> Iterator[Card
     for position, option in enumerate(question.options):
         shown = [(f"{where}.options[{position}].text", option.text), (f"{where}.explanation", question.explanation)]
         shown += [(f"{where}.key_points[{i}]", point) for i, point in enumerate(question.key_points)]
+        shown += [(f"{where}.sources[{i}]", source) for i, source in enumerate(question.sources)]
         if not option.correct:
             shown += [
                 (f"{where}.options[{position}].misses", option.misses or ""),
@@ -92,6 +93,7 @@ def _feedback_cards(deck: Deck, index: int, question: Question) -> Iterator[Card
             explanation=question.explanation,
             missed=option.misses,
             key_points=question.key_points,
+            sources=question.sources,
             points=0,
             scoring_note=scoring_note(points=0, first=True),
             streak=Streak(current=999, best=999),

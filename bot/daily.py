@@ -556,6 +556,7 @@ class DailyService:
                 explanation=question.explanation,
                 missed=option.misses,
                 key_points=question.key_points,
+                sources=question.sources,
                 points=points,
                 scoring_note=f"+{points} point. {DAILY_SCORING}" if points else f"No points this time. {DAILY_SCORING}",
                 streak=Streak(current=0, best=0),  # each answer's own streak replaces it

@@ -104,6 +104,7 @@ def feedback_verdict(
         explanation=question.explanation,
         missed=chosen.misses,
         key_points=question.key_points,
+        sources=question.sources,
         points=points,
         scoring_note=scoring_note(points=points, first=first),
         buttons=(),  # the run's own button is added per answer

@@ -67,6 +67,7 @@ class AnswerFeedback(_View):
     explanation: str
     missed: str | None  # what the chosen answer left out; None when it was the best one
     key_points: tuple[str, ...] = ()  # the checklist an interviewer listens for in the best answer
+    sources: tuple[str, ...] = ()  # where the question's figures come from: to read further
     points: int  # points this answer earned
     scoring_note: str  # why it earned them (or why it was practice)
     buttons: tuple[Button, ...]
@@ -284,6 +285,7 @@ class DailyFeedback(_View):
     explanation: str
     missed: str | None
     key_points: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
     points: int
     scoring_note: str
     streak: Streak

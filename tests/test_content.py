@@ -155,3 +155,13 @@ def test_content_check_exits_non_zero_with_the_messages(tmp_path: Path) -> None:
     result = run_cli("content", "check", str(tmp_path))
     assert result.returncode == 1
     assert "x.yaml: questions[2].options: exactly one option must be correct, found 4" in result.stderr
+
+
+def test_shipped_texts_use_no_markup_a_chat_would_format(decks: DeckLibrary) -> None:
+    # Slack's mrkdwn and Discord's markdown would turn these into bold, code, strike-through, links or quotes.
+    marks = re.compile(r"[*`<>|]|~[^~]*~")  # one tilde ("~10M") is just a tilde
+    for deck in decks:
+        for question in deck.questions:
+            texts = [question.prompt, question.explanation, *question.key_points, *question.sources]
+            texts += [t for o in question.options for t in (o.text, o.misses or "")]
+            assert not [t for t in texts if marks.search(t)], question.id

@@ -83,6 +83,9 @@ def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
         body.append("\n\nWhat an interviewer listens for:", style="bold")
         for point in view.key_points:
             body.append(f"\n  ☑ {point}")
+    if view.sources:
+        body.append("\n\nSources: ", style="dim bold")
+        body.append("; ".join(view.sources), style="dim")
     body.append(f"\n\n{view.scoring_note}", style="italic")
     return body
 

@@ -200,6 +200,8 @@ def _verdict(view: AnswerFeedback | DailyFeedback, heading: str) -> discord.Embe
     _field(embed, "Why the best answer is best", view.explanation)
     if view.key_points:
         _field(embed, "What an interviewer listens for", "\n".join(f"☑ {point}" for point in view.key_points))
+    if view.sources:
+        _field(embed, "Sources", "\n".join(f"• {source}" for source in view.sources))
     _field(embed, f"Points: +{view.points}", view.scoring_note)
     return embed
 

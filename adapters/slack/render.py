@@ -275,6 +275,8 @@ def _verdict_blocks(view: AnswerFeedback | DailyFeedback, where: str, prompt: bo
         blocks.append(section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"))
     blocks.append(section(f"*Why the best answer is best:* {escape(view.explanation)}"))
     blocks.extend(_checklist(view.key_points))
+    if view.sources:
+        blocks.append(context("*Sources:* " + escape("; ".join(view.sources))))
     points = f"+{_plural(view.points, 'point')}" if view.points else "No points"
     blocks.append(context(f"*{points}*", escape(view.scoring_note)))
     return blocks

@@ -31,6 +31,7 @@ async def test_five_questions_show_the_new_texts_the_checklist_and_the_scoring_n
             fields = {f["name"]: f["value"] for f in embed(feedback)["fields"]}
             assert fields["What an interviewer listens for"] == "\n".join(f"☑ {p}" for p in question.key_points)
             assert fields["Why the best answer is best"] == question.explanation
+            assert fields["Sources"] == "\n".join(f"• {source}" for source in question.sources)
             notes.append(next(value for name, value in fields.items() if name.startswith("Points: ")))
             _, card = await click(fake, ALICE, feedback, custom_ids(feedback)[0])
     assert notes == [FIRST_RIGHT, FIRST_WRONG, FIRST_RIGHT, FIRST_WRONG, FIRST_RIGHT]

@@ -43,5 +43,6 @@ async def test_five_questions_show_the_new_texts_the_checklist_and_the_scoring_n
         assert "What an interviewer listens for:" in text
         assert all(f":ballot_box_with_check: {point}" in text for point in question.key_points)
         assert question.explanation in text
+        assert "Sources: " + "; ".join(question.sources) in text.replace("*Sources:*", "Sources:")
         assert (FIRST_RIGHT if position % 2 == 0 else FIRST_WRONG) in text
         card = await _click(slack, fake, feedback.action_ids[0])
