@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.content import DeckLibrary, default_content_dir, load_decks
 from bot.engine import QuizEngine
+from bot.names import _cleaned
 from bot.origin import Origin
 from bot.store import SQLiteStore
+from bot.teams import _letter_key, _prototypes
+from bot.windows import period_keys
+
+# Caches in front of code that mutation testing mutates (README: Mutation testing).
+CACHES_OVER_MUTATED_CODE = (period_keys, _cleaned, _letter_key, _prototypes)
 
 
 class FakeClock:
@@ -25,6 +32,19 @@ class FakeClock:
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
+
+
+@pytest.fixture(autouse=True)
+def empty_caches_under_mutmut() -> Iterator[None]:
+    """Under mutmut (which sets MUTANT_UNDER_TEST) every test starts with these caches empty.
+
+    Otherwise mutmut credits a cached function only to the first test that filled its cache, and runs no other test
+    against that function's mutants. Outside mutmut the caches are left alone, as in production.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        for cached in CACHES_OVER_MUTATED_CODE:
+            cached.cache_clear()
+    yield
 
 
 @pytest.fixture(scope="session")
