@@ -57,3 +57,9 @@ def test_a_line_break_or_tab_becomes_one_space(brk: str) -> None:
 
 def test_other_control_characters_are_dropped_without_a_space() -> None:
     assert clean_display_name("Ann\x07Bo\x1b[2J") == "AnnBo[2J"
+
+
+def test_enclosing_marks_count_towards_the_cap_like_accents() -> None:
+    circle = "\u20dd"  # COMBINING ENCLOSING CIRCLE
+    assert clean_display_name("a" + circle * 4 + "b") == "a" + circle * 3 + "b"
+    assert stacked_marks("a" + ACUTE + circle * 3) == ("a", 4)
