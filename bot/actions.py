@@ -129,7 +129,7 @@ def decode(text: object) -> Action:
         action = action_type.model_validate(dict(zip(names, values, strict=True)))
     except ValidationError:
         raise ActionIdError("a field of the action id is not valid") from None
-    # Only the canonical spelling is accepted: "012" or " 12" never alias another button.
-    if [str(value) for value in action.__dict__.values()] != values:
+    # Only the canonical spelling is accepted: "012", " 12" or a trailing ":" never alias another button.
+    if encode(action) != text:
         raise ActionIdError("action id is not in canonical form")
     return action

@@ -25,9 +25,15 @@ import pytest
 from bot.config import parse_database
 from bot.content import DeckLibrary, default_content_dir, load_decks
 from bot.engine import QuizEngine
+from bot.names import _cleaned
 from bot.origin import Origin
 from bot.runtime import open_store
 from bot.store import Store
+from bot.teams import _letter_key, _prototypes
+from bot.windows import period_keys
+
+# Caches in front of code that mutation testing mutates (README: Mutation testing).
+CACHES_OVER_MUTATED_CODE = (period_keys, _cleaned, _letter_key, _prototypes)
 
 PG_ADMIN_URL = os.environ.get("RECSYS_QUIZ_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PG_REQUIRED = os.environ.get("RECSYS_QUIZ_TEST_PG") == "required"
@@ -204,6 +210,19 @@ class QuizDatabase:
         """Rows per table, read in one query."""
         (row,) = await self.rows("SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {table})" for table in tables))
         return dict(zip(tables, map(int, row), strict=True))
+
+
+@pytest.fixture(autouse=True)
+def empty_caches_under_mutmut() -> Iterator[None]:
+    """Under mutmut (which sets MUTANT_UNDER_TEST) every test starts with these caches empty.
+
+    Otherwise mutmut credits a cached function only to the first test that filled its cache, and runs no other test
+    against that function's mutants. Outside mutmut the caches are left alone, as in production.
+    """
+    if "MUTANT_UNDER_TEST" in os.environ:
+        for cached in CACHES_OVER_MUTATED_CODE:
+            cached.cache_clear()
+    yield
 
 
 @pytest.fixture(scope="session")
