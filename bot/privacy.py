@@ -24,19 +24,19 @@ ABOUT = (
     "each section the rows that hold your data. Times are seconds since 1970-01-01 UTC; correct is 1 or 0. The format "
     "is described in the project's README under 'Your data'."
 )
-# Section -> what a person calls those rows, for the summary of what was exported or deleted.
+# Section -> what a person calls one and several of those rows, for the summary of what was exported or deleted.
 SECTION_WORDS = {
-    "profile": "profile",
-    "runs": "runs",
-    "answers": "answers",
-    "first_answers": "first answers",
-    "points": "points totals",
-    "teams_created": "teams created",
-    "team_membership": "team memberships",
-    "team_points": "team points",
-    "daily_answers": "daily answers",
-    "daily_channels_set_up": "daily channels set up",
-    "digest_channels_set_up": "digest channels set up",
+    "profile": ("profile", "profiles"),
+    "runs": ("run", "runs"),
+    "answers": ("answer", "answers"),
+    "first_answers": ("first answer", "first answers"),
+    "points": ("points total", "points totals"),
+    "teams_created": ("team created", "teams created"),
+    "team_membership": ("team membership", "team memberships"),
+    "team_points": ("team points total", "team points totals"),
+    "daily_answers": ("daily answer", "daily answers"),
+    "daily_channels_set_up": ("daily channel set up", "daily channels set up"),
+    "digest_channels_set_up": ("digest channel set up", "digest channels set up"),
 }
 FORGET_WHAT = (
     "This deletes everything recsys-quiz keeps about you: your runs, answers, points, team membership and daily answers, "
@@ -51,7 +51,11 @@ def identity_hash(platform: str, space_id: str, user_id: str) -> str:
 
 
 def _summary(rows: dict[str, int]) -> str:
-    parts = [f"{count} {SECTION_WORDS.get(section, section)}" for section, count in rows.items() if section != "profile"]
+    parts = []
+    for section, count in rows.items():
+        one, several = SECTION_WORDS.get(section, (section, section))
+        if section != "profile":
+            parts.append(f"{count} {one if count == 1 else several}")
     return ", ".join(parts) if parts else "no answers or points"
 
 
