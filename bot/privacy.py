@@ -10,9 +10,8 @@ from typing import Any
 
 from bot.actions import ForgetAction
 from bot.boards import asker_tag
-from bot.daily import CHANNEL_ID_MAX
 from bot.notices import shared_reply
-from bot.origin import Origin
+from bot.origin import ID_MAX, Origin
 from bot.store import ForgetOutcome, Store
 from bot.store.person_data import FORMAT_VERSION, SECTIONS
 from bot.views import Attachment, Button, Reply, notice
@@ -139,7 +138,7 @@ class PrivacyService:
         if not origin.is_admin:
             return shared_reply("admins_only")
         user_id = user_id.strip()
-        if not (0 < len(user_id) <= CHANNEL_ID_MAX and user_id.isprintable()):
+        if not (0 < len(user_id) <= ID_MAX and user_id.isprintable()):
             return notice("Which member?", "That is not a member the bot can look up, so nothing was deleted.", "warning")
         key = identity_hash(origin.platform, origin.space_id, user_id)
         outcome = await self.store.forget_person(origin.platform, user_id, origin.space_id, key, self._now())

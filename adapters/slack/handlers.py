@@ -26,7 +26,7 @@ from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.views import Reply, notice
+from bot.views import Notice, Reply, notice
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +214,9 @@ class QuizListeners:
             log.warning("sending %s to %s failed: %s", reply.attachment.filename, origin.user_id, error.reason)
             return notice("The file could not be sent", f"Slack did not take it ({error.reason}). Try again in a moment.", "error")
         view = reply.view
-        text = getattr(view, "text", "")
-        return notice(getattr(view, "title", "Sent"), f"{text} It is in your direct messages with recsys-quiz.", "success")
+        said = f"{view.text} " if isinstance(view, Notice) else ""
+        title = view.title if isinstance(view, Notice) else "Sent"
+        return notice(title, f"{said}It is in your direct messages with recsys-quiz.", "success")
 
     async def _digest(self, origin: Origin, sub: Subcommand) -> Reply:
         """`digest on|off [#channel]`: this channel by default; admin rights are the core's to check."""

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from adapters.discord.render import render
 from bot.actions import ForgetAction, decode
 from bot.store.person_data import FORMAT_VERSION, SECTIONS
 from tests.conftest import FakeClock
@@ -17,14 +18,18 @@ from tests.discord.fake_discord import (
     ATTACH_FILES,
     CHANNEL_ID,
     EPHEMERAL,
+    GUILD_ID,
     MANAGE_GUILD,
     POSTING,
     FakeDiscord,
     UserRef,
+    attachment_problems,
+    limit_problems,
     user_payload,
 )
 from tests.discord.test_bot import ALICE, BOB, SlowEngine, click, custom_ids, embed, labels, start_card
 from tests.test_chart import png_size
+from tests.view_samples import digest_sample
 
 ADMIN = user_payload("1600000000000000010", "lead", global_name="Lead")
 DAY = 86_400
@@ -100,7 +105,7 @@ async def test_forget_me_asks_first_and_only_the_askers_click_deletes(fake: Fake
 def _alice_origin() -> Any:
     from bot.origin import Origin
 
-    return Origin(platform="discord", space_id="1200000000000000001", user_id=ALICE["id"], display_name="Alice")
+    return Origin(platform="discord", space_id=GUILD_ID, user_id=ALICE["id"], display_name="Alice")
 
 
 async def test_an_admin_forgets_a_member_by_the_member_option_and_the_member_is_told_once(fake: FakeDiscord, db_path: Path) -> None:
@@ -111,7 +116,7 @@ async def test_an_admin_forgets_a_member_by_the_member_option_and_the_member_is_
         done = await shown(fake, ADMIN, "admin forget", {"member": UserRef(ALICE)}, permissions=MANAGE_GUILD)
         told = await shown(fake, ALICE, "stats")
         again = await shown(fake, ALICE, "stats")
-        answers = await client.engine.store.person_summary("discord", "1200000000000000001", ALICE["id"], ["all"])
+        answers = await client.engine.store.person_summary("discord", GUILD_ID, ALICE["id"], ["all"])
     assert embed(refused)["title"] == "Admins only" and embed(in_dm)["title"] == "Admin commands are for servers"
     assert embed(done)["title"] == "The member's data is deleted"
     assert "An admin here deleted everything recsys-quiz kept about you" in told["content"] and told["flags"] & EPHEMERAL
@@ -162,3 +167,13 @@ async def test_a_weekly_digest_round_trip_with_the_chart_inside_its_embed_on_a_f
     ]
     assert chart.filename == "recsys-quiz-digest.png" and png_size(chart.content) == (1200, 675)
     assert second.json["embeds"][0]["title"] == "Weekly digest · Week from Monday 28 Sep 2026"
+
+
+def test_a_digest_of_hostile_names_and_many_topics_fits_one_embed_and_mentions_no_one() -> None:
+    rendered = render(digest_sample()).embed.to_dict()
+    message = {"embeds": [rendered], "allowed_mentions": {"parse": []}}
+    assert limit_problems(message) == []
+    assert attachment_problems(message, []) == ["the embed's image attachment://recsys-quiz-digest.png names no attached file"]
+    # Names are user text: shown literally (no markdown, no mention); deck text (topics, prompts) is the deck's own.
+    for field in rendered["fields"][:2]:
+        assert "\\*bold\\*" in field["value"] and "@everyone" not in field["value"].replace("@\u200beveryone", "")

@@ -8,16 +8,18 @@ import json
 import pytest
 
 from adapters.slack.home import HOME_BLOCKS, home_tab
+from adapters.slack.render import render
 from bot.actions import BoardPageAction, StartAction, decode
 from bot.engine import QuizEngine
 from bot.store.person_data import FORMAT_VERSION, SECTIONS
 from bot.views import Button, DeckProgress, HomeView, LeaderboardRow, Streak
 from tests.conftest import FakeClock
 from tests.slack.conftest import SlackSender, settled
-from tests.slack.fake_slack import FakeSlack, Posted, view_problems
+from tests.slack.fake_slack import FakeSlack, Posted, block_kit_problems, view_problems
 from tests.slack.helpers import best_and_wrong, query, totals
 from tests.test_chart import png_size
 from tests.test_daily import utc
+from tests.view_samples import digest_sample
 
 ADMIN = "UADMIN"
 DIGEST_CHANNEL = "C0DIGEST01"  # files.completeUploadExternal takes ids of Slack's shape only
@@ -238,3 +240,11 @@ async def test_digest_on_names_another_channel_by_mention(slack: SlackSender, fa
     plain = await slack.ask("digest on #study", ADMIN, channel="C1")
     assert plain.body["text"].startswith("Which channel?")
     assert len(await quiz_engine.store.digest_channels("slack")) == 1
+
+
+def test_a_digest_of_hostile_names_and_many_topics_renders_within_block_kits_limits_as_plain_text() -> None:
+    message = render(digest_sample())
+    assert block_kit_problems(message.payload()) == []
+    shown = json.dumps(message.payload())
+    assert "<!channel>" not in shown and "<@U123>" not in shown and "&lt;!channel&gt;" in shown
+    assert "*Most missed:*" in shown and "*Accuracy per topic*" in shown
