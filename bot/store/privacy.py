@@ -98,7 +98,15 @@ class PrivacyStore(StoreBase):
 
     async def person_data(self, platform: str, user_id: str, space_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
         """Every row held about a platform user, per section of the export document (in every space, or in `space_id`)."""
-        return await self._read(lambda db: read_person_data(db, people_named(db, platform, user_id, space_id)))
+
+        def read(db: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
+            db.execute("BEGIN")  # one snapshot for every section: an answer committed meanwhile is in all of them or none
+            try:
+                return read_person_data(db, people_named(db, platform, user_id, space_id))
+            finally:
+                db.execute("COMMIT")
+
+        return await self._read(read)
 
     async def forget_person(self, platform: str, user_id: str, space_id: str | None, notice: str | None, at: int) -> ForgetOutcome:
         """Delete everything held about a platform user (in every space, or in `space_id`) in one transaction.
