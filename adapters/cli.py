@@ -133,6 +133,45 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return run_async(main(), settings.database.shown)
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """Everything the database keeps about a terminal player, as the export's JSON document on stdout."""
+    import json
+
+    from bot.runtime import open_engine
+
+    user = _user_name(args.user)
+    settings = core_settings(args)
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            document = await engine.privacy.export_document("console", user)
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return 0
+
+    return run_async(main(), settings.database.shown)
+
+
+def cmd_forget_me(args: argparse.Namespace) -> int:
+    """Delete everything the database keeps about a terminal player; --yes is the confirmation a chat asks for with a button."""
+    from rich.console import Console
+
+    from adapters.console.render import render
+    from bot.runtime import open_engine
+
+    user = _user_name(args.user)
+    if not args.yes:
+        _refuse(f"forget-me deletes everything kept about {user} on this database, for good: add --yes to do it")
+    settings = core_settings(args)
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            reply = await engine.privacy.forget(_console_origin(user))  # type: ignore[arg-type]
+        Console(highlight=False).print(render(reply.view))
+        return 0
+
+    return run_async(main(), settings.database.shown)
+
+
 def _print_decks_view(make: Callable[[Any], Any]) -> int:
     """Print the view of the Reply `make(decks)` returns: help and tips need the decks only, no database."""
     from rich.console import Console
@@ -264,6 +303,17 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--user", metavar="NAME", help="whose stats (default: your login name)")
     stats.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
     stats.set_defaults(func=cmd_stats)
+
+    export = commands.add_parser("export", help="print everything the database keeps about a player, as JSON")
+    export.add_argument("--user", metavar="NAME", help="whose data (default: your login name)")
+    export.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
+    export.set_defaults(func=cmd_export)
+
+    forget = commands.add_parser("forget-me", help="delete everything the database keeps about a player")
+    forget.add_argument("--user", metavar="NAME", required=True, help="whose data to delete")
+    forget.add_argument("--yes", action="store_true", help="confirm: without it nothing is deleted")
+    forget.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
+    forget.set_defaults(func=cmd_forget_me)
 
     tips = commands.add_parser("tips", help="print how to structure a strong answer")
     tips.add_argument("--deck", metavar="ID", help="whose tips (default: the first deck)")

@@ -78,6 +78,16 @@ class DailyAnswerAction(Action):
     option_key: Slug
 
 
+class ForgetAction(Action):
+    """Answer forget-me's confirmation: `yes` deletes the asker's data, `no` keeps it. `asker` ties the buttons to the
+    person who asked, `issued` (seconds since the epoch) lets an old confirmation expire."""
+
+    verb: ClassVar[str] = "f"
+    choice: Annotated[str, StringConstraints(pattern=r"^(yes|no)$")]
+    asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+    issued: Annotated[int, Field(ge=0, le=2**40)]
+
+
 ACTION_TYPES: dict[str, type[Action]] = {}
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {}  # verb -> the action's fields in id order
 
@@ -93,7 +103,7 @@ def register(action_type: type[Action]) -> type[Action]:
     return action_type
 
 
-for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction, DailyAnswerAction):
+for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction, DailyAnswerAction, ForgetAction):
     register(_type)
 
 

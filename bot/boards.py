@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from bot.actions import BoardPageAction
-from bot.content import DeckLibrary
+from bot.content import DeckLibrary, Question
 from bot.daily import streak_of
 from bot.notices import shared_reply
 from bot.origin import Origin
@@ -74,10 +74,10 @@ class Boards:
     def _now(self) -> float:
         return self._clock()
 
-    def _period(self, window: str) -> str:
+    def period(self, window: str) -> str:
         return period_key(window, self._now(), self.zone)
 
-    def _label(self, window: str) -> str:
+    def label(self, window: str) -> str:
         return window_label(window, self._now(), self.zone)
 
     # Boards -------------------------------------------------------------------------------------
@@ -122,7 +122,7 @@ class Boards:
         )
 
     async def _people_board(self, origin: Origin, window: str, page: int) -> LeaderboardView:
-        period = self._period(window)
+        period = self.period(window)
         board = await self.store.people_board(origin.platform, origin.space_id, period, PAGE_SIZE, page, origin.user_id)
         total, page, rows, me = board.size, board.page, board.rows, board.me
         pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -132,7 +132,7 @@ class Boards:
             footer = f"You: rank {me.rank} of {total}, {me.points} points." if me.rank else "You have no answers in this window yet."
         return LeaderboardView(
             title="Leaderboard: people",
-            window=self._label(window),
+            window=self.label(window),
             timezone=self.zone.key,
             ranking_rule=f"{PEOPLE_RANKING} {self._scoring_rule}",
             rows=tuple(LeaderboardRow(rank=r.rank, name=r.display_name, points=r.points, is_asker=r.person_id == person_id) for r in rows),
@@ -144,7 +144,7 @@ class Boards:
         )
 
     async def _team_board(self, origin: Origin, window: str, page: int) -> LeaderboardView:
-        period = self._period(window)
+        period = self.period(window)
         board = await self.store.team_board(origin.platform, origin.space_id, period, PAGE_SIZE, page, origin.user_id)
         total, page, my_team, standing = board.size, board.page, board.my_team, board.my_standing
         pages = max(1, math.ceil(total / PAGE_SIZE))
@@ -167,7 +167,7 @@ class Boards:
             )
         return LeaderboardView(
             title="Leaderboard: teams",
-            window=self._label(window),
+            window=self.label(window),
             timezone=self.zone.key,
             ranking_rule=TEAM_RANKING,
             rows=rows,
@@ -221,9 +221,9 @@ class Boards:
     async def team_list(self, origin: Origin) -> Reply:
         person_id = await self.store.person_id(origin)
         mine = await self.store.team_of(person_id) if person_id is not None else None
-        teams = sorted(await self.store.teams(origin.platform, origin.space_id, self._period("all")), key=lambda t: t.name.casefold())
+        teams = sorted(await self.store.teams(origin.platform, origin.space_id, self.period("all")), key=lambda t: t.name.casefold())
         view = TeamListView(
-            window=self._label("all"),
+            window=self.label("all"),
             teams=tuple(TeamLine(name=t.name, members=t.members, points=t.points, is_mine=t.name == mine) for t in teams),
             footer=f"You are in {mine}." if mine else "You are not in a team: join one with `team join <name>`.",
         )
@@ -239,15 +239,15 @@ class Boards:
             key = team_name_key(normalise_team_name(raw_name))
         except TeamNameError:
             return notice("No such team", "There is no team by that name here. See the teams with `team list`.", "warning")
-        found = await self.store.team_members(origin.platform, origin.space_id, key, self._period("all"))
+        found = await self.store.team_members(origin.platform, origin.space_id, key, self.period("all"))
         if found is None:
             return notice("No such team", "There is no team by that name here. See the teams with `team list`.", "warning")
         name, members = found
-        teams = await self.store.teams(origin.platform, origin.space_id, self._period("all"))
+        teams = await self.store.teams(origin.platform, origin.space_id, self.period("all"))
         points = next((t.points for t in teams if t.name == name), 0)
         view = TeamView(
             name=name,
-            window=self._label("all"),
+            window=self.label("all"),
             points=points,
             members=tuple(TeamMemberLine(name=m.display_name, points=m.points) for m in members),
             footer="Points are those each member earned while in the team; earlier members' points stay in the total.",
@@ -258,7 +258,7 @@ class Boards:
 
     async def stats(self, origin: Origin) -> StatsView:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window and team."""
-        periods = {window: self._period(window) for window in WINDOWS}
+        periods = {window: self.period(window) for window in WINDOWS}
         summary = await self.store.person_summary(origin.platform, origin.space_id, origin.user_id, list(periods.values()))
         if summary is None:
             return StatsView(name=origin.name, decks=(), topics=(), weakest_topic=None, points=0, answers=0, timezone=self.zone.key)
@@ -282,7 +282,7 @@ class Boards:
                     counts[1] += tally.answered
         topic_views = tuple(TopicAccuracy(topic=t, correct=c, answered=n) for t, (c, n) in sorted(topics.items()))
         weakest = min(topic_views, key=lambda t: (t.correct / t.answered, t.topic)).topic if topic_views else None
-        windows = tuple(WindowPoints(window=self._label(w), points=summary.points_by_period.get(p, 0)) for w, p in periods.items())
+        windows = tuple(WindowPoints(window=self.label(w), points=summary.points_by_period.get(p, 0)) for w, p in periods.items())
         return StatsView(
             name=origin.name,
             decks=tuple(decks),
@@ -304,40 +304,38 @@ class Boards:
         if deck is None:
             return notice("Unknown deck", f"There is no deck called '{deck_id}'.", "warning")
         tallies = [t for t in await self.store.first_answer_tallies(origin.platform, origin.space_id) if t.deck_id == deck.id]
-        lines: list[QuestionStatsLine] = []
-        for position, question in enumerate(deck.questions, start=1):
-            picks = {t.option_key: t.picks for t in tallies if t.question_id == question.id}
-            answered = sum(picks.values())
-            wrong = [o for o in question.options if not o.correct and picks.get(o.key, 0)]
-            top_wrong = max(wrong, key=lambda o: picks[o.key]).key if wrong else None
-            options = tuple(
-                OptionShare(
-                    key=o.key,
-                    text=_opening(o.text),
-                    picks=picks.get(o.key, 0),
-                    share=picks.get(o.key, 0) / answered if answered else 0.0,
-                    correct=o.correct,
-                    top_wrong=o.key == top_wrong,
-                )
-                for o in question.options
-            )
-            correct_share = picks.get(question.correct_option.key, 0) / answered if answered else 0.0
-            lines.append(
-                QuestionStatsLine(
-                    position=position,
-                    topic=question.topic,
-                    prompt=question.prompt,
-                    answered=answered,
-                    correct_share=correct_share,
-                    options=options,
-                )
-            )
+        lines = [
+            question_line(position, question, {t.option_key: t.picks for t in tallies if t.question_id == question.id})
+            for position, question in enumerate(deck.questions, start=1)
+        ]
         view = QuestionStatsView(
             deck_title=deck.title,
             questions=tuple(lines),
             note="First answers only: replays come after seeing the explanation, so they would flatter the figures.",
         )
         return Reply(view=view, ephemeral=True)
+
+
+def question_line(position: int, question: Question, picks: Mapping[str, int]) -> QuestionStatsLine:
+    """How a question was answered: `picks` is option key -> answers; marks the wrong answer that fools people most."""
+    answered = sum(picks.values())
+    wrong = [o for o in question.options if not o.correct and picks.get(o.key, 0)]
+    top_wrong = max(wrong, key=lambda o: picks[o.key]).key if wrong else None
+    options = tuple(
+        OptionShare(
+            key=o.key,
+            text=_opening(o.text),
+            picks=picks.get(o.key, 0),
+            share=picks.get(o.key, 0) / answered if answered else 0.0,
+            correct=o.correct,
+            top_wrong=o.key == top_wrong,
+        )
+        for o in question.options
+    )
+    correct_share = picks.get(question.correct_option.key, 0) / answered if answered else 0.0
+    return QuestionStatsLine(
+        position=position, topic=question.topic, prompt=question.prompt, answered=answered, correct_share=correct_share, options=options
+    )
 
 
 def _opening(text: str, words: int = 8) -> str:

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 Audience = Literal["everyone", "admins"]
 # Help shows the commands in these groups, in this order (Discord gives each group one embed field of 1,024 characters).
-CommandGroup = Literal["Quiz", "Study groups", "Daily question"]
-GROUPS: tuple[CommandGroup, ...] = ("Quiz", "Study groups", "Daily question")
+CommandGroup = Literal["Quiz", "Study groups", "Daily question", "Weekly digest", "Your data"]
+GROUPS: tuple[CommandGroup, ...] = ("Quiz", "Study groups", "Daily question", "Weekly digest", "Your data")
 
 
 class CommandSpec(BaseModel):
@@ -41,5 +41,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(name="daily status", group="Daily question", description="When the daily question posts next, and how the last one went."),
     CommandSpec(name="daily now", group="Daily question", audience="admins", description="Post the next daily question at once."),
     CommandSpec(name="daily off", group="Daily question", audience="admins", description="Stop the channel's daily question."),
+    CommandSpec(
+        name="digest on",
+        group="Weekly digest",
+        audience="admins",
+        description="Every Monday, post the group's week to a channel: top people and teams, accuracy per topic, a chart.",
+    ),
+    CommandSpec(name="digest off", group="Weekly digest", audience="admins", description="Stop a channel's weekly digest."),
+    CommandSpec(name="export", group="Your data", description="Everything the bot keeps about you, as one JSON file."),
+    CommandSpec(name="forget-me", group="Your data", description="Delete everything the bot keeps about you (asks first)."),
+    CommandSpec(
+        name="admin forget",
+        group="Your data",
+        audience="admins",
+        description="Delete a member's data here; they are told on their next command.",
+    ),
 )
 COMMAND_NAMES = frozenset(command.name for command in COMMANDS)

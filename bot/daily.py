@@ -9,7 +9,7 @@ import random
 import re
 import uuid
 import zoneinfo
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import NamedTuple, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -80,6 +80,16 @@ class PublishError(Exception):
         super().__init__(reason)
         self.reason = reason
         self.retryable = retryable
+
+
+def failure_of(error: Exception, attempts: int) -> tuple[str, int]:
+    """Why a send failed, as shown to admins, and how many seconds to wait before the next attempt (doubling, capped)."""
+    reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
+    delay = min(RETRY_FIRST_DELAY * 2**attempts, RETRY_MAX_DELAY)
+    if isinstance(error, PublishError) and not error.retryable:
+        # A refusal (missing permission, bot not in the channel) may be fixed by an admin the same day.
+        delay = max(delay, RETRY_AFTER_REFUSAL)
+    return reason, delay
 
 
 class DailyPublisher(Protocol):
@@ -383,11 +393,7 @@ class DailyService:
             view = await self.post_view(post)
             message_ref = await publisher.post(target, view)
         except Exception as error:
-            reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
-            delay = min(RETRY_FIRST_DELAY * 2**post.attempts, RETRY_MAX_DELAY)
-            if isinstance(error, PublishError) and not error.retryable:
-                # A refusal (missing permission, bot not in the channel) may be fixed by an admin the same day.
-                delay = max(delay, RETRY_AFTER_REFUSAL)
+            reason, delay = failure_of(error, post.attempts)
             await self.store.mark_failed(post.post_id, reason, self._now() + delay)
             log.warning("daily post %s to channel %s failed (attempt %d): %s", post.post_id, post.channel_id, post.attempts + 1, reason)
         else:
@@ -565,18 +571,27 @@ class DailyService:
 
 
 class DailyScheduler:
-    """Runs the daily tick every few seconds until cancelled; the tick itself holds no state between runs."""
+    """Runs the daily tick (and `also`'s, such as the weekly digest's) every few seconds until cancelled; the ticks hold
+    no state between runs."""
 
-    def __init__(self, service: DailyService, interval: float = 5.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    def __init__(
+        self,
+        service: DailyService,
+        interval: float = 5.0,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        also: Sequence[Callable[[], Awaitable[None]]] = (),
+    ) -> None:
         # Every few seconds: answer counts are edited at most this often, well within Discord's and Slack's rate limits.
         self.service = service
         self.interval = interval
         self._sleep = sleep
+        self._ticks = (service.tick, *also)
 
     async def run(self) -> None:
         while True:
-            try:
-                await self.service.tick()
-            except Exception:
-                log.exception("daily scheduler tick failed; trying again in %.0f s", self.interval)
+            for tick in self._ticks:
+                try:
+                    await tick()
+                except Exception:
+                    log.exception("scheduler tick failed; trying again in %.0f s", self.interval)
             await self._sleep(self.interval)

@@ -18,6 +18,7 @@ from bot.actions import (
     AnswerAction,
     BoardPageAction,
     DailyAnswerAction,
+    ForgetAction,
     NextAction,
     StartAction,
     TipsAction,
@@ -47,6 +48,9 @@ from bot.windows import period_keys
 if TYPE_CHECKING:
     from bot.boards import Boards
     from bot.daily import DailyService
+    from bot.digest import DigestService
+    from bot.privacy import PrivacyService
+    from bot.views import HomeView
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +152,7 @@ class QuizEngine:
             TipsAction: lambda origin, action: self.tips(action.deck_id),
             BoardPageAction: lambda origin, action: self.boards.page(origin, action),
             DailyAnswerAction: lambda origin, action: self.daily.answer(origin, action),
+            ForgetAction: lambda origin, action: self.privacy.confirm(origin, action),
         }
 
     @cached_property
@@ -167,6 +172,18 @@ class QuizEngine:
         from bot.daily import DailyService
 
         return DailyService(self.store, self.decks, clock=self._clock, rng=self._rng, board_zone=self.zone)
+
+    @cached_property
+    def digest(self) -> DigestService:
+        from bot.digest import DigestService
+
+        return DigestService(self.store, self.decks, clock=self._clock, board_zone=self.zone)
+
+    @cached_property
+    def privacy(self) -> PrivacyService:
+        from bot.privacy import PrivacyService
+
+        return PrivacyService(self.store, self._clock)
 
     def _now(self) -> int:
         return int(self._clock())
@@ -224,6 +241,26 @@ class QuizEngine:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window."""
         view = await self.boards.stats(origin)
         return Reply(view=view, ephemeral=True)
+
+    async def home(self, origin: Origin) -> HomeView:
+        """The person's home page (a surface that has one publishes it): progress, streak, team rank, the week's top five."""
+        from bot.home import home_view
+
+        return await home_view(self.boards, origin)
+
+    async def export(self, origin: Origin) -> Reply:
+        """Everything kept about the person, as a JSON file delivered privately with a notice."""
+        return await self.privacy.export(origin)
+
+    def forget_me(self, origin: Origin) -> Reply:
+        """Asks before deleting: the confirmation's buttons carry the answer."""
+        return self.privacy.forget_prompt(origin)
+
+    async def admin_forget(self, origin: Origin, user_id: str) -> Reply:
+        return await self.privacy.admin_forget(origin, user_id)
+
+    async def digest_switch(self, origin: Origin, channel_id: str, on: bool) -> Reply:
+        return await self.digest.switch(origin, channel_id, on)
 
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
         """For admins: how each question was answered in this space."""

@@ -335,6 +335,15 @@ VIEW_TYPES: tuple[type[_View], ...] = (
 )
 
 
+class Attachment(_View):
+    """A file that goes with a reply (the export's JSON document): each surface delivers it its own way."""
+
+    filename: str
+    content: bytes
+    title: str
+    media_type: str = "application/json"
+
+
 class Reply(_View):
     """A view and how to deliver it."""
 
@@ -342,6 +351,58 @@ class Reply(_View):
     view: Annotated[View, Field(discriminator="kind")]
     ephemeral: bool = True  # visible only to the person who acted
     replace: bool = False  # update the clicked message instead of sending a new one
+    attachment: Attachment | None = None  # delivered privately to the person, with the view
+    preface: str | None = None  # a line shown above the view (a notice the person is owed, e.g. that an admin forgot them)
+
+
+# Views that are not replies: each is published by the surfaces that have a place for it (a person's home page, a
+# channel's weekly digest), so only those surfaces render it.
+
+
+class HomeView(_View):
+    """A person's own page (Slack's App Home): progress per deck, streak, their team's rank, the week's top five."""
+
+    kind: Literal["home"] = "home"
+    name: str  # user-supplied text: adapters escape it
+    decks: tuple[DeckProgress, ...]
+    streak: Streak | None
+    points_this_week: int
+    week: str  # "This week (from Monday 23 Nov 2026)"
+    timezone: str
+    team: str | None  # user-supplied text: adapters escape it
+    team_rank: int | None  # the team's rank this week (None: no points this week, or no team)
+    teams_ranked: int  # teams with points this week
+    top: tuple[LeaderboardRow, ...]  # the week's top five people
+    # Study mode (issue 19) fills this in: how many review cards are due today, with a Review button among `buttons`.
+    # None leaves the line out.
+    due_reviews: int | None = None
+    buttons: tuple[Button, ...] = ()
+
+
+class TopicWeekLine(_View):
+    """A topic's share of correct answers this week and the week before (None: no answers that week)."""
+
+    topic: str
+    this_week: float | None
+    last_week: float | None
+    answers: int  # this week
+
+
+class DigestView(_View):
+    """A channel's weekly digest: the week's top people and teams, accuracy per topic, the most-missed question, a chart."""
+
+    kind: Literal["digest"] = "digest"
+    week: str  # "Week from Monday 17 Nov 2026"
+    timezone: str
+    answers: int  # answers of the week the figures count
+    people: tuple[LeaderboardRow, ...]
+    teams: tuple[LeaderboardRow, ...]
+    topics: tuple[TopicWeekLine, ...]
+    most_missed: QuestionStatsLine | None  # the question most answers got wrong this week
+    most_missed_deck: str | None = None
+    chart_title: str
+    chart_filename: str = "recsys-quiz-digest.png"
+    note: str  # which answers the figures count, and how people are ranked
 
 
 def notice(title: str, text: str, tone: Tone = "info", buttons: tuple[Button, ...] = (), hint: Hint | None = None) -> Reply:

@@ -102,3 +102,27 @@ def test_play_run_on_sqlite_does_not_import_discord_slack_aiohttp_or_asyncpg_and
     result = subprocess.run([sys.executable, "-c", code, str(tmp_path / "i.db")], input="a\n\n", capture_output=True, text=True, timeout=60)
     assert "LOADED []" in result.stdout, result.stdout[-500:] + result.stderr
     assert "COLLECTOR [True, True, True] True" in result.stdout, result.stdout[-500:] + result.stderr
+
+
+def test_export_prints_the_json_document_and_forget_me_needs_yes_then_export_is_empty(tmp_path: Path) -> None:
+    import json
+
+    db = tmp_path / "data.db"
+    played = recsys_quiz("play", "--db", str(db), "--user", "dee", stdin=ANSWER_AND_GO_ON * 2)
+    assert played.returncode == 0, played.stderr
+    exported = recsys_quiz("export", "--db", str(db), "--user", "dee")
+    assert exported.returncode == 0, exported.stderr
+    document = json.loads(exported.stdout)  # stdout is the document alone
+    assert document["format_version"] == 1 and document["platform"] == "console" and document["user_id"] == "dee"
+    assert len(document["answers"]) == 2 and document["profile"][0]["display_name"] == "dee"
+
+    unconfirmed = recsys_quiz("forget-me", "--db", str(db), "--user", "dee")
+    assert unconfirmed.returncode == 2 and "add --yes" in unconfirmed.stderr
+    assert len(json.loads(recsys_quiz("export", "--db", str(db), "--user", "dee").stdout)["answers"]) == 2
+    forgotten = recsys_quiz("forget-me", "--db", str(db), "--user", "dee", "--yes")
+    assert forgotten.returncode == 0, forgotten.stderr
+    assert "Your data is deleted" in forgotten.stdout and "2 answers" in forgotten.stdout
+    empty = json.loads(recsys_quiz("export", "--db", str(db), "--user", "dee").stdout)
+    assert all(empty[section] == [] for section in ("profile", "runs", "answers", "first_answers", "points"))
+    board = recsys_quiz("leaderboard", "--db", str(db))
+    assert "dee" not in board.stdout

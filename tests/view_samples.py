@@ -12,6 +12,7 @@ from bot.views import (
     DailyPostView,
     DeckLine,
     DeckProgress,
+    DigestView,
     HelpView,
     LeaderboardRow,
     LeaderboardView,
@@ -32,6 +33,7 @@ from bot.views import (
     TipsView,
     TopicAccuracy,
     TopicResult,
+    TopicWeekLine,
     WindowPoints,
 )
 
@@ -172,3 +174,23 @@ def samples(text: str = "text") -> dict[type, Any]:
         ),
         Notice: Notice(tone="warning", title=text, text=text, buttons=(button("Continue", "rq1:n:1"),)),
     }
+
+
+def digest_sample(text: str = HOSTILE, topics: int = 30) -> DigestView:
+    """A weekly digest with `text` in every name and topic, and more topics than a chat message shows comfortably."""
+    options = tuple(
+        OptionShare(key=key, text=f"{text} {key}", picks=i + 1, share=(i + 1) / 10, correct=key == "a", top_wrong=key == "d")
+        for i, key in enumerate("abcd")
+    )
+    return DigestView(
+        week="Week from Monday 21 Sep 2026",
+        timezone="UTC",
+        answers=123,
+        people=tuple(LeaderboardRow(rank=i, name=f"{text} {i}", points=10 - i) for i in range(1, 6)),
+        teams=tuple(LeaderboardRow(rank=i, name=f"{text} {i}", points=9 - i, detail="2 active") for i in range(1, 4)),
+        topics=tuple(TopicWeekLine(topic=f"{text} {i}", this_week=0.5, last_week=None, answers=4) for i in range(topics)),
+        most_missed=QuestionStatsLine(position=1, topic=text, prompt=text * 20, answered=10, correct_share=0.1, options=options),
+        most_missed_deck=text,
+        chart_title="Correct answers per topic: this week against the week before",
+        note="Counts first answers and daily answers.",
+    )

@@ -6,7 +6,7 @@ from adapters.grammar import Grammar, syntax_table
 
 PREFIX = "recsys-quiz"
 
-# The core commands the terminal offers, as its argparse takes them; study groups and daily posts live in chats.
+# The core commands the terminal offers, as its argparse takes them; study groups, daily posts and digests live in chats.
 GRAMMAR = Grammar(
     prefix=PREFIX,
     syntax=syntax_table(
@@ -16,6 +16,8 @@ GRAMMAR = Grammar(
         leaderboard | leaderboard [--teams] [--window week|month|all] [--space PLATFORM:ID]
         stats       | stats [--user NAME]
         help        | help
+        export      | export [--user NAME]
+        forget-me   | forget-me --user NAME --yes
         """
     ),
     hints={

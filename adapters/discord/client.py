@@ -15,7 +15,7 @@ from discord import app_commands
 
 from adapters.discord.commands import OriginWork, build_group, offers_suggestions
 from adapters.discord.config import DiscordSettings
-from adapters.discord.daily import bot_permissions_in, missing_from
+from adapters.discord.daily import NEEDED, bot_permissions_in, missing_from
 from adapters.discord.origin import origin_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
@@ -160,9 +160,9 @@ class QuizClient(discord.AutoShardedClient):
         self.responder.expired.flush()
         await super().close()
 
-    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]:
-        """What the bot lacks to post a daily question in a channel of the interaction's server (empty: nothing)."""
-        return missing_from(await bot_permissions_in(self, interaction, channel_id))
+    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int, needed: dict[str, str] = NEEDED) -> list[str]:
+        """What the bot lacks to post in a channel of the interaction's server (a daily question by default; empty: nothing)."""
+        return missing_from(await bot_permissions_in(self, interaction, channel_id), needed)
 
     async def sync_commands(self) -> list[app_commands.AppCommand]:
         """Sync to DISCORD_GUILD_ID when set (instant, for development), else globally (can take an hour to show)."""
@@ -212,9 +212,15 @@ class QuizClient(discord.AutoShardedClient):
         await self.responder.answer(interaction, work)
 
     async def command(self, interaction: discord.Interaction, work: OriginWork) -> None:
-        """A slash command: run its work for the person who typed it."""
+        """A slash command: run its work for the person who typed it; a member an admin forgot is told so with it."""
 
         async def run() -> Reply:
-            return await work(origin_of(interaction))
+            origin = origin_of(interaction)
+            reply = await work(origin)
+            try:
+                return await self.engine.privacy.with_pending_notice(origin, reply)
+            except Exception:  # the command's own reply still goes out
+                log.exception("interaction %s: reading the forget notice failed", interaction.id)
+                return reply
 
         await self.responder.answer(interaction, run)

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 import discord
 from discord import app_commands
 
-from adapters.discord.daily import cannot_post_text
+from adapters.discord.daily import DIGEST_NEEDED, cannot_post_text
 from adapters.discord.limits import CHOICE_NAME, CHOICES, clip
 from adapters.discord.origin import UnreadableInteraction, origin_of
 from bot.content import DeckLibrary
@@ -33,7 +33,7 @@ class CommandHandler(Protocol):
 
     async def command(self, interaction: discord.Interaction, work: OriginWork) -> None: ...
 
-    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int) -> list[str]: ...
+    async def missing_permissions(self, interaction: discord.Interaction, channel_id: int, needed: dict[str, str] = ...) -> list[str]: ...
 
 
 def _leaf_options(options: object) -> Iterator[dict[str, Any]]:
@@ -102,10 +102,20 @@ NO_TEAMS_IN_DMS = notice(
     "A study group belongs to a server: run `/recsys-quiz team ...` in a channel of your server.",
     "warning",
 )
+NO_DIGEST_IN_DMS = notice(
+    "The weekly digest is for server channels",
+    "Direct messages have no digest and no admins: run `/recsys-quiz digest ...` in a channel of your server.",
+    "warning",
+)
+NO_ADMIN_IN_DMS = notice(
+    "Admin commands are for servers",
+    "Direct messages have no admins: run `/recsys-quiz admin ...` in a channel of your server.",
+    "warning",
+)
 NOT_A_TEXT_CHANNEL = notice(
     "Pick a text channel",
-    "The daily question is posted to a text or announcement channel, not a thread, voice or forum channel. "
-    "Run `daily set` there, or name one with the channel option. Nothing was changed.",
+    "The daily question and the weekly digest are posted to a text or announcement channel, not a thread, voice or forum "
+    "channel. Run the command there, or name one with the channel option. Nothing was changed.",
     "warning",
 )
 TEXT_CHANNELS = (discord.ChannelType.text, discord.ChannelType.news)
@@ -240,8 +250,21 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
 
         await run(interaction, {"show", "deck"}, work)
 
+    @group.command(name="export", description="Everything the bot keeps about you, as a JSON file only you see")
+    async def export(interaction: discord.Interaction) -> None:
+        await run(interaction, set(), handler.engine.export)
+
+    @group.command(name="forget-me", description="Delete everything the bot keeps about you (asks first)")
+    async def forget_me(interaction: discord.Interaction) -> None:
+        async def work(origin: Origin) -> Reply:
+            return handler.engine.forget_me(origin)
+
+        await run(interaction, set(), work)
+
     group.add_command(_team_group(handler, run))
     group.add_command(_daily_group(handler, run, deck_option))
+    group.add_command(_digest_group(handler, run))
+    group.add_command(_admin_group(handler, run))
     return group
 
 
@@ -307,14 +330,26 @@ def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
     return team
 
 
+CHANNEL_HELP = "Which channel (default: this one)"
+
+
+def channel_of(interaction: discord.Interaction, channel: app_commands.AppCommandChannel | None) -> int:
+    """The channel option's channel, or the one the command was typed in."""
+    return channel.id if channel is not None else int(interaction.channel_id or 0)
+
+
+def is_text_channel(interaction: discord.Interaction, channel: app_commands.AppCommandChannel | None) -> bool:
+    """Whether the channel posts go to is a text one: the option offers text channels only; typed in a thread or a voice
+    channel's chat, "here" is not one."""
+    here_kind = getattr(interaction.channel, "type", None) if channel is None else None
+    return here_kind is None or here_kind in TEXT_CHANNELS
+
+
 def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any], Any]) -> app_commands.Group:
     daily = app_commands.Group(name="daily", description="A question posted to a channel every day (set up by admins)")
-    channel_help = "Which channel (default: this one)"
+    channel_help = CHANNEL_HELP
 
     in_server = _in_server_only(run, NO_DAILY_IN_DMS)
-
-    def channel_of(interaction: discord.Interaction, channel: app_commands.AppCommandChannel | None) -> int:
-        return channel.id if channel is not None else int(interaction.channel_id or 0)
 
     async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(str(current))]
@@ -332,9 +367,7 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
         interaction: discord.Interaction, time: str, timezone: str, channel: ChannelOption | None = None, deck: str | None = None
     ) -> None:
         channel_id = channel_of(interaction, channel)
-        # The option offers text channels only; typed in a thread or a voice channel's chat, "here" is not one.
-        here_kind = getattr(interaction.channel, "type", None) if channel is None else None
-        text_channel = here_kind is None or here_kind in TEXT_CHANNELS
+        text_channel = is_text_channel(interaction, channel)
 
         async def work(origin: Origin) -> Reply:
             service = handler.engine.daily
@@ -369,3 +402,46 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
         await in_server(interaction, {"channel"}, lambda origin: handler.engine.daily.post_now(origin, channel_id))
 
     return daily
+
+
+def _digest_group(handler: CommandHandler, run: Run) -> app_commands.Group:
+    digest = app_commands.Group(name="digest", description="The group's week posted to a channel every Monday (set up by admins)")
+    in_server = _in_server_only(run, NO_DIGEST_IN_DMS)
+
+    @digest.command(name="on", description="Admins: every Monday, post the group's week to a channel, with a chart")
+    @app_commands.describe(channel=CHANNEL_HELP)
+    async def on(interaction: discord.Interaction, channel: ChannelOption | None = None) -> None:
+        channel_id = channel_of(interaction, channel)
+        text_channel = is_text_channel(interaction, channel)
+
+        async def work(origin: Origin) -> Reply:
+            if origin.is_admin and not text_channel:
+                return NOT_A_TEXT_CHANNEL
+            if origin.is_admin:  # the core refuses everyone else; only an admin's request is worth the check
+                missing = await handler.missing_permissions(interaction, channel_id, DIGEST_NEEDED)
+                if missing:
+                    text = cannot_post_text(channel_id, missing, DIGEST_NEEDED, "digest on")
+                    return notice("The bot cannot post there", text, "warning")
+            return await handler.engine.digest_switch(origin, str(channel_id), True)
+
+        await in_server(interaction, {"channel"}, work)
+
+    @digest.command(name="off", description="Admins: stop a channel's weekly digest")
+    @app_commands.describe(channel=CHANNEL_HELP)
+    async def off(interaction: discord.Interaction, channel: ChannelOption | None = None) -> None:
+        channel_id = str(channel_of(interaction, channel))
+        await in_server(interaction, {"channel"}, lambda origin: handler.engine.digest_switch(origin, channel_id, False))
+
+    return digest
+
+
+def _admin_group(handler: CommandHandler, run: Run) -> app_commands.Group:
+    admin = app_commands.Group(name="admin", description="Admins: look after members' data in this server")
+    in_server = _in_server_only(run, NO_ADMIN_IN_DMS)
+
+    @admin.command(name="forget", description="Admins: delete a member's data here; they are told on their next command")
+    @app_commands.describe(member="The member whose data to delete")
+    async def forget(interaction: discord.Interaction, member: discord.User) -> None:
+        await in_server(interaction, {"member"}, lambda origin: handler.engine.admin_forget(origin, str(member.id)))
+
+    return admin

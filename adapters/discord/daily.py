@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 
 import aiohttp
@@ -10,7 +11,7 @@ import discord
 
 from adapters.discord.render import NO_MENTIONS, render
 from bot.daily import DailyTarget, PublishError
-from bot.views import DailyPostView
+from bot.views import DailyPostView, DigestView
 
 log = logging.getLogger(__name__)
 
@@ -22,6 +23,8 @@ NEEDED = {
     "embed_links": "Embed Links",
 }
 NEEDED_PERMISSIONS = discord.Permissions(**dict.fromkeys(NEEDED, True))
+# The weekly digest also attaches its chart (a PNG shown inside its embed).
+DIGEST_NEEDED = {**NEEDED, "attach_files": "Attach Files"}
 
 
 def publish_error(error: BaseException) -> PublishError:
@@ -81,11 +84,11 @@ class DiscordPublisher:
             raise publish_error(error) from error
 
 
-def missing_from(permissions: discord.Permissions) -> list[str]:
-    """The names of the permissions a daily post needs that `permissions` lacks."""
+def missing_from(permissions: discord.Permissions, needed: dict[str, str] = NEEDED) -> list[str]:
+    """The names of the permissions a post needs (a daily post's by default) that `permissions` lacks."""
     if permissions.administrator:
         return []
-    return [label for name, label in NEEDED.items() if not getattr(permissions, name)]
+    return [label for name, label in needed.items() if not getattr(permissions, name)]
 
 
 async def bot_permissions_in(client: discord.Client, interaction: discord.Interaction, channel_id: int) -> discord.Permissions:
@@ -108,8 +111,29 @@ async def bot_permissions_in(client: discord.Client, interaction: discord.Intera
     return channel.permissions_for(member)
 
 
-def cannot_post_text(channel_id: int, missing: list[str]) -> str:
+def cannot_post_text(channel_id: int, missing: list[str], needed: dict[str, str] = NEEDED, command: str = "daily set") -> str:
     return (
         f"The bot cannot post in <#{channel_id}>: it lacks {', '.join(missing)} there. Give the bot (or its role) "
-        f"{', '.join(NEEDED.values())} in that channel's settings > Permissions, then run `daily set` again. Nothing was changed."
+        f"{', '.join(needed.values())} in that channel's settings > Permissions, then run `{command}` again. Nothing was changed."
     )
+
+
+class DiscordDigestPublisher:
+    """The core's DigestPublisher for Discord: one channel message, an embed with the chart attached as its image.
+
+    The body is built by discord.py's `handle_message_parameters` (multipart: `payload_json` and `files[0]`, with the
+    attachment declared in `attachments`), and posted over REST as the daily question is.
+    """
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def post(self, target: DailyTarget, view: DigestView, chart: bytes) -> str:
+        chart_file = discord.File(io.BytesIO(chart), filename=view.chart_filename, description=view.chart_title)
+        params = discord.http.handle_message_parameters(embed=render(view).embed, file=chart_file, allowed_mentions=NO_MENTIONS)
+        try:
+            with params:
+                message = await self._client.http.send_message(int(target.channel_id), params=params)
+        except Exception as error:
+            raise publish_error(error) from error
+        return str(message["id"])

@@ -26,6 +26,11 @@ GRAMMAR = Grammar(
         daily status    | daily status [channel:]
         daily now       | daily now [channel:]
         daily off       | daily off [channel:]
+        digest on       | digest on [channel:]
+        digest off      | digest off [channel:]
+        export          | export
+        forget-me       | forget-me
+        admin forget    | admin forget member:
         """
     ),
     hints={

@@ -22,6 +22,8 @@ BUTTONS_PER_ROW = 5
 ROWS = 5
 CHOICES = 25
 CHOICE_NAME = 100
+MESSAGE_CONTENT = 2000
+FILE_DESCRIPTION = 1024  # an attachment's description (alt text)
 
 
 def clip(text: str, limit: int) -> str:

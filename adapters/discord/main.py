@@ -15,7 +15,7 @@ import discord
 from adapters.discord.client import QuizClient
 from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_settings
 from adapters.discord.connection import StayConnected
-from adapters.discord.daily import DiscordPublisher
+from adapters.discord.daily import DiscordDigestPublisher, DiscordPublisher
 from adapters.discord.invite import invite_url
 from adapters.wiring import core_settings, run_async
 from bot.config import CoreSettings
@@ -61,15 +61,17 @@ DAILY_INTERVAL = 5.0
 def build_client(
     engine: QuizEngine, settings: DiscordSettings, *, daily_interval: float | None = DAILY_INTERVAL, **options: Any
 ) -> QuizClient:
-    """The client, the engine's Discord publisher for daily posts, and the daily scheduler the client runs while connected.
+    """The client, the engine's Discord publishers for daily posts and weekly digests, and the scheduler the client runs
+    while connected.
 
-    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` themselves). `options` go to QuizClient
-    (and on to discord.py's client).
+    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` and `engine.digest.tick()` themselves).
+    `options` go to QuizClient (and on to discord.py's client).
     """
     client = QuizClient(engine, settings, **options)
     engine.daily.attach("discord", DiscordPublisher(client))
+    engine.digest.attach("discord", DiscordDigestPublisher(client))
     if daily_interval is not None:
-        client.run_in_background(DailyScheduler(engine.daily, interval=daily_interval).run)
+        client.run_in_background(DailyScheduler(engine.daily, interval=daily_interval, also=(engine.digest.tick,)).run)
     return client
 
 

@@ -33,10 +33,12 @@ from bot.views import (
     Button,
     DailyFeedback,
     DailyPostView,
+    DigestView,
     HelpView,
     LeaderboardView,
     Notice,
     QuestionCard,
+    QuestionStatsLine,
     QuestionStatsView,
     ScoreCard,
     StatsView,
@@ -333,20 +335,52 @@ def _team(view: TeamView) -> Rendered:
     return _done(embed)
 
 
+def _answered_as(line: QuestionStatsLine) -> str:
+    """A question's prompt (shortened) and how its answers spread over the options."""
+    options = "\n".join(
+        f"{'✓' if o.correct else '✗'} {_percent(o.share)} ({o.picks}) {o.text}" + (" ← fools most" if o.top_wrong else "")
+        for o in line.options
+    )
+    head = clip(line.prompt, 300)
+    return f"{head}\n{options}" if line.answered else f"{head}\nNo answers yet."
+
+
 @render.register
 def _question_stats(view: QuestionStatsView) -> Rendered:
     embed = _embed(f"Question stats · {view.deck_title}", view.note, COLOUR_QUESTION)
     # One field per question: Discord allows 25 fields and 6000 characters, so a longer deck says how many are not shown.
-    fields = []
-    for line in view.questions:
-        options = "\n".join(
-            f"{'✓' if o.correct else '✗'} {_percent(o.share)} ({o.picks}) {o.text}" + (" ← fools most" if o.top_wrong else "")
-            for o in line.options
-        )
-        head = clip(line.prompt, 300)
-        value = f"{head}\n{options}" if line.answered else f"{head}\nNo answers yet."
-        fields.append((f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct", value))
+    fields = [
+        (f"{line.position}. {line.topic} · {line.answered} answered, {_percent(line.correct_share)} correct", _answered_as(line))
+        for line in view.questions
+    ]
     add_fields_that_fit(embed, fields, "questions")
+    return _done(embed)
+
+
+def _share_or_none(share: float | None) -> str:
+    return _percent(share) if share is not None else "no answers"
+
+
+@render.register
+def _digest(view: DigestView) -> Rendered:
+    """The weekly digest: one embed, its chart inside it as the image (the post attaches the PNG under chart_filename)."""
+    embed = _embed(f"Weekly digest · {view.week}", f"**{view.answers}** answers · times in {view.timezone}\n{view.note}", COLOUR_QUESTION)
+    people = "\n".join(f"**{r.rank}.** {user_text(r.name)}: {_points(r.points)}" for r in view.people)
+    _field(embed, "Top people", people or "No points this week.")
+    teams = "\n".join(f"**{r.rank}.** {user_text(r.name)}: {_points(r.points)} ({r.detail})" for r in view.teams)
+    _field(embed, "Top teams", teams or "No team scored this week.")
+    topics = "\n".join(
+        f"{t.topic}: {_share_or_none(t.this_week)} (the week before: {_share_or_none(t.last_week)}), {t.answers} answers"
+        for t in view.topics
+    )
+    _field(embed, "Accuracy per topic", topics or "No answers this week.")
+    if view.most_missed is not None:
+        missed = view.most_missed
+        where = f" · {view.most_missed_deck}" if view.most_missed_deck else ""
+        name = f"Most missed · {missed.topic}{where} · {missed.answered} answers, {_percent(missed.correct_share)} correct"
+        _field(embed, name, _answered_as(missed))
+    embed.set_image(url=f"attachment://{view.chart_filename}")
+    _footer(embed, view.chart_title)
     return _done(embed)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -10,10 +11,11 @@ from collections.abc import Awaitable, Callable
 import cachetools
 import discord
 
+from adapters.discord.limits import FILE_DESCRIPTION, MESSAGE_CONTENT, clip
 from adapters.discord.origin import UnreadableInteraction
 from adapters.discord.render import NO_MENTIONS, render_reply
 from bot.notices import shared_reply
-from bot.views import Reply
+from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +116,29 @@ class RecentInteractions:
         return True
 
 
+def _files(reply: Reply) -> list[discord.File]:
+    """The reply's attachment (the export's JSON) as a file of the message (MISSING without one: no `attachments` field is
+    sent then); an ephemeral reply keeps it private."""
+    attachment = reply.attachment
+    if attachment is None:
+        return discord.utils.MISSING
+    description = clip(attachment.title, FILE_DESCRIPTION)
+    return [discord.File(io.BytesIO(attachment.content), filename=attachment.filename, description=description)]
+
+
+def _within_upload_limit(interaction: discord.Interaction, reply: Reply) -> Reply:
+    """The reply, or a notice instead when its file is larger than Discord takes in this interaction (its
+    attachment_size_limit: 10 MiB, more in boosted servers)."""
+    if reply.attachment is None or len(reply.attachment.content) <= interaction.filesize_limit:
+        return reply
+    size = len(reply.attachment.content) / 2**20
+    return notice(
+        "Too large to attach",
+        f"The file is {size:.1f} MiB and Discord takes {interaction.filesize_limit / 2**20:.0f} MiB here. Nothing was changed.",
+        "warning",
+    )
+
+
 def _is_channel_post(message: discord.Message | None) -> bool:
     """A message the bot posted on its own for the channel: public, and not the response to anyone's interaction."""
     return message is not None and not message.flags.ephemeral and message.interaction_metadata is None
@@ -197,23 +222,28 @@ class Responder:
             # one person's reply to the whole channel. The core never asks for that; should it, answer privately.
             log.warning("interaction %s: not replacing a shared channel post; replying privately instead", interaction.id)
             replace, reply = False, reply.model_copy(update={"replace": False, "ephemeral": True})
+        reply = _within_upload_limit(interaction, reply)
         rendered = render_reply(reply.view)
         embed, view = rendered.embed, rendered.to_view()
+        # content=MISSING leaves the field out: send_message's default (None) would send `content: null`, which Discord's
+        # API types do not allow for a message. A preface (a notice the person is owed) is the message's text.
+        content = clip(reply.preface, MESSAGE_CONTENT) if reply.preface else discord.utils.MISSING
+        files = _files(reply)
         if not interaction.response.is_done():
             async with _first_response_timeout(deadline):
                 if replace:
-                    await interaction.response.edit_message(embed=embed, view=view, allowed_mentions=NO_MENTIONS)
+                    await interaction.response.edit_message(content=content, embed=embed, view=view, allowed_mentions=NO_MENTIONS)
                 else:
-                    # content=MISSING leaves the field out: send_message's default (None) would send `content: null`,
-                    # which Discord's API types do not allow for a message.
                     await interaction.response.send_message(
-                        content=discord.utils.MISSING, embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS
+                        content=content, embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, files=files
                     )
             return
         if not reply.ephemeral:
             # The "thinking..." message is private; a public reply cannot take its place, so it goes and a new one comes.
             await interaction.delete_original_response()
-        await interaction.followup.send(embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS)
+        await interaction.followup.send(
+            content=content, embed=embed, view=view, ephemeral=reply.ephemeral, allowed_mentions=NO_MENTIONS, files=files
+        )
 
     async def _undelivered(self, interaction: discord.Interaction, reply: Reply, deadline: float, error: Exception) -> None:
         answered = interaction.response.is_done()

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Verb = Literal["start", "tips", "help", "leaderboard", "stats", "team", "daily"]
-VERBS: tuple[Verb, ...] = ("start", "tips", "help", "leaderboard", "stats", "team", "daily")
+Verb = Literal["start", "tips", "help", "leaderboard", "stats", "team", "daily", "digest", "export", "forget-me", "admin"]
+VERBS: tuple[Verb, ...] = ("start", "tips", "help", "leaderboard", "stats", "team", "daily", "digest", "export", "forget-me", "admin")
 # What users of other quiz bots type; each maps onto one of ours.
 ALIASES: dict[str, Verb] = {
     "play": "start",
@@ -20,6 +21,12 @@ ALIASES: dict[str, Verb] = {
 }
 TEAM_ACTIONS = {"create": "create", "new": "create", "join": "join", "leave": "leave", "list": "list", "show": "show"}
 DAILY_ACTIONS = {"set": "set", "off": "off", "stop": "off", "status": "status", "now": "now"}
+DIGEST_ACTIONS = {"on": "on", "start": "on", "off": "off", "stop": "off"}
+# With the command's "escape channels, users, and links" on (the manifest's should_escape), Slack sends a mentioned
+# member as <@U123|name> and a channel as <#C123|name>; a member or channel id may also be typed as it is.
+USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
 SCOPES = {"people": "people", "person": "people", "teams": "teams", "team": "teams"}
 ECHO_LIMIT = 40  # how much of an unknown word is echoed back
 
@@ -36,12 +43,13 @@ class Subcommand(BaseModel):
     window: str = "all"  # leaderboard; an unknown window is passed on, and the core explains the valid ones
     post_time: str | None = None  # daily set
     zone: str | None = None  # daily set
+    channel: str | None = None  # digest on|off: a channel named in the command (None: the one it is run in)
     unknown: str | None = None
 
     @property
     def command(self) -> str:
         """The core command (bot.commands) this asks for: `team join`, `stats questions`, `start`, ..."""
-        if self.verb in ("team", "daily") or (self.verb == "stats" and self.action):
+        if self.verb in ("team", "daily", "digest", "admin") or (self.verb == "stats" and self.action):
             return f"{self.verb} {self.action}"
         return self.verb
 
@@ -72,6 +80,12 @@ def parse(text: str) -> Subcommand:
         return _team(text, words)
     if verb == "daily":
         return _daily(words)
+    if verb == "digest":
+        return _digest(words)
+    if verb == "admin":
+        return _admin(words)
+    if verb in ("export", "forget-me") and not rest:
+        return Subcommand(verb=verb)
     if verb == "help" and not rest:
         return Subcommand(verb="help")
     return _unknown(words)
@@ -125,3 +139,32 @@ def _daily(words: list[str]) -> Subcommand:
     if action in ("off", "status", "now") and len(words) == 2:
         return Subcommand(verb="daily", action=action)
     return _unknown(words)
+
+
+def mentioned(word: str, pattern: re.Pattern[str]) -> str | None:
+    """The id in a mention Slack escaped (<@U123|name>, <#C123|name>), or the word itself when it is an id, else None."""
+    match = pattern.match(word)
+    if match:
+        return match.group(1)
+    return word if SLACK_ID.match(word) else None
+
+
+def _digest(words: list[str]) -> Subcommand:
+    """`digest on|off [#channel]` (default: the channel it is typed in)."""
+    action = DIGEST_ACTIONS.get(words[1].lower()) if len(words) > 1 else None
+    if action is None or len(words) > 3:
+        return _unknown(words)
+    if len(words) == 3:
+        # A channel that is not an id (Slack sent "#study" as typed) is kept for the handler to explain.
+        channel = mentioned(words[2], CHANNEL_MENTION)
+        return Subcommand(verb="digest", action=action, channel=channel, argument=None if channel else words[2][:ECHO_LIMIT])
+    return Subcommand(verb="digest", action=action)
+
+
+def _admin(words: list[str]) -> Subcommand:
+    """`admin forget @member`: the member as Slack sends a mention, or their member id; anything else is left for the
+    handler to explain (argument None)."""
+    if len(words) < 2 or words[1].lower() != "forget" or len(words) > 3:
+        return _unknown(words)
+    member = mentioned(words[2], USER_MENTION) if len(words) == 3 else None
+    return Subcommand(verb="admin", action="forget", argument=member)

@@ -6,12 +6,12 @@ import asyncio
 import logging
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.render import SlackMessage, render
 from bot.daily import DailyTarget, PublishError
-from bot.views import DailyPostView
+from bot.views import DailyPostView, DigestView
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +21,7 @@ REFUSALS: dict[str, str] = {
     "not_in_channel": f"the bot is not a member of this channel: invite it with {INVITE}",
     "channel_not_found": f"Slack cannot find the channel, or the bot cannot see it (a private channel or a DM): invite it with {INVITE}",
     "is_archived": "the channel is archived",
-    "missing_scope": "the app lacks the chat:write scope: reinstall it from adapters/slack/manifest.yaml",
+    "missing_scope": "the app lacks a scope it needs (chat:write, files:write, im:write): reinstall it from adapters/slack/manifest.yaml",
     "restricted_action": "the workspace does not let the bot post in this channel",
     "not_authed": "SLACK_BOT_TOKEN is missing",
     "invalid_auth": "Slack refused SLACK_BOT_TOKEN",
@@ -71,7 +71,7 @@ class SlackDailyPublisher:
 
     async def post(self, target: DailyTarget, view: DailyPostView) -> str:
         """chat.postMessage; the message ts is the reference for later chat.update calls."""
-        response = await self._send(target.channel_id, render(view))
+        response = await self.send(target.channel_id, render(view))
         ts = response.get("ts") if isinstance(response, dict) else None
         if not isinstance(ts, str) or not ts:
             raise PublishError("Slack did not return the message ts", retryable=True)
@@ -94,9 +94,10 @@ class SlackDailyPublisher:
 
     async def announce(self, channel_id: str, text: str) -> None:
         """A short plain message to the channel; PublishError says why the bot cannot post there."""
-        await self._send(channel_id, SlackMessage(text=text, blocks=()))
+        await self.send(channel_id, SlackMessage(text=text, blocks=()))
 
-    async def _send(self, channel_id: str, rendered: SlackMessage) -> dict[str, object]:
+    async def send(self, channel_id: str, rendered: SlackMessage) -> dict[str, object]:
+        """chat.postMessage of a rendered message to a channel; PublishError says why Slack did not take it."""
         payload = rendered.payload()
         if not payload["blocks"]:
             del payload["blocks"]
@@ -106,3 +107,33 @@ class SlackDailyPublisher:
         except SLACK_FAILURES as error:
             raise publish_error(error) from error
         return dict(response.data) if isinstance(response.data, dict) else {}
+
+
+class SlackDigestPublisher:
+    """bot.digest.DigestPublisher for Slack: the digest as a channel message, then its chart uploaded to the channel.
+
+    The chart goes with files_upload_v2 (files.getUploadURLExternal, the upload, files.completeUploadExternal), which
+    needs the files:write scope. It follows the message: a chart Slack refuses is logged and the digest still counts
+    as sent, as sending it again would post the message twice.
+    """
+
+    def __init__(self, channel: SlackDailyPublisher) -> None:
+        self.channel = channel
+
+    async def post(self, target: DailyTarget, view: DigestView, chart: bytes) -> str:
+        response = await self.channel.send(target.channel_id, render(view))
+        ts = response.get("ts")
+        if not isinstance(ts, str) or not ts:
+            raise PublishError("Slack did not return the message ts", retryable=True)
+        try:
+            await self.channel.client.files_upload_v2(
+                channel=target.channel_id,
+                content=chart,
+                filename=view.chart_filename,
+                title=view.chart_title,
+                alt_txt=view.chart_title,
+                initial_comment=f"{view.chart_title} ({view.week}, times in {view.timezone})",
+            )
+        except (*SLACK_FAILURES, SlackClientError) as error:
+            log.warning("the digest's chart could not be uploaded to channel %s: %s", target.channel_id, publish_error(error).reason)
+        return ts

@@ -32,6 +32,7 @@ class Target:
         from_click: bool,
         message_ts: str | None = None,
         message_is_ephemeral: bool = True,
+        direct: bool = False,
     ) -> None:
         self.response_url = response_url
         self.client = client
@@ -40,6 +41,12 @@ class Target:
         self.from_click = from_click
         self.message_ts = message_ts
         self.message_is_ephemeral = message_is_ephemeral
+        self.direct = direct  # no channel to answer in (a Home tab button): the reply goes to the app's DM with the person
+
+    @property
+    def private_message(self) -> bool:
+        """Whether the clicked message is seen by the person alone: ephemeral, or in their DM with the app (ids D...)."""
+        return self.message_is_ephemeral or (self.channel_id or "").startswith("D")
 
 
 async def post_to_response_url(client: AsyncWebClient, response_url: str, **message: Any) -> WebhookResponse:
@@ -63,7 +70,7 @@ async def post_to_response_url(client: AsyncWebClient, response_url: str, **mess
 async def deliver(reply: Reply, rendered: SlackMessage, target: Target) -> bool:
     """Send the message as the reply asks (ephemeral or not, replacing the clicked card or not); True if Slack took it."""
     # A private reply never replaces a shared message (a daily post): everyone would see one person's feedback.
-    replace = reply.replace and target.from_click and (target.message_is_ephemeral or not reply.ephemeral)
+    replace = reply.replace and target.from_click and (target.private_message or not reply.ephemeral)
     if target.response_url and await _via_response_url(reply, rendered, target, replace=replace):
         return True
     return await _via_web_api(reply, rendered, target, replace)
@@ -91,10 +98,18 @@ async def _via_response_url(reply: Reply, rendered: SlackMessage, target: Target
 
 
 async def _via_web_api(reply: Reply, rendered: SlackMessage, target: Target, replace: bool) -> bool:
+    payload = rendered.payload()
+    if target.direct:
+        try:
+            # chat.postMessage to a user id posts in the app's DM with them (its Messages tab); chat:write covers it.
+            await target.client.chat_postMessage(channel=target.user_id, **payload)
+        except Exception:  # noqa: BLE001 - logged; the person can click again
+            log.exception("delivering a reply to a direct message failed")
+            return False
+        return True
     if target.channel_id is None:
         log.warning("cannot deliver a reply: no response_url and no channel")
         return False
-    payload = rendered.payload()
     try:
         if replace and target.message_ts and not target.message_is_ephemeral:
             await target.client.chat_update(channel=target.channel_id, ts=target.message_ts, **payload)

@@ -26,6 +26,11 @@ GRAMMAR = Grammar(
         daily status    | daily status
         daily now       | daily now
         daily off       | daily off
+        digest on       | digest on [#channel]
+        digest off      | digest off [#channel]
+        export          | export
+        forget-me       | forget-me
+        admin forget    | admin forget @member
         """
     ),
     hints={

@@ -14,17 +14,19 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.commands import Subcommand, parse
 from adapters.slack.daily import SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, post_to_response_url
+from adapters.slack.files import FileNotSent, send_to_dm
+from adapters.slack.home import HomeTabs
 from adapters.slack.identity import Directory
 from adapters.slack.inflight import InFlight
 from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, escape_name, unescape
-from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, NextAction, TipsAction
+from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, DailyAnswerAction, NextAction, TipsAction
 from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.views import Reply, notice
+from bot.views import Notice, Reply, notice
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,24 @@ def needs_profile(action_id: str) -> bool:
 
 
 NO_CHANNEL = notice("Which channel?", "Slack did not say which channel this was run in; run it again in a channel.", "warning")
+MEMBER_USAGE = notice(
+    "Which member?",
+    f"Mention them, as in `{COMMAND} admin forget @name` (Slack then sends their member ID), or give their member ID "
+    "(their profile's ⋮ menu > Copy member ID). Nothing was deleted.",
+    "warning",
+)
+CHANNEL_USAGE = notice(
+    "Which channel?",
+    f"Slack sent that channel as plain text. Pick it from Slack's suggestions as you type #, or run `{COMMAND} digest on` "
+    "in the channel itself. Nothing was changed.",
+    "warning",
+)
+# Answers: after one, the person's Home tab is published again if they opened it lately.
+_ANSWER_VERBS = frozenset({AnswerAction.verb, DailyAnswerAction.verb})
+
+
+def _verb(action_id: str) -> str:
+    return action_id.partition(":")[2].partition(":")[0]
 
 
 async def _safely(work: Awaitable[Reply]) -> Reply:
@@ -95,17 +115,20 @@ class QuizListeners:
         publisher: SlackDailyPublisher,
         command: str = COMMAND,
         in_flight: InFlight | None = None,
+        homes: HomeTabs | None = None,
     ) -> None:
         self.engine = engine
         self.directory = directory
         self.publisher = publisher
         self.command = command
         self.in_flight = in_flight or InFlight()
+        self.homes = homes or HomeTabs()
 
     def register(self, app: AsyncApp) -> None:
         # bolt tries listeners in this order: clicks (five per run) come first, so a click costs one match.
         app.action(CLICKS)(self.on_action)
         app.command(self.command)(self.on_command)
+        app.event("app_home_opened")(self.on_home_opened)
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         """bolt runs this in a task of its own and answers Slack once ack() is called; the work comes after it, so
@@ -134,7 +157,12 @@ class QuizListeners:
         )
         sub = parse(unescape(command.text))
         reply = await _safely(self._run(origin, sub))
+        reply = await self._with_pending_notice(origin, reply)
+        if reply.attachment is not None:
+            reply = await self._send_attachment(client, origin, reply)
         rendered = _render(reply)
+        if reply.preface:
+            rendered = with_preface(rendered, f":information_source: {escape(reply.preface)}")
         if sub.unknown is not None:
             rendered = with_preface(rendered, f"I don't know `{escape(sub.unknown)}`. Here is what `{COMMAND}` can do:")
         target = Target(
@@ -157,7 +185,57 @@ class QuizListeners:
             return await self._team(origin, sub)
         if sub.verb == "daily":
             return await self._daily(origin, sub)
+        if sub.verb == "digest":
+            return await self._digest(origin, sub)
+        if sub.verb == "export":
+            return await self.engine.export(origin)
+        if sub.verb == "forget-me":
+            return self.engine.forget_me(origin)
+        if sub.verb == "admin":
+            if sub.argument is None and origin.is_admin:
+                return MEMBER_USAGE
+            return await self.engine.admin_forget(origin, sub.argument or "")
         return self.engine.help()
+
+    async def _with_pending_notice(self, origin: Origin, reply: Reply) -> Reply:
+        """The reply, with the line a member is owed after an admin forgot them; a failure to read it costs nothing else."""
+        try:
+            return await self.engine.privacy.with_pending_notice(origin, reply)
+        except Exception:  # noqa: BLE001 - the command's own reply still goes out
+            log.exception("reading the forget notice failed")
+            return reply
+
+    async def _send_attachment(self, client: AsyncWebClient, origin: Origin, reply: Reply) -> Reply:
+        """Slack's way with a file for one person (the export): into their direct messages with the app, then a notice."""
+        assert reply.attachment is not None
+        try:
+            await send_to_dm(client, origin.user_id, reply.attachment)
+        except FileNotSent as error:
+            log.warning("sending %s to %s failed: %s", reply.attachment.filename, origin.user_id, error.reason)
+            return notice("The file could not be sent", f"Slack did not take it ({error.reason}). Try again in a moment.", "error")
+        view = reply.view
+        said = f"{view.text} " if isinstance(view, Notice) else ""
+        title = view.title if isinstance(view, Notice) else "Sent"
+        return notice(title, f"{said}It is in your direct messages with recsys-quiz.", "success")
+
+    async def _digest(self, origin: Origin, sub: Subcommand) -> Reply:
+        """`digest on|off [#channel]`: this channel by default; admin rights are the core's to check."""
+        if sub.argument is not None and origin.is_admin:
+            return CHANNEL_USAGE
+        channel = sub.channel or origin.channel_id
+        if channel is None:
+            return NO_CHANNEL
+        on = sub.action == "on"
+        if on and origin.is_admin:
+            # As for the daily question: a message in the channel proves the bot can post there, and says what is coming.
+            text = (
+                f"{escape_name(origin.name)} turned on the weekly recsys-quiz digest in this channel: every Monday, the group's "
+                "week, with the top people and teams, accuracy per topic and a chart."
+            )
+            refusal = await self._announce(channel, text, "digest on")
+            if refusal is not None:
+                return refusal
+        return await self.engine.digest_switch(origin, channel, on)
 
     async def _team(self, origin: Origin, sub: Subcommand) -> Reply:
         if sub.action == "create":
@@ -190,17 +268,18 @@ class QuizListeners:
         if post_time is not None and zone is not None and self.engine.decks.get(sub.argument) is not None:
             # Only a valid request from an admin may put a message in the channel: it proves the bot can post there
             # (Slack answers not_in_channel otherwise) and tells the channel what is coming.
-            refusal = await self._announce(origin, channel, post_time, zone.key)
+            text = (
+                f"{escape_name(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
+                f"({escape(zone.key)}). Answer each question with its buttons: one answer each, and only you see your feedback."
+            )
+            refusal = await self._announce(channel, text, "daily set")
             if refusal is not None:
                 return refusal
         # An invalid time, zone or deck gets the core's notice showing the valid form; nothing was posted.
         return await daily.configure(origin, channel, sub.post_time, sub.zone, sub.argument)
 
-    async def _announce(self, origin: Origin, channel: str, post_time: str, zone: str) -> Reply | None:
-        text = (
-            f"{escape_name(origin.name)} set up the daily recsys-quiz question in this channel: every day at {post_time} "
-            f"({escape(zone)}). Answer each question with its buttons: one answer each, and only you see your feedback."
-        )
+    async def _announce(self, channel: str, text: str, command: str) -> Reply | None:
+        """Post `text` to the channel; a notice saying why not (nothing set up) when Slack refuses it."""
         try:
             await self.publisher.announce(channel, text)
         except PublishError as error:
@@ -213,7 +292,7 @@ class QuizListeners:
                 )
             return notice(
                 "The bot can't post in this channel",
-                f"Slack says {error.reason}. Nothing was set up; run `{COMMAND} daily set` here again once that is fixed.",
+                f"Slack says {error.reason}. Nothing was set up; run `{COMMAND} {command}` again once that is fixed.",
                 "warning",
             )
         return None
@@ -250,8 +329,33 @@ class QuizListeners:
             from_click=True,
             message_ts=container.get("message_ts") if isinstance(container.get("message_ts"), str) else None,
             message_is_ephemeral=bool(container.get("is_ephemeral", True)),
+            # A button on the Home tab: no message, channel or response_url; the reply goes to the app's DM with them.
+            direct=container.get("type") == "view",
         )
         await deliver(reply, _render(reply), target)
+        if _verb(click.action_id) in _ANSWER_VERBS and self.homes.is_open(origin.space_id, origin.user_id):
+            await self._publish_home(client, click.space_id, origin.user_id)
+
+    async def on_home_opened(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient) -> None:
+        """app_home_opened (bolt acknowledges events itself): the person's Home tab, published afresh."""
+        async with self.in_flight.slot():
+            team, user = body.get("team_id"), event.get("user")
+            if event.get("tab", "home") != "home":
+                return  # the Messages tab: nothing to publish
+            if not isinstance(team, str) or not isinstance(user, str) or not team or not user:
+                log.info("app_home_opened without a team or user; nothing published")
+                return
+            self.homes.opened(team, user)
+            await self._publish_home(client, team, user)
+
+    async def _publish_home(self, client: AsyncWebClient, team_id: str, user_id: str) -> None:
+        try:
+            origin = await self.directory.origin(client, team_id=team_id, user_id=user_id, fallback_name="", channel_id=None)
+            view = await self.engine.home(origin)
+        except Exception:  # noqa: BLE001 - the tab shows its last version; opening it again tries again
+            log.exception("building the Home tab of %s failed", user_id)
+            return
+        await self.homes.publish(client, user_id, view)
 
     @staticmethod
     async def _answer_malformed(body: dict[str, Any], client: AsyncWebClient) -> None:

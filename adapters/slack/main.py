@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.config import EVENTS_PATH, SlackSettings, SlackSettingsError, load_settings
-from adapters.slack.daily import SlackDailyPublisher
+from adapters.slack.daily import SlackDailyPublisher, SlackDigestPublisher
 from adapters.slack.errors import on_error
 from adapters.slack.front import front_door, runner
 from adapters.slack.handlers import QuizListeners
@@ -55,6 +55,7 @@ def wire(
     app.error(on_error)
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
+    engine.digest.attach("slack", SlackDigestPublisher(publisher))
     listeners = QuizListeners(engine, directory or Directory(), publisher)
     listeners.register(app)
     return app, listeners
@@ -62,8 +63,9 @@ def wire(
 
 @contextlib.asynccontextmanager
 async def daily_scheduler(engine: QuizEngine) -> AsyncIterator[asyncio.Task[None]]:
-    """The daily-post scheduler as a background task for as long as the bot serves; cancelled on the way out."""
-    task = asyncio.create_task(DailyScheduler(engine.daily).run(), name="recsys-quiz daily scheduler")
+    """The daily-post and weekly-digest scheduler as a background task for as long as the bot serves; cancelled on the way out."""
+    scheduler = DailyScheduler(engine.daily, also=(engine.digest.tick,))
+    task = asyncio.create_task(scheduler.run(), name="recsys-quiz daily scheduler")
     try:
         yield task
     finally:

@@ -23,10 +23,12 @@ from bot.views import (
     Button,
     DailyFeedback,
     DailyPostView,
+    DigestView,
     HelpView,
     LeaderboardView,
     Notice,
     QuestionCard,
+    QuestionStatsLine,
     QuestionStatsView,
     ScoreCard,
     StatsView,
@@ -133,19 +135,24 @@ def _buttons_of(view: object) -> tuple[Button, ...]:
     return tuple(getattr(view, "buttons", ()) or ())
 
 
-def line_sections(lines: Sequence[str], title: str = "") -> list[Block]:
-    """Escaped lines packed into as few sections as fit Slack's 3000 characters each (a long list is never cut mid-line)."""
-    blocks: list[Block] = []
+def packed_lines(lines: Sequence[str], title: str = "", limit: int = SECTION_TEXT_LIMIT) -> list[str]:
+    """Escaped lines packed into as few texts of at most `limit` characters as they fit in (never cut mid-line)."""
+    texts: list[str] = []
     current = title
     for line in lines:
         candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_TEXT_LIMIT and current:
-            blocks.append(section(current))
+        if len(candidate) > limit and current:
+            texts.append(current)
             candidate = line
         current = candidate
     if current:
-        blocks.append(section(current))
-    return blocks
+        texts.append(current)
+    return texts
+
+
+def line_sections(lines: Sequence[str], title: str = "") -> list[Block]:
+    """Escaped lines packed into as few sections as fit Slack's 3000 characters each (a long list is never cut mid-line)."""
+    return [section(text) for text in packed_lines(lines, title)]
 
 
 def _plural(count: int, word: str) -> str:
@@ -418,6 +425,16 @@ def _team(view: TeamView) -> SlackMessage:
     return message(f"Team {escape_name(view.name)}: {_plural(view.points, 'point')}, {_plural(len(view.members), 'member')}", blocks)
 
 
+def _option_lines(line: QuestionStatsLine) -> list[str]:
+    """How a question's answers spread over its options, the best marked and the wrong one that fools the most flagged."""
+    lines = []
+    for o in line.options:
+        mark = ":white_check_mark:" if o.correct else (":warning:" if o.top_wrong else "•")
+        note = " _(fools the most people)_" if o.top_wrong else ""
+        lines.append(f"{mark} {escape(o.text)}: {_share(o.share)} ({o.picks}){note}")
+    return lines
+
+
 @_render.register
 def _question_stats(view: QuestionStatsView) -> SlackMessage:
     head = [header("How each question was answered"), context(escape(view.deck_title), escape(view.note))]
@@ -426,12 +443,7 @@ def _question_stats(view: QuestionStatsView) -> SlackMessage:
     for q in view.questions:
         if q.answered:
             figures = f"{q.answered} {'person' if q.answered == 1 else 'people'} answered · {_share(q.correct_share)} correct"
-            options = []
-            for o in q.options:
-                mark = ":white_check_mark:" if o.correct else (":warning:" if o.top_wrong else "•")
-                note = " _(fools the most people)_" if o.top_wrong else ""
-                options.append(f"{mark} {escape(o.text)}: {_share(o.share)} ({o.picks}){note}")
-            body = "\n".join(options)
+            body = "\n".join(_option_lines(q))
         else:
             figures, body = "no answers yet", ""
         blocks.append(section(f"*{q.position}. {escape(q.prompt)}*\n_{escape(q.topic)}_ · {figures}" + (f"\n{body}" if body else "")))
@@ -441,6 +453,34 @@ def _question_stats(view: QuestionStatsView) -> SlackMessage:
     return message(
         f"Question statistics for {escape(view.deck_title)}: " + "; ".join(summary), _items_that_fit(head, blocks, [], "questions")
     )
+
+
+@_render.register
+def _digest(view: DigestView) -> SlackMessage:
+    """The weekly digest as a channel message; its chart follows as an uploaded image (see daily.SlackDigestPublisher)."""
+    people = [f"*{r.rank}.* {escape_name(r.name)}: {_plural(r.points, 'point')}" for r in view.people]
+    teams = [f"*{r.rank}.* {escape_name(r.name)}: {_plural(r.points, 'point')} · {escape(r.detail)}" for r in view.teams]
+    topics = [
+        f"• {escape(t.topic)}: {_share(t.this_week) if t.this_week is not None else 'no answers'} this week"
+        f" (the week before: {_share(t.last_week) if t.last_week is not None else 'no answers'}), {_plural(t.answers, 'answer')}"
+        for t in view.topics
+    ]
+    blocks: list[Block] = [
+        header(f"Weekly digest · {view.week}"),
+        context(f"*{_plural(view.answers, 'answer')}* · times in {escape(view.timezone)}", escape(view.note)),
+        *line_sections(people or ["No points this week."], "*Top people*"),
+        *line_sections(teams or ["No team scored this week."], "*Top teams*"),
+        *line_sections(topics or ["No answers this week."], "*Accuracy per topic*"),
+    ]
+    if view.most_missed is not None:
+        missed = view.most_missed
+        deck = f" · {escape(view.most_missed_deck)}" if view.most_missed_deck else ""
+        figures = f"{missed.answered} answers · {_share(missed.correct_share)} correct"
+        blocks.extend(
+            line_sections(_option_lines(missed), f"*Most missed:* {escape(missed.prompt)}\n_{escape(missed.topic)}{deck}_ · {figures}")
+        )
+    blocks.append(context(f"The chart of {escape(view.chart_title.lower())} follows as an image."))
+    return message(f"Weekly digest, {escape(view.week)}: {_plural(view.answers, 'answer')}.", blocks)
 
 
 @_render.register

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from bot.store.base import StoreBase
 from bot.store.daily import DailyStore
+from bot.store.digests import DigestStore
 from bot.store.errors import DatabaseUnavailableError, ForeignDatabaseError, SchemaTooNewError, StoreError
 from bot.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from bot.store.privacy import PrivacyStore
 from bot.store.protocol import AnswerKey, QuestionKey, Store
 from bot.store.records import (
     Answer,
@@ -17,6 +19,9 @@ from bot.store.records import (
     DailyChannel,
     DailyPick,
     DailyPost,
+    DigestChannel,
+    DigestPost,
+    ForgetOutcome,
     OptionTally,
     PlanStep,
     QuestionTally,
@@ -31,8 +36,8 @@ from bot.store.summary import SummaryStore
 from bot.store.teams import TeamStore
 
 
-class SQLiteStore(RunStore, DailyStore, SummaryStore, ScoreStore, TeamStore, StoreBase):
-    """Runs, answers, points, teams, daily posts and people in one SQLite file."""
+class SQLiteStore(RunStore, DailyStore, DigestStore, PrivacyStore, SummaryStore, ScoreStore, TeamStore, StoreBase):
+    """Runs, answers, points, teams, daily posts, digests and people in one SQLite file."""
 
 
 __all__ = [
@@ -49,6 +54,9 @@ __all__ = [
     "DailyChannel",
     "DailyPick",
     "DailyPost",
+    "DigestChannel",
+    "DigestPost",
+    "ForgetOutcome",
     "OptionTally",
     "PlanStep",
     "QuestionKey",

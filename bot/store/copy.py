@@ -28,6 +28,10 @@ TABLES = (
     "daily_channels",
     "daily_posts",
     "daily_answers",
+    "daily_anonymous_answers",
+    "forget_notices",
+    "digest_channels",
+    "digest_posts",
 )
 # Identity columns whose sequence must go on after the copied ids.
 IDENTITIES = {
@@ -37,6 +41,8 @@ IDENTITIES = {
     "teams": "team_id",
     "daily_channels": "channel_key",
     "daily_posts": "post_id",
+    "digest_channels": "channel_key",
+    "digest_posts": "digest_id",
 }
 CHUNK = 20_000  # rows per COPY: a million answers never sit in memory at once
 

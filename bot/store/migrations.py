@@ -210,6 +210,49 @@ MIGRATIONS: tuple[str, ...] = (
     );
     DROP TABLE new_team_keys;
     """,
+    """
+    -- Forgetting a person (bot.privacy) keeps the counts of their daily answers, anonymously: a post's reveal
+    -- still shows how the channel answered, and nothing in these rows says who.
+    CREATE TABLE daily_anonymous_answers (
+        post_id    INTEGER NOT NULL REFERENCES daily_posts (post_id),
+        option_key TEXT NOT NULL,
+        answers    INTEGER NOT NULL,
+        PRIMARY KEY (post_id, option_key)
+    ) WITHOUT ROWID;
+    -- A member an admin forgot is told so on their next command: only a hash of who they were is kept (never their
+    -- ids), and only until then.
+    CREATE TABLE forget_notices (
+        identity_hash TEXT PRIMARY KEY,
+        forgotten_at  INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    -- The weekly digest: the channels that get one, and each week's post, claimed before it is sent (the unique
+    -- (channel, week) makes two processes, a restart or a crash unable to post the same week twice).
+    CREATE TABLE digest_channels (
+        channel_key   INTEGER PRIMARY KEY,
+        platform      TEXT NOT NULL,
+        space_id      TEXT NOT NULL,
+        channel_id    TEXT NOT NULL,
+        enabled       INTEGER NOT NULL,
+        configured_by TEXT NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (platform, space_id, channel_id)
+    );
+    CREATE TABLE digest_posts (
+        digest_id       INTEGER PRIMARY KEY,
+        channel_key     INTEGER NOT NULL REFERENCES digest_channels (channel_key),
+        week            TEXT NOT NULL,  -- the local date of the Monday it is posted on
+        status          TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed')),
+        claimed_by      TEXT NOT NULL,
+        claimed_at      INTEGER NOT NULL,
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        last_error      TEXT,
+        next_attempt_at INTEGER,
+        message_ref     TEXT,
+        sent_at         INTEGER,
+        UNIQUE (channel_key, week)
+    );
+    CREATE INDEX digest_posts_by_status ON digest_posts (status);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -186,6 +186,40 @@ class DailyPick(_Record):
     rotation: dict[str, Any]
 
 
+class ForgetOutcome(_Record):
+    """What forgetting a person removed: how many people (one per space they were in) and the rows per table."""
+
+    people: int
+    rows: dict[str, int]
+
+
+class DigestChannel(_Record):
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    enabled: bool
+    configured_by: str
+    updated_at: int
+
+
+class DigestPost(_Record):
+    """One week's digest of a channel, claimed before it is sent."""
+
+    digest_id: int
+    channel_key: int
+    platform: str
+    space_id: str
+    channel_id: str
+    week: str  # the local date of the Monday it is posted on
+    status: Literal["sending", "sent", "failed"]
+    attempts: int
+    last_error: str | None
+    next_attempt_at: int | None
+    message_ref: str | None
+    sent_at: int | None
+
+
 class DailyAnswerOutcome(NamedTuple):  # one per click of a channel's burst: a tuple is cheaper than a frozen model
     status: Literal["recorded", "already_answered", "closed"]
     option_key: str | None = None

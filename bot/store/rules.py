@@ -347,3 +347,35 @@ def check_daily_answers(
 def claimable(current: DailyChannel, seen: DailyChannel) -> bool:
     """Whether a post picked from the channel as `seen` may still be claimed now that it reads `current`."""
     return current.enabled and current.deck_id == seen.deck_id and current.rotation == seen.rotation
+
+
+class ForgetChanges(NamedTuple):
+    """What taking a person's answers out of the shared totals changes: the reverse of what recording them added."""
+
+    histogram: list[tuple[int, str, str, str, int]]  # points_histogram changes (people, platform, space, period, points)
+    teams: list[tuple[int, int, int, str]]  # team_totals decrements (points, active members, team, period)
+    members: list[tuple[int, int]]  # teams' member counts decrements (members, team)
+
+
+def forget_changes(
+    totals: Sequence[tuple[str, str, str, int]], earned: Sequence[tuple[int, str, int]], memberships: Sequence[int]
+) -> ForgetChanges:
+    """The changes that take people out of the boards: `totals` are their score_totals rows (platform, space, period,
+    points), `earned` their team_member_periods rows (team, period, points), `memberships` the teams they are in.
+
+    Each totals row was one person on a board with that many points, so its histogram row loses one person; each
+    earned row made the person an active member of the team in that period, with those points. Rows come sorted by
+    key, so every writer locks them in one order.
+    """
+    histogram: Counter[tuple[str, str, str, int]] = Counter(totals)
+    teams: dict[tuple[int, str], list[int]] = {}
+    for team_id, period, points in earned:
+        change = teams.setdefault((team_id, period), [0, 0])
+        change[0] += points
+        change[1] += 1
+    members = Counter(memberships)
+    return ForgetChanges(
+        histogram=[(-people, *board) for board, people in sorted(histogram.items())],
+        teams=[(points, active, *key) for key, (points, active) in sorted(teams.items())],
+        members=[(count, team_id) for team_id, count in sorted(members.items())],
+    )

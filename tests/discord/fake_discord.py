@@ -28,8 +28,11 @@ MANAGE_GUILD = 1 << 5
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
 EMBED_LINKS = 1 << 14
+ATTACH_FILES = 1 << 15
 POSTING = VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS
 JSON_BODY = web.RequestKey("json_body", object)
+FILES = web.RequestKey("files", object)  # the file parts of a multipart request, as [File]
+ATTACHMENT_SIZE_LIMIT = 8 * 1024 * 1024  # what the fake's interactions say they take (attachment_size_limit)
 
 # Discord's message limits (DESIGN.md "Platform facts").
 LIMITS = {
@@ -168,6 +171,43 @@ class ChannelRef:
     id: str
 
 
+@dataclass(frozen=True)
+class UserRef:
+    """A user option's value in `FakeDiscord.slash` (sent as type 6 with Discord's resolved user and member data)."""
+
+    user: dict[str, Any]
+
+
+@dataclass
+class File:
+    """A file part of a multipart request (`files[n]`), as Discord receives it."""
+
+    field: str
+    filename: str
+    content: bytes
+
+
+def attachment_problems(body: dict[str, Any], files: list[File], limit: int = ATTACHMENT_SIZE_LIMIT) -> list[str]:
+    """How a message's files break what Discord checks: every `files[n]` part declared in `attachments` (by id n, with its
+    filename) and the other way round, each within the size limit, and an embed's `attachment://` image naming one."""
+    problems: list[str] = []
+    declared = {str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)}
+    parts = {f.field.removeprefix("files[").removesuffix("]"): f for f in files}
+    if set(declared) != set(parts):
+        problems.append(f"attachments {sorted(declared)} do not match the file parts {sorted(parts)}")
+    for index, part in parts.items():
+        if index in declared and declared[index].get("filename") != part.filename:
+            problems.append(f"files[{index}] is {part.filename!r} but its attachment says {declared[index].get('filename')!r}")
+        if len(part.content) > limit:
+            problems.append(f"files[{index}] has {len(part.content)} bytes (the limit is {limit})")
+    names = {part.filename for part in files}
+    for embed in body.get("embeds") or []:
+        url = (embed.get("image") or {}).get("url", "")
+        if url.startswith("attachment://") and url.removeprefix("attachment://") not in names:
+            problems.append(f"the embed's image {url} names no attached file")
+    return problems
+
+
 @dataclass
 class Pending:
     """An interaction the fake dispatched, and what the bot did about it."""
@@ -181,6 +221,7 @@ class Pending:
     answered: asyncio.Event = field(default_factory=asyncio.Event)
     delivered: asyncio.Event = field(default_factory=asyncio.Event)  # a message was sent or edited
     thinking_flags: int | None = None  # after a type 5 response, until a followup takes its place (or it is deleted)
+    files: list[File] = field(default_factory=list)  # files sent with its responses and followups
     last_message: dict[str, Any] | None = None  # what the person sees now: the reply, or the suggestions
     delivered_at: float | None = None  # monotonic time of the first message shown
 
@@ -322,6 +363,7 @@ class FakeDiscord:
         self.channel_denies: dict[str, int] = {}
         self.channel_messages: dict[str, dict[str, Any]] = {}  # messages the bot posted to channels, as they are now
         self.channel_posts: list[Call] = []  # POST /channels/{id}/messages
+        self.channel_files: dict[str, list[File]] = {}  # message id -> the files posted with it
         self.channel_edits: list[Call] = []  # PATCH /channels/{id}/messages/{id}
         self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
         self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
@@ -378,12 +420,22 @@ class FakeDiscord:
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body: Any = None
-        if request.can_read_body:
+        files: list[File] = []
+        if request.can_read_body and request.content_type == "multipart/form-data":
+            # discord.py sends files as Discord takes them: a `payload_json` part and one `files[n]` part per file.
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body = json.loads(await part.text())  # type: ignore[union-attr]
+                else:
+                    files.append(File(str(part.name), str(part.filename), bytes(await part.read())))  # type: ignore[union-attr]
+        elif request.can_read_body:
             text = await request.text()
             try:
                 body = json.loads(text) if text else None
             except json.JSONDecodeError:
                 body = text
+        request[FILES] = files
         needs_token = request.path.startswith(API) and not request.path.startswith(f"{API}/webhooks") and "/callback" not in request.path
         request[JSON_BODY] = body
         peer = request.transport.get_extra_info("peername") if request.transport else None
@@ -503,7 +555,7 @@ class FakeDiscord:
             "type": kind,
             "token": f"token-{interaction_id}",
             "version": 1,
-            "attachment_size_limit": 8 * 1024 * 1024,
+            "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
             "locale": "en-US",
             "app_permissions": str(self.permissions_in(CHANNEL_ID)) if guild else "0",
             "entitlements": [],
@@ -571,7 +623,21 @@ class FakeDiscord:
         leaf: list[dict[str, Any]] = []
         resolved: dict[str, Any] = {}
         for name, value in (options or {}).items():
-            if isinstance(value, ChannelRef):
+            if isinstance(value, UserRef):
+                user_id = value.user["id"]
+                leaf.append({"type": 6, "name": name, "value": user_id})
+                resolved.setdefault("users", {})[user_id] = value.user
+                resolved.setdefault("members", {})[user_id] = {
+                    "roles": [],
+                    "joined_at": "2026-01-01T00:00:00+00:00",
+                    "deaf": False,
+                    "mute": False,
+                    "flags": 0,
+                    "permissions": "0",
+                    "nick": None,
+                    "avatar": None,
+                }
+            elif isinstance(value, ChannelRef):
                 leaf.append({"type": 7, "name": name, "value": value.id})
                 resolved.setdefault("channels", {})[value.id] = {
                     "id": value.id,
@@ -632,7 +698,19 @@ class FakeDiscord:
 
     # REST the bot calls to answer ---------------------------------------------------------------
 
-    def _message(self, data: dict[str, Any], *, message_id: str | None = None, flags: int = 0) -> dict[str, Any]:
+    def _message(
+        self, data: dict[str, Any], *, message_id: str | None = None, flags: int = 0, files: list[File] | None = None
+    ) -> dict[str, Any]:
+        attachments = [
+            {
+                "id": snowflake(),
+                "filename": f.filename,
+                "size": len(f.content),
+                "url": f"https://cdn.example/{f.filename}",
+                "proxy_url": f"https://media.example/{f.filename}",
+            }
+            for f in files or []
+        ]
         message = {
             "id": message_id or snowflake(),
             "channel_id": CHANNEL_ID,
@@ -644,7 +722,7 @@ class FakeDiscord:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": attachments,
             "embeds": data.get("embeds") or [],
             "components": data.get("components") or [],
             "pinned": False,
@@ -655,8 +733,8 @@ class FakeDiscord:
         self.messages[message["id"]] = message
         return message
 
-    def _check_message(self, where: str, data: dict[str, Any]) -> None:
-        for problem in limit_problems(data):
+    def _check_message(self, where: str, data: dict[str, Any], files: list[File] | None = None) -> None:
+        for problem in [*limit_problems(data), *attachment_problems(data, files or [])]:
             self.violations.append(f"{where}: {problem}")
 
     def _refused_body(self, where: str, body: Any, schema: dict[str, bool]) -> web.Response | None:
@@ -711,9 +789,11 @@ class FakeDiscord:
         info: dict[str, Any] = {"id": pending.id, "type": pending.payload["type"]}
         result: dict[str, Any] = {"interaction": info}
         if kind in (4, 7):
-            self._check_message(f"interaction {pending.id}", data)
+            files = request[FILES]
+            self._check_message(f"interaction {pending.id}", data, files)
+            pending.files.extend(files)
             if kind == 4:
-                message = self._message(data)
+                message = self._message(data, files=files)
             else:
                 clicked = pending.payload.get("message") or {"id": snowflake()}  # Discord always sends it; a test may not
                 message = self._message({**clicked, **data}, message_id=clicked["id"], flags=clicked.get("flags", 0))
@@ -748,14 +828,16 @@ class FakeDiscord:
         refused = self._refused_body(f"followup {pending.id}", data, WEBHOOK_EXECUTE)
         if refused is not None:
             return refused
-        self._check_message(f"followup {pending.id}", data)
+        files = request[FILES]
+        self._check_message(f"followup {pending.id}", data, files)
+        pending.files.extend(files)
         pending.followups.append(Call("POST", request.path, data, time.monotonic()))
         if pending.thinking_flags is not None:
             # As Discord: the first followup after "thinking..." takes its place, and keeps its visibility.
-            message = self._message({**data, "flags": 0}, flags=pending.thinking_flags)
+            message = self._message({**data, "flags": 0}, flags=pending.thinking_flags, files=files)
             pending.thinking_flags = None
         else:
-            message = self._message(data)
+            message = self._message(data, files=files)
         pending.deliver(message)
         return _json(message)
 
@@ -881,7 +963,9 @@ class FakeDiscord:
 
     async def _channel_post(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
-        refused = self._refused(request, channel_id, SEND_MESSAGES | EMBED_LINKS)
+        files = request[FILES]
+        # As Discord: a message with files also needs Attach Files in the channel.
+        refused = self._refused(request, channel_id, SEND_MESSAGES | EMBED_LINKS | (ATTACH_FILES if files else 0))
         if refused is not None:
             return refused
         if self.channel_post_failures:
@@ -890,11 +974,12 @@ class FakeDiscord:
         refused = self._refused_body(f"channel post to {channel_id}", data, MESSAGE_CREATE)
         if refused is not None:
             return refused
-        self._check_message(f"channel post to {channel_id}", data)
+        self._check_message(f"channel post to {channel_id}", data, files)
         if data.get("flags", 0) & EPHEMERAL:
             self.violations.append(f"channel post to {channel_id}: ephemeral flag on a channel message")
         self.channel_posts.append(Call("POST", request.path, data, time.monotonic()))
-        message = self._message(data) | {"channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "flags": 0}
+        message = self._message(data, files=files) | {"channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "flags": 0}
+        self.channel_files[message["id"]] = files
         message.pop("application_id")
         self.messages[message["id"]] = self.channel_messages[message["id"]] = message
         return _json(message)

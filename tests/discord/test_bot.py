@@ -193,6 +193,10 @@ EXPECTED_TREE = {
             "status": ["channel"],
             "now": ["channel"],
         },
+        "export": [],
+        "forget-me": [],
+        "digest": {"on": ["channel"], "off": ["channel"]},
+        "admin": {"forget": ["member"]},
     },
 }
 
@@ -273,7 +277,14 @@ async def test_tips_help_leaderboard_and_stats_answer_privately(fake: FakeDiscor
             shown[sub] = await fake.delivered(pending)
     assert all(message["flags"] & EPHEMERAL for message in shown.values())
     assert embed(shown["tips"])["title"] == "How to structure your answer" and embed(shown["tips"])["fields"]
-    assert [f["name"] for f in embed(shown["help"])["fields"]][:4] == ["Quiz", "Study groups", "Daily question", "Decks"]
+    assert [f["name"] for f in embed(shown["help"])["fields"]][:6] == [
+        "Quiz",
+        "Study groups",
+        "Daily question",
+        "Weekly digest",
+        "Your data",
+        "Decks",
+    ]
     assert labels(shown["help"]) == ["Start"]
     board = embed(shown["leaderboard"])
     assert "Alice" in board["description"] and "← you" in board["description"]

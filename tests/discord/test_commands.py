@@ -33,14 +33,33 @@ def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Paramet
     return next(p for p in command.parameters if p.name == "deck")
 
 
-def test_the_group_has_five_subcommands_and_the_team_and_daily_groups() -> None:
+def test_the_group_has_seven_subcommands_and_the_team_daily_digest_and_admin_groups() -> None:
     group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
     assert group.name == "recsys-quiz"
-    assert sorted(c.name for c in group.commands) == ["daily", "help", "leaderboard", "start", "stats", "team", "tips"]
+    assert sorted(c.name for c in group.commands) == [
+        "admin",
+        "daily",
+        "digest",
+        "export",
+        "forget-me",
+        "help",
+        "leaderboard",
+        "start",
+        "stats",
+        "team",
+        "tips",
+    ]
     team, daily = group.get_command("team"), group.get_command("daily")
+    digest, admin = group.get_command("digest"), group.get_command("admin")
     assert isinstance(team, app_commands.Group) and isinstance(daily, app_commands.Group)
+    assert isinstance(digest, app_commands.Group) and isinstance(admin, app_commands.Group)
     assert sorted(c.name for c in team.commands) == ["create", "join", "leave", "list", "show"]
     assert sorted(c.name for c in daily.commands) == ["now", "off", "set", "status"]
+    assert sorted(c.name for c in digest.commands) == ["off", "on"]
+    forget = admin.get_command("forget")
+    assert isinstance(forget, app_commands.Command)
+    (member,) = forget.parameters
+    assert member.name == "member" and member.type is discord.AppCommandOptionType.user and member.required
 
 
 def test_board_and_window_are_choices_and_the_daily_channel_takes_text_channels_only() -> None:

@@ -37,7 +37,7 @@ def test_a_missing_token_is_an_error_naming_it_and_where_to_get_it(capsys: pytes
     assert "DISCORD_TOKEN" in error and "Developer Portal" in error and "Reset Token" in error
 
 
-def test_invite_prints_the_url_with_both_scopes_and_only_the_daily_posts_permissions(
+def test_invite_prints_the_url_with_both_scopes_and_only_the_channel_posts_permissions(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
@@ -47,8 +47,9 @@ def test_invite_prints_the_url_with_both_scopes_and_only_the_daily_posts_permiss
     assert (url.netloc, url.path) == ("discord.com", "/oauth2/authorize")
     assert query["client_id"] == [str(BOT_ID)]
     assert query["scope"] == ["bot applications.commands"]
-    # View Channel (1 << 10), Send Messages (1 << 11), Embed Links (1 << 14): what a daily post needs, nothing else.
-    assert query["permissions"] == [str((1 << 10) | (1 << 11) | (1 << 14))]
+    # View Channel (1 << 10), Send Messages (1 << 11), Embed Links (1 << 14): what a daily post needs; Attach Files
+    # (1 << 15): the weekly digest's chart. Nothing else.
+    assert query["permissions"] == [str((1 << 10) | (1 << 11) | (1 << 14) | (1 << 15))] == ["52224"]
 
 
 def test_invite_prefers_discord_client_id_and_needs_no_token(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,21 +26,27 @@ CONTEXT_ELEMENTS = 10
 SECTION_FIELDS = 10
 # Slack takes at most five messages on one response_url (within 30 minutes), each a JSON body.
 RESPONSE_URL_USES = 5
+# A Home tab (views.publish): up to 100 blocks; private_metadata 3000, callback_id 255, external_id 255 characters.
+HOME_BLOCKS = 100
+VIEW_PRIVATE_METADATA = 3000
+VIEW_CALLBACK_ID = 255
+# files.completeUploadExternal's channel_id: a channel, group, DM or shared channel id, never a user id.
+UPLOAD_CHANNEL = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
 
 
-def block_kit_problems(message: dict[str, Any]) -> list[str]:
-    """Every way a message breaks Slack's rules (empty when Slack would accept it)."""
+def block_kit_problems(message: dict[str, Any], *, max_blocks: int = MAX_BLOCKS, needs_text: bool = True) -> list[str]:
+    """Every way a message (or a view's blocks) breaks Slack's rules (empty when Slack would accept it)."""
     problems: list[str] = []
     text = message.get("text")
     blocks = message.get("blocks")
-    if not (isinstance(text, str) and text.strip()):
+    if needs_text and not (isinstance(text, str) and text.strip()):
         problems.append("no plain-text `text` fallback")
     if blocks is None:
         return problems
     if not isinstance(blocks, list):
         return [*problems, "blocks is not a list"]
-    if len(blocks) > MAX_BLOCKS:
-        problems.append(f"{len(blocks)} blocks (max {MAX_BLOCKS})")
+    if len(blocks) > max_blocks:
+        problems.append(f"{len(blocks)} blocks (max {max_blocks})")
     action_ids: list[str] = []
 
     def text_object(obj: Any, where: str, limit: int, kinds: tuple[str, ...] = ("plain_text", "mrkdwn")) -> None:
@@ -128,6 +135,34 @@ class Posted:
         return json.dumps(self.body, ensure_ascii=False)
 
 
+def view_problems(view: Any) -> list[str]:
+    """Every way a Home tab breaks Slack's rules for views.publish."""
+    if not isinstance(view, dict):
+        return ["view is not an object"]
+    problems = [] if view.get("type") == "home" else [f"view type {view.get('type')!r} is not home"]
+    blocks = view.get("blocks")
+    if not isinstance(blocks, list) or not blocks:
+        problems.append("a view needs 1 to 100 blocks")
+    if len(str(view.get("private_metadata", ""))) > VIEW_PRIVATE_METADATA:
+        problems.append("private_metadata over 3000")
+    if len(str(view.get("callback_id", ""))) > VIEW_CALLBACK_ID:
+        problems.append("callback_id over 255")
+    if any(key in view for key in ("submit", "close", "title")):
+        problems.append("a home tab has no title, submit or close")
+    return problems + block_kit_problems(view, max_blocks=HOME_BLOCKS, needs_text=False)
+
+
+@dataclass
+class Upload:
+    """A file the bot uploaded with files_upload_v2 and shared (files.completeUploadExternal)."""
+
+    channel: str
+    filename: str
+    title: str
+    content: bytes
+    initial_comment: str | None
+
+
 class FakeSlack:
     """Records every Web API call and every message, answering like Slack (ok/error JSON)."""
 
@@ -149,6 +184,11 @@ class FakeSlack:
         self.retry_after = 1  # seconds, in the Retry-After of a 429
         self.response_url_uses: Counter[str] = Counter()
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}  # (channel, ts) -> the message as it stands now
+        self.homes: dict[str, dict[str, Any]] = {}  # user -> their Home tab as last published
+        self.published: list[tuple[str, dict[str, Any], list[str]]] = []  # views.publish calls: (user, view, problems)
+        self.uploads: list[Upload] = []  # files shared by files.completeUploadExternal
+        self.dms: dict[str, str] = {}  # user -> the id of the app's DM with them (conversations.open)
+        self._pending_files: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, content}
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._keys = itertools.count(1)
@@ -156,6 +196,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{key}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._app = app
 
@@ -259,7 +300,88 @@ class FakeSlack:
             return _slack_json({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             return await self._chat(method, args)
+        if method == "conversations.open":
+            return self._open_dm(args)
+        if method == "files.getUploadURLExternal":
+            return self._upload_url(args)
+        if method == "files.completeUploadExternal":
+            return await self._complete_upload(args)
+        if method == "views.publish":
+            return await self._publish_view(args)
         return _slack_json({"ok": False, "error": "unknown_method"})
+
+    def _open_dm(self, args: dict[str, Any]) -> web.Response:
+        users = str(args.get("users", "")).split(",")
+        if len(users) != 1 or users[0] not in self.users:
+            return _slack_json({"ok": False, "error": "user_not_found"})
+        channel = self.dms.setdefault(users[0], f"D{len(self.dms) + 1:09d}")
+        return _slack_json({"ok": True, "channel": {"id": channel}})
+
+    def _upload_url(self, args: dict[str, Any]) -> web.Response:
+        filename, length = args.get("filename"), str(args.get("length", ""))
+        if not filename or not length.isdigit() or int(length) < 1:
+            return _slack_json({"ok": False, "error": "invalid_arguments"})
+        file_id = f"F{len(self._pending_files) + 1:09d}"
+        self._pending_files[file_id] = {"filename": filename, "length": int(length), "content": None}
+        return _slack_json({"ok": True, "file_id": file_id, "upload_url": f"{self.base}/upload/{file_id}"})
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        pending = self._pending_files.get(request.match_info["file_id"])
+        body = await request.read()
+        if pending is None:
+            return web.Response(status=404, text="unknown upload")
+        if len(body) != pending["length"]:  # Slack wants exactly the length it was told
+            return web.Response(status=400, text=f"expected {pending['length']} bytes, got {len(body)}")
+        pending["content"] = body
+        return web.Response(status=200, text=f"OK - {len(body)}")
+
+    async def _complete_upload(self, args: dict[str, Any]) -> web.Response:
+        files = json.loads(args["files"]) if isinstance(args.get("files"), str) else args.get("files")
+        channel = args.get("channel_id")
+        if not isinstance(files, list) or not files:
+            return _slack_json({"ok": False, "error": "invalid_arguments"})
+        if channel is not None and not UPLOAD_CHANNEL.match(str(channel)):
+            return _slack_json({"ok": False, "error": "invalid_arguments", "errors": ["channel_id must match ^[CGDZ][A-Z0-9]{8,}$"]})
+        if channel in self.archived:
+            return _slack_json({"ok": False, "error": "is_archived"})
+        if channel in self.not_member:
+            return _slack_json({"ok": False, "error": "not_in_channel"})
+        shared = []
+        for item in files:
+            pending = self._pending_files.get(str(item.get("id")))
+            if pending is None or pending["content"] is None:
+                return _slack_json({"ok": False, "error": "file_not_found"})
+            shared.append(
+                Upload(str(channel), pending["filename"], str(item.get("title") or ""), pending["content"], args.get("initial_comment"))
+            )
+        async with self._changed:
+            self.uploads.extend(shared)
+            self._changed.notify_all()
+        return _slack_json({"ok": True, "files": [{"id": item["id"], "title": item.get("title")} for item in files]})
+
+    async def _publish_view(self, args: dict[str, Any]) -> web.Response:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
+        user = str(args.get("user_id"))
+        if user not in self.users:
+            return _slack_json({"ok": False, "error": "user_not_found"})
+        problems = view_problems(view)
+        async with self._changed:
+            self.published.append((user, view, problems))
+            if not problems:
+                self.homes[user] = view
+            self._changed.notify_all()
+        if problems:
+            return _slack_json({"ok": False, "error": "invalid_arguments", "errors": problems})
+        return _slack_json({"ok": True, "view": {"id": f"V{len(self.published):09d}", **view}})
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
+        """Wait until `predicate` holds of what the fake recorded (uploads, published views, messages)."""
+
+        async def until() -> None:
+            async with self._changed:
+                await self._changed.wait_for(predicate)
+
+        await asyncio.wait_for(until(), timeout)
 
     async def _chat(self, method: str, args: dict[str, Any]) -> web.Response:
         channel = str(args.get("channel"))

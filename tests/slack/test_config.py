@@ -87,9 +87,17 @@ def test_the_manifest_has_the_command_interactivity_socket_mode_and_only_the_sco
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert scopes == {"commands", "chat:write", "users:read"}
+    assert scopes == {"commands", "chat:write", "users:read", "files:write", "im:write"}
     source = "\n".join(p.read_text() for p in ADAPTER.glob("*.py"))
     # Each scope is there for a call the adapter makes; a dropped call should drop its scope.
     assert "chat_postEphemeral" in source and "chat_postMessage" in source and "chat_update" in source  # chat:write
     assert "users_info" in source  # users:read
     assert "app.command(" in source  # commands
+    assert "files_upload_v2" in source  # files:write
+    assert "conversations_open" in source  # im:write
+    # The Home tab: the event it is published on, and the tab itself.
+    assert manifest["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert 'app.event("app_home_opened")' in source and "views_publish" in source
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    # Mentions arrive as ids: `admin forget @name`, `digest on #channel`.
+    assert manifest["features"]["slash_commands"][0]["should_escape"] is True

@@ -225,7 +225,14 @@ class PostgresDaily(PostgresScores):
         return await self._write_grouped(_record_daily_answers, DailyAnswer(post_id, identity, option_key, correct, at, periods))
 
     async def daily_tallies(self, post_id: int) -> dict[str, int]:
-        rows = await self._fetchall("SELECT option_key, COUNT(*) FROM daily_answers WHERE post_id = $1 GROUP BY option_key", post_id)
+        """Answers per option of a post: the people's, and the anonymous counts of those who were forgotten since."""
+        rows = await self._fetchall(
+            """SELECT option_key, SUM(n) FROM (
+                   SELECT option_key, COUNT(*) AS n FROM daily_answers WHERE post_id = $1 GROUP BY option_key
+                   UNION ALL SELECT option_key, answers FROM daily_anonymous_answers WHERE post_id = $1
+               ) AS tallies GROUP BY option_key""",
+            post_id,
+        )
         return {str(row[0]): int(row[1]) for row in rows}
 
     async def daily_history(self, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
