@@ -120,7 +120,6 @@ class Supervisor:
         """Keep worker `number` running until stopping; its last exit code."""
         loop = asyncio.get_running_loop()
         wait = self.first_wait
-        code = 0
         while not self._stopping.is_set():
             process = await asyncio.create_subprocess_exec(*self.command(number))
             self.workers[number] = process
@@ -150,7 +149,7 @@ class Supervisor:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), wait)
             wait = min(wait * 2, self.longest_wait)
-        return code
+        return 0  # stopped while waiting to start a replacement: the death was reported already
 
     async def _stop_worker(self, number: int, process: asyncio.subprocess.Process, ended: asyncio.Future[int]) -> int:
         with contextlib.suppress(ProcessLookupError):

@@ -751,7 +751,7 @@ class FakeDiscord:
         if pending is None or pending.token != request.match_info["token"]:
             self.violations.append(f"callback for an unknown interaction {request.match_info['id']}")
             return _error(404, 10062, "Unknown interaction")
-        call = Call("POST", request.path, body, now)
+        call = Call("POST", request.path, body, now, _port(request))
         if self.callback_failures:
             status, code = self.callback_failures.pop(0)
             return _error(status, code, "refused by the test")
@@ -824,7 +824,7 @@ class FakeDiscord:
         if refused is not None:
             return refused
         self._check_message(f"followup {pending.id}", data)
-        pending.followups.append(Call("POST", request.path, data, time.monotonic()))
+        pending.followups.append(Call("POST", request.path, data, time.monotonic(), _port(request)))
         if pending.thinking_flags is not None:
             # As Discord: the first followup after "thinking..." takes its place, and keeps its visibility.
             message = self._message({**data, "flags": 0}, flags=pending.thinking_flags)
@@ -843,7 +843,7 @@ class FakeDiscord:
         if refused is not None:
             return refused
         self._check_message(f"edit {pending.id}", data)
-        pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
+        pending.followups.append(Call("PATCH", request.path, data, time.monotonic(), _port(request)))
         first = pending.responses[0].json.get("type")
         if request.match_info["message"] == "@original" and pending.payload["type"] == 3 and first in (6, 7):
             self._check_not_shared(pending)
@@ -864,7 +864,7 @@ class FakeDiscord:
     async def _delete(self, request: web.Request) -> web.Response:
         pending = self._followup_target(request)
         if pending is not None:
-            pending.followups.append(Call("DELETE", request.path, None, time.monotonic()))
+            pending.followups.append(Call("DELETE", request.path, None, time.monotonic(), _port(request)))
             if request.match_info["message"] == "@original":
                 pending.thinking_flags = None  # the "thinking..." message is gone: a followup now is a new message
         return web.Response(status=204)
@@ -947,10 +947,10 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         allowed = self.permissions_in(channel_id)
         if not allowed & VIEW_CHANNEL:
-            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic(), _port(request)))
             return _error(403, 50001, "Missing Access")
         if allowed & needed != needed:
-            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic(), _port(request)))
             return _error(403, 50013, "Missing Permissions")
         return None
 
@@ -968,7 +968,7 @@ class FakeDiscord:
         self._check_message(f"channel post to {channel_id}", data)
         if data.get("flags", 0) & EPHEMERAL:
             self.violations.append(f"channel post to {channel_id}: ephemeral flag on a channel message")
-        self.channel_posts.append(Call("POST", request.path, data, time.monotonic()))
+        self.channel_posts.append(Call("POST", request.path, data, time.monotonic(), _port(request)))
         message = self._message(data) | {"channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "flags": 0}
         message.pop("application_id")
         self.messages[message["id"]] = self.channel_messages[message["id"]] = message
@@ -987,7 +987,7 @@ class FakeDiscord:
         if refused is not None:
             return refused
         self._check_message(f"channel edit of {message_id}", data)
-        self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic()))
+        self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic(), _port(request)))
         for key in ("content", "embeds", "components"):
             if key in data:
                 message[key] = data[key] or ([] if key != "content" else "")
