@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import aiohttp
 import pytest
@@ -390,3 +391,41 @@ async def test_a_worker_killed_mid_burst_loses_no_answered_click_and_the_other_g
     assert await answers_on_disk(database) == {user: option_of(action_id) for user, action_id in prepared}
     await totals_match_answers(database)
     assert await again.stop() == 0
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_in_socket_mode_each_worker_opens_its_own_connection(
+    new_database: Callable[[], Awaitable[QuizDatabase]], fake: FakeSlack, tmp_path: Path
+) -> None:
+    database = await new_database()
+    env = {**_env(database.url, fake.api_url, free_port()), "SLACK_APP_TOKEN": "xapp-1-workers"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "adapters.cli", "slack", "--workers", "3", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    errors = Output(process.stderr)
+    pids: list[int] = []
+    try:
+        await until(lambda: fake.socket_connections == 3 or process.returncode is not None, STARTUP * 2, "three Socket Mode connections")
+        assert process.returncode is None, errors.text
+        pids = children_of(process.pid)
+        sender = SlackSender("unused", None, fake)  # type: ignore[arg-type] - builds payloads only
+        envelopes = [f"e{i}" for i in range(12)]
+        for number, envelope in enumerate(envelopes):
+            payload = dict(parse_qsl(sender.slash_body("help", f"U{number}")))
+            await fake.socket_outbox.put({"envelope_id": envelope, "type": "slash_commands", "payload": payload})
+        for envelope in envelopes:
+            await fake.wait_for_socket_ack(envelope, REPLIES)
+        await fake.wait_for(lambda posted: len(posted) >= len(envelopes), REPLIES)
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 60) == 0, await errors.finished()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    assert len(pids) == 3
+    assert all(p.body["text"].startswith("recsys-quiz help") for p in fake.posted)
