@@ -140,6 +140,12 @@ def ceiling(path: Path, rows: int) -> float:
     return rows / elapsed
 
 
+async def database_size(store: object) -> int:
+    """The PostgreSQL database's size on disk in bytes (tables, indexes, their free space; not the WAL)."""
+    (size,) = await store._fetchone("SELECT pg_database_size(current_database())")  # type: ignore[attr-defined]
+    return int(size)
+
+
 def report(label: str, answers: int, elapsed: float, latencies: list[float], since: str, cpu: tuple[CpuSample, CpuSample]) -> float:
     """Print one burst's figures against the targets, with the CPU it took (`cpu`: samples before and after); its answers a second."""
     rate = answers / elapsed
@@ -188,16 +194,18 @@ async def main() -> None:
         (count,) = await store._fetchone("SELECT COUNT(*) FROM answers")  # type: ignore[misc]
         assert count == len(clicks), count
         daily = await daily_post(engine, [origin for origin, _ in at_once])
+        size_before = await database_size(store) if url else 0
         before = await cpu_now(url)
         elapsed, latencies = await burst(engine, daily, rate=None, expect=DailyFeedback)
         report("one daily post, everyone at once", len(daily), elapsed, latencies, "the burst's start", (before, await cpu_now(url)))
         (count,) = await store._fetchone("SELECT COUNT(*) FROM daily_answers")  # type: ignore[misc]
         assert count == len(daily), count
         if url:
-            (size,) = await store._fetchone("SELECT pg_database_size(current_database())")  # type: ignore[misc]
+            size = await database_size(store)
             print(
                 f"database size {size / 2**20:,.0f} MB for {len(clicks):,} people and runs, {len(clicks):,} answers and "
-                f"{len(daily):,} daily answers ({size / (len(clicks) + len(daily)):,.0f} bytes an answer, everything included)"
+                f"{len(daily):,} daily answers; the daily post's burst (people known already) added "
+                f"{(size - size_before) / 2**20:,.1f} MB = {(size - size_before) / len(daily):,.0f} bytes a click, before any vacuum"
             )
     if database.kind != "sqlite":
         return

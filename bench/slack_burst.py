@@ -243,6 +243,8 @@ async def main() -> None:
     fake = FakeSlack()
     for user in users:
         fake.add_user(user, f"Person {user}")
+    if args.daily:  # the post as the channel has it, so that the bot's edits of its answer count land (chat.update)
+        fake.messages[("C1", POST_TS)] = {"text": "Daily question", "blocks": []}
     await fake.start()
     port = free_port()
     env = {
