@@ -516,6 +516,19 @@ async def test_a_fixed_shard_count_runs_the_given_shards_through_the_gateway_url
     assert fake.synced == {}  # commands are synced by the process that runs shard 0
 
 
+async def test_without_a_count_the_bot_runs_as_many_shards_as_discord_recommends_and_answers_on_each(
+    fake: FakeDiscord, db_path: Path
+) -> None:
+    fake.shards = 2  # GET /gateway/bot recommends two (as Discord does past 2,500 servers)
+    async with running_bot(fake, db_path) as client:  # discord.py identifies the second shard 5 s after the first
+        cards = [await fake.delivered(await fake.slash(ALICE, "start", guild_id=guild_on_shard(k, 2))) for k in range(2)]
+        shards = sorted(client.shards)
+    assert fake.bot_gateway_calls == 1 and sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+    assert shards == [0, 1]
+    assert [shard for _, (shard, _), _ in fake.dispatched[-2:]] == [0, 1]  # each server's interaction on its shard
+    assert all(embed(card)["title"].startswith("Question 1 / 5") for card in cards)
+
+
 async def test_a_token_discord_refuses_ends_the_command_with_a_clear_error(
     fake: FakeDiscord, db_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
