@@ -142,12 +142,14 @@ def load_settings(**flags: object) -> DiscordSettings:
     try:
         return DiscordSettings(**given)  # type: ignore[arg-type]
     except ValidationError as error:
-        problems = "; ".join(f"{_setting_name(e['loc'], given)}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(_problem(e["loc"], str(e["msg"]), given) for e in error.errors())
         raise DiscordSettingsError(f"bad Discord setting: {problems}") from None
 
 
-def _setting_name(location: tuple[int | str, ...], flags: dict[str, object]) -> str:
+def _problem(location: tuple[int | str, ...], message: str, flags: dict[str, object]) -> str:
+    """One problem, led by the setting (or flag) it is about; a check of several settings names them itself."""
+    message = message.removeprefix("Value error, ")
     if not location:
-        return "Discord settings"
+        return message
     field = str(location[0])
-    return FLAGS[field] if field in flags and field in FLAGS else f"DISCORD_{field.upper()}"
+    return f"{FLAGS[field] if field in flags and field in FLAGS else f'DISCORD_{field.upper()}'}: {message}"
