@@ -48,7 +48,7 @@ RETRY_AFTER_REFUSAL = 900
 # sender is never overtaken; the one case it can double: a process killed in the instant after the platform took
 # the post and before it was recorded, which then goes out again once this has passed.
 SEND_LEASE = 600
-ABANDONED = "the process sending it stopped before it finished; sending it again"
+ABANDONED = "the bot stopped while sending it"
 DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
 
 
