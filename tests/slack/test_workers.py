@@ -30,6 +30,9 @@ from tests.processes import Output, children_of, cpu_seconds, listening_sockets,
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, STARTUP, SlackSender, free_port, sign
 from tests.slack.fake_slack import FakeSlack
 
+# The tests of several workers read Linux's /proc (children, sockets listening on a port, CPU), and SO_REUSEPORT
+# spreads connections over the workers' sockets on Linux only.
+ON_LINUX = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads Linux's /proc; SO_REUSEPORT spreads connections on Linux")
 CLICKS = 2_000
 CONNECTIONS = 64  # the load generator's connections: Linux spreads them over the workers' sockets by their addresses
 REPLIES = 120.0  # seconds to wait for every reply of a burst: a bound for a slow CI machine, normally a few seconds
@@ -311,6 +314,7 @@ async def two_workers(
     return Setting(database, prepared, workers, [click(fake, user, action_id) for user, action_id in prepared])
 
 
+@ON_LINUX
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 async def test_two_workers_on_one_port_answer_a_burst_of_2000_clicks_each_once(two_workers: Setting, fake: FakeSlack) -> None:
     database, workers, burst = two_workers.database, two_workers.workers, two_workers.burst
@@ -338,6 +342,7 @@ async def test_two_workers_on_one_port_answer_a_burst_of_2000_clicks_each_once(t
     assert children_of(workers.process.pid) == [] and all(not Path(f"/proc/{pid}").exists() for pid in pids)
 
 
+@ON_LINUX
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 async def test_a_worker_killed_mid_burst_loses_no_answered_click_and_the_other_goes_on(
     two_workers: Setting, fake: FakeSlack, start_workers: Callable[[str, int], Awaitable[Workers]]
@@ -393,6 +398,7 @@ async def test_a_worker_killed_mid_burst_loses_no_answered_click_and_the_other_g
     assert await again.stop() == 0
 
 
+@ON_LINUX
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 async def test_in_socket_mode_each_worker_opens_its_own_connection(
     new_database: Callable[[], Awaitable[QuizDatabase]], fake: FakeSlack, tmp_path: Path
