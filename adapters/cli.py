@@ -15,6 +15,7 @@ from typing import Any, NoReturn
 from adapters.wiring import core_settings, run_async
 
 EXIT_INTERRUPTED = 130
+MAX_SLACK_WORKERS = 64
 RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` again to resume."
 
 
@@ -274,9 +275,29 @@ def cmd_discord(args: argparse.Namespace) -> int:
 
 
 def cmd_slack(args: argparse.Namespace) -> int:
+    if args.worker is None and args.workers > 1:
+        # The supervisor of several workers imports neither bolt nor the core: each worker does.
+        from adapters.slack.workers import run_workers
+
+        return run_workers(args.workers, lambda: core_settings(args))
     from adapters.slack.main import run
 
     return run(args)
+
+
+def _count(low: int, high: int, what: str) -> Callable[[str], int]:
+    """An argparse type: a whole number from `low` to `high` (argparse prints the message and exits 2 otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} is a whole number, not {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{what} must be from {low} to {high}, not {value}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -339,9 +360,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     discord = commands.add_parser("discord", help="run the Discord bot")
     discord.add_argument("--invite", action="store_true", help="print the bot's invite URL and exit")
+    discord.add_argument(
+        "--shard-count",
+        metavar="N",
+        help="shards of the whole bot, over all its processes (default: $DISCORD_SHARD_COUNT, else as Discord advises)",
+    )
+    discord.add_argument(
+        "--shard-ids",
+        metavar="IDS",
+        help="the shards this process runs, e.g. 0,1 (default: $DISCORD_SHARD_IDS, else all); needs a shard count",
+    )
     discord.set_defaults(func=cmd_discord)
 
     slack = commands.add_parser("slack", help="run the Slack app (Socket Mode or HTTP)")
+    slack.add_argument(
+        "--workers",
+        metavar="N",
+        type=_count(1, MAX_SLACK_WORKERS, "--workers"),
+        default=1,
+        help="worker processes: in HTTP mode all on one port (SO_REUSEPORT), in Socket Mode a connection each (at most 10); "
+        "above 1 needs PostgreSQL (default: 1)",
+    )
+    slack.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)  # a worker started by --workers: its number
     slack.set_defaults(func=cmd_slack)
     return parser
 

@@ -60,12 +60,62 @@ def cli(*args: str) -> list[str]:
     return [str(script), *args] if script.exists() else [sys.executable, "-m", "adapters.cli", *args]
 
 
-def count_answers(db_path: Path) -> int:
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+async def count_rows(database: str | Path, table: str) -> int:
+    """Rows of a table in the bench's database: a SQLite file, or a postgresql:// URL."""
+    text = str(database)
+    if not text.startswith(("postgresql://", "postgres://")):
+        db = sqlite3.connect(f"file:{text}?mode=ro", uri=True)
+        try:
+            return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+        finally:
+            db.close()
+    import asyncpg
+
+    connection = await asyncpg.connect(text)
     try:
-        return int(db.execute("SELECT COUNT(*) FROM answers").fetchone()[0])
+        return int(await connection.fetchval(f"SELECT COUNT(*) FROM {table}"))
     finally:
-        db.close()
+        await connection.close()
+
+
+def family(pid: int) -> list[int]:
+    """A process and its children: `recsys-quiz slack --workers N` is a supervisor and N workers."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid, *map(int, children)]
+
+
+def family_cpu(pids: list[int]) -> float:
+    """CPU seconds used so far by these processes and their children (the ones still running)."""
+    return sum(cpu_seconds(member) for pid in pids for member in family(pid) if Path(f"/proc/{member}").exists())
+
+
+def family_rss_mb(pids: list[int]) -> float:
+    return sum(rss_mb(member) for pid in pids for member in family(pid) if Path(f"/proc/{member}").exists())
+
+
+async def backends_cpu(url: str | None) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend serving the database at `url` (the bot's pooled connections; not
+    this query's own), by pid; empty without a URL. Other databases on the same server (other work on this machine)
+    are left out; so are the server's shared background processes (WAL writer, checkpointer)."""
+    if not url:
+        return {}
+    import asyncpg
+
+    connection = await asyncpg.connect(url)
+    try:
+        rows = await connection.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid != pg_backend_pid()")
+    finally:
+        await connection.close()
+    return {int(row[0]): cpu_seconds(int(row[0])) for row in rows if Path(f"/proc/{row[0]}").exists()}
+
+
+def cpu_between(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU the backends used between two samples: a backend that started meanwhile counts from zero (one that ended
+    took its figure with it, which the bots' long-lived pools make rare)."""
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -79,24 +129,31 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-async def prepare_runs(db_path: Path, platform_name: str, space_id: str, user_ids: list[str]) -> list[str]:
-    """Start a run for each user through the real engine; return the action id of each one's first answer button."""
+async def prepare_runs(database: str | Path, platform_name: str, spaces: str | list[str], user_ids: list[str]) -> list[str]:
+    """Start a run for each user through the real engine (in `spaces`: one for all, or one per user); return the action
+    id of each one's first answer button. `database`: a SQLite file or a postgresql:// URL (an empty database)."""
     import asyncio
 
+    from bot.config import parse_database
     from bot.content import default_content_dir, load_decks
     from bot.engine import QuizEngine
     from bot.origin import Origin
-    from bot.store import SQLiteStore
+    from bot.runtime import open_store
     from bot.views import QuestionCard
 
     decks = load_decks(default_content_dir())
+    space_of = [spaces] * len(user_ids) if isinstance(spaces, str) else spaces
     clicks: list[str] = []
-    async with await SQLiteStore.open(db_path) as store:
+    store = await open_store(parse_database(str(database)))
+    try:
         engine = QuizEngine(store, decks)
         for start in range(0, len(user_ids), 500):
-            origins = [Origin(platform=platform_name, space_id=space_id, user_id=u, display_name=u) for u in user_ids[start : start + 500]]
+            chunk = range(start, min(len(user_ids), start + 500))
+            origins = [Origin(platform=platform_name, space_id=space_of[i], user_id=user_ids[i], display_name=user_ids[i]) for i in chunk]
             replies = await asyncio.gather(*(engine.start(o) for o in origins))
             for reply in replies:
                 assert isinstance(reply.view, QuestionCard)
                 clicks.append(reply.view.buttons[0].action_id)
+    finally:
+        await store.close()
     return clicks

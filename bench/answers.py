@@ -19,6 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench._common import backends_cpu, cpu_between, cpu_seconds
 from bot.config import parse_database
 from bot.content import default_content_dir, load_decks
 from bot.daily import DailyTarget
@@ -78,6 +79,14 @@ async def daily_post(engine: QuizEngine, origins: list[Origin]) -> list[tuple[Or
     return [(origin, buttons[index % len(buttons)].action_id) for index, origin in enumerate(origins)]
 
 
+# CPU seconds used so far by this process and, on PostgreSQL, by each backend serving its database: sampled around each burst.
+CpuSample = tuple[float, dict[int, float]]
+
+
+async def cpu_now(url: str | None) -> CpuSample:
+    return cpu_seconds(), await backends_cpu(url)
+
+
 async def burst(
     engine: QuizEngine, clicks: list[tuple[Origin, str]], rate: float | None, expect: type = AnswerFeedback
 ) -> tuple[float, list[float]]:
@@ -131,13 +140,23 @@ def ceiling(path: Path, rows: int) -> float:
     return rows / elapsed
 
 
-def report(label: str, answers: int, elapsed: float, latencies: list[float], since: str) -> float:
-    """Print one burst's figures against the targets; its answers a second."""
+async def database_size(store: object) -> int:
+    """The PostgreSQL database's size on disk in bytes (tables, indexes, their free space; not the WAL)."""
+    (size,) = await store._fetchone("SELECT pg_database_size(current_database())")  # type: ignore[attr-defined]
+    return int(size)
+
+
+def report(label: str, answers: int, elapsed: float, latencies: list[float], since: str, cpu: tuple[CpuSample, CpuSample]) -> float:
+    """Print one burst's figures against the targets, with the CPU it took (`cpu`: samples before and after); its answers a second."""
     rate = answers / elapsed
     p99 = percentile(latencies, 0.99) * 1000
+    (engine_before, server_before), (engine_after, server_after) = cpu
+    server = cpu_between(server_before, server_after)
     print(
         f"{label}: {answers} answers in {elapsed:.2f} s = {rate:,.0f} answers/s; latency from {since} "
-        f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99:.0f} ms, max {max(latencies) * 1000:.0f} ms; rss {rss_mb():.0f} MB"
+        f"p50 {statistics.median(latencies) * 1000:.0f} ms, p99 {p99:.0f} ms, max {max(latencies) * 1000:.0f} ms; rss {rss_mb():.0f} MB; "
+        f"CPU an answer: engine process {(engine_after - engine_before) / answers * 1e6:.0f} µs"
+        + (f", PostgreSQL backends {server / answers * 1e6:.0f} µs" if server else "")
     )
     return rate
 
@@ -164,18 +183,30 @@ async def main() -> None:
         clicks = await prepare(engine, 2 * args.people)
         print(f"prepared {len(clicks)} runs; rss {rss_mb():.0f} MB")
         at_once, paced = clicks[: args.people], clicks[args.people :]
+        url = database.url  # None on SQLite: no server to measure
+        before = await cpu_now(url)
         elapsed, latencies = await burst(engine, at_once, rate=None)
-        burst_rate = report("all at once", len(at_once), elapsed, latencies, "the burst's start")
+        burst_rate = report("all at once", len(at_once), elapsed, latencies, "the burst's start", (before, await cpu_now(url)))
         print(f"  (p99 under 250 ms for {len(at_once)} clicks at once would take {len(at_once) / 0.25:,.0f} answers/s)")
+        before = await cpu_now(url)
         elapsed, latencies = await burst(engine, paced, rate=args.rate)
-        engine_rate = report(f"arriving at {args.rate:,.0f}/s", len(paced), elapsed, latencies, "each click")
+        engine_rate = report(f"arriving at {args.rate:,.0f}/s", len(paced), elapsed, latencies, "each click", (before, await cpu_now(url)))
         (count,) = await store._fetchone("SELECT COUNT(*) FROM answers")  # type: ignore[misc]
         assert count == len(clicks), count
         daily = await daily_post(engine, [origin for origin, _ in at_once])
+        size_before = await database_size(store) if url else 0
+        before = await cpu_now(url)
         elapsed, latencies = await burst(engine, daily, rate=None, expect=DailyFeedback)
-        report("one daily post, everyone at once", len(daily), elapsed, latencies, "the burst's start")
+        report("one daily post, everyone at once", len(daily), elapsed, latencies, "the burst's start", (before, await cpu_now(url)))
         (count,) = await store._fetchone("SELECT COUNT(*) FROM daily_answers")  # type: ignore[misc]
         assert count == len(daily), count
+        if url:
+            size = await database_size(store)
+            print(
+                f"database size {size / 2**20:,.0f} MB for {len(clicks):,} people and runs, {len(clicks):,} answers and "
+                f"{len(daily):,} daily answers; the daily post's burst (people known already) added "
+                f"{(size - size_before) / 2**20:,.1f} MB = {(size - size_before) / len(daily):,.0f} bytes a click, before any vacuum"
+            )
     if database.kind != "sqlite":
         return
     best = max(ceiling(folder / f"ceiling{i}.db", args.people) for i in range(2))

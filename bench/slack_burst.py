@@ -13,8 +13,12 @@ lookup (the answer stores its person's name) and a daily answer. Reported: click
 the feedback reached the response_url, that every click's answer is in the database, and the bot's
 resident memory before and after.
 
+With --workers N the bot is `recsys-quiz slack --workers N` (N processes on the port, SO_REUSEPORT), which needs
+--db postgresql://... (an empty database); the bot's CPU is then that of all its processes, and the PostgreSQL
+server's own CPU is reported beside it (every `postgres` process of this machine).
+
 Run: python -m bench.slack_burst [--people 10000] [--rates 200,1000] [--paced 2000] [--connections 256] [--seen]
-[--daily] [--profile FILE]
+[--daily] [--db postgresql://user@host:5432/empty_database] [--workers N] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ import hashlib
 import hmac
 import json
 import os
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -37,7 +40,23 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from bench._common import cli, count_answers, cpu_seconds, free_port, machine, percentile, prepare_runs, proc_status, stop
+from bench._common import (
+    backends_cpu,
+    cli,
+    count_rows,
+    cpu_between,
+    cpu_seconds,
+    family,
+    family_cpu,
+    family_rss_mb,
+    free_port,
+    machine,
+    percentile,
+    prepare_runs,
+    proc_status,
+    stop,
+)
+from tests.processes import listening_sockets
 from tests.slack.fake_slack import FakeSlack
 
 SECRET = "bench-signing-secret"
@@ -110,14 +129,15 @@ def help_body(fake: FakeSlack, user: str) -> str:
     )
 
 
-async def prepare_daily_post(db_path: Path, team: str, people: int) -> list[str]:
+async def prepare_daily_post(database: str, team: str, people: int) -> list[str]:
     """One daily question posted to channel C1 through the real engine (the post itself captured, not sent); each
     of `people` clicks gets one of its four answer buttons in turn."""
+    from bot.config import parse_database
     from bot.content import default_content_dir, load_decks
     from bot.daily import DailyTarget
     from bot.engine import QuizEngine
     from bot.origin import Origin
-    from bot.store import SQLiteStore
+    from bot.runtime import open_store
     from bot.views import DailyPostView
 
     buttons: list[str] = []
@@ -127,25 +147,20 @@ async def prepare_daily_post(db_path: Path, team: str, people: int) -> list[str]
             buttons.extend(b.action_id for b in view.buttons)
             return POST_TS
 
-        async def update(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
+        async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
             return None
 
-    async with await SQLiteStore.open(db_path) as store:
+    store = await open_store(parse_database(database))
+    try:
         engine = QuizEngine(store, load_decks(default_content_dir()))
         engine.daily.attach("slack", Capture())
         admin = Origin(platform="slack", space_id=team, user_id="UADMIN", display_name="Admin", is_admin=True)
         await engine.daily.configure(admin, "C1", "09:00", "UTC")
         await engine.daily.post_now(admin, "C1")
+    finally:
+        await store.close()
     assert len(buttons) == 4, buttons
     return [buttons[i % 4] for i in range(people)]
-
-
-def count_daily_answers(db_path: Path) -> int:
-    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return int(db.execute("SELECT COUNT(*) FROM daily_answers").fetchone()[0])
-    finally:
-        db.close()
 
 
 async def burst(
@@ -205,24 +220,31 @@ async def main() -> None:
     parser.add_argument(
         "--seen", action="store_true", help="each person runs /recsys-quiz help first (untimed), so the bot's directory knows them"
     )
+    parser.add_argument("--db", default=None, help="the bot's database: an empty postgresql:// database (default: a new SQLite file)")
+    parser.add_argument("--workers", type=int, default=1, help="run `recsys-quiz slack --workers N` (N > 1 needs --db postgresql://...)")
     args = parser.parse_args()
+    postgres = bool(args.db and args.db.startswith(("postgresql://", "postgres://")))
+    if args.workers > 1 and not postgres:
+        parser.error("--workers above 1 needs --db postgresql://...")
     rates = [float(r) for r in args.rates.split(",") if r]
     folder = Path(tempfile.mkdtemp(prefix="recsys-quiz-slack-bench-"))
-    db_path = folder / "slack.db"
+    database = args.db or str(folder / "slack.db")
     total = args.people + args.paced * len(rates)
     users = [f"U{i:07d}" for i in range(total)]
     print(f"machine: {machine()}")
     began = time.perf_counter()
     if args.daily:
-        clicks = await prepare_daily_post(db_path, FakeSlack.TEAM, len(users))
+        clicks = await prepare_daily_post(database, FakeSlack.TEAM, len(users))
         print(f"prepared one daily post in C1 for {len(clicks):,} new people in {time.perf_counter() - began:.1f} s")
     else:
-        clicks = await prepare_runs(db_path, "slack", FakeSlack.TEAM, users)
+        clicks = await prepare_runs(database, "slack", FakeSlack.TEAM, users)
         print(f"prepared {len(clicks):,} runs through the engine in {time.perf_counter() - began:.1f} s")
 
     fake = FakeSlack()
     for user in users:
         fake.add_user(user, f"Person {user}")
+    if args.daily:  # the post as the channel has it, so that the bot's edits of its answer count land (chat.update)
+        fake.messages[("C1", POST_TS)] = {"text": "Daily question", "blocks": []}
     await fake.start()
     port = free_port()
     env = {
@@ -233,11 +255,11 @@ async def main() -> None:
         "SLACK_APP_TOKEN": "",
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "RECSYS_QUIZ_DB": str(db_path),
+        "RECSYS_QUIZ_DB": database,
         "LOG_LEVEL": "WARNING",
     }
     command = (
-        cli("slack")
+        cli("slack", *(["--workers", str(args.workers)] if args.workers > 1 else []))
         if args.profile is None
         else [sys.executable, "-m", "cProfile", "-o", str(args.profile.resolve()), "-m", "adapters.cli", "slack"]
     )
@@ -246,13 +268,12 @@ async def main() -> None:
     try:
         connector = aiohttp.TCPConnector(limit=args.connections)
         async with aiohttp.ClientSession(connector=connector) as session:
-            for _ in range(200):  # until the bot listens
-                try:
-                    async with session.post(url, data=b"ssl_check=1&token=x") as response:
-                        await response.read()
+            for _ in range(600):  # until every worker listens
+                if listening_sockets(port) == args.workers:
                     break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.05)
+                if bot.poll() is not None:
+                    raise RuntimeError("the bot exited before it listened")
+                await asyncio.sleep(0.05)
             else:
                 raise RuntimeError("the bot did not start listening")
             if args.seen:
@@ -261,16 +282,16 @@ async def main() -> None:
                 await wait_feedback(fake, len(users), began)
                 print(f"each of {len(users):,} people ran /recsys-quiz help first ({time.perf_counter() - began:.1f} s, untimed)")
             calls_before = len(fake.calls)
-            print(f"bot pid {bot.pid}: rss before the bursts {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB")
+            print(f"bot pids {family(bot.pid)}: rss before the bursts {family_rss_mb([bot.pid]):.0f} MB")
             rounds = [(None, args.people), *((rate, args.paced) for rate in rates)]
             offset = 0
             for rate, n in rounds:
                 bodies = [click_body(fake, users[i], clicks[i], shared=args.daily) for i in range(offset, offset + n)]
                 before = len(fake.posted)
                 start = time.perf_counter()
-                cpu_bot, cpu_us = cpu_seconds(bot.pid), cpu_seconds()
+                cpu_bot, cpu_us, cpu_db = family_cpu([bot.pid]), cpu_seconds(), await backends_cpu(args.db if postgres else None)
                 elapsed, from_due, from_send, statuses = await burst(session, url, bodies, rate)
-                acking_bot, acking_us = cpu_seconds(bot.pid) - cpu_bot, cpu_seconds() - cpu_us
+                acking_bot, acking_us = family_cpu([bot.pid]) - cpu_bot, cpu_seconds() - cpu_us
                 report("all at once" if rate is None else f"paced at {rate:,.0f}/s", n, elapsed, from_due, from_send, statuses)
                 # While acknowledging, the load generator shares the machine: if it is the one at 100%, the bot is not measured.
                 print(
@@ -279,23 +300,25 @@ async def main() -> None:
                 )
                 done = await wait_feedback(fake, before + n, start)
                 feedback = fake.posted[before:]
-                cpu_bot, cpu_us = cpu_seconds(bot.pid) - cpu_bot, cpu_seconds() - cpu_us
+                cpu_bot, cpu_us = family_cpu([bot.pid]) - cpu_bot, cpu_seconds() - cpu_us
+                server = cpu_between(cpu_db, await backends_cpu(args.db if postgres else None))
                 good = sum(1 for p in feedback if p.body.get("text", "").startswith(("Correct", "Not the best")))
                 print(
                     f"  every feedback reached its response_url {done:.2f} s after the burst began "
                     f"({n / done:,.0f} answers/s end to end); feedback messages: {good} of {n}; "
-                    f"bot rss {proc_status(bot.pid)['VmRSS'] / 1024:.0f} MB; CPU used: bot {cpu_bot / done:.0%} of a core "
+                    f"bot rss {family_rss_mb([bot.pid]):.0f} MB; CPU used: bot {cpu_bot / done:.0%} of a core "
                     f"({cpu_bot / n * 1000:.2f} ms a click), "
-                    f"fake Slack + load generator {cpu_us / done:.0%}"
+                    + (f"PostgreSQL backends {server / done:.0%} ({server / n * 1000:.2f} ms a click), " if postgres else "")
+                    + f"fake Slack + load generator {cpu_us / done:.0%}"
                 )
                 offset += n
-            recorded = count_daily_answers(db_path) if args.daily else count_answers(db_path)
+            recorded = await count_rows(database, "daily_answers" if args.daily else "answers")
             print(f"answers in the database: {recorded:,} of {offset:,} clicks: {'all recorded' if recorded == offset else 'MISSING'}")
             # bolt's auth.test comes once, at the first click (--seen: before the bursts); answers make no users.info call.
             methods = Counter(call.method for call in fake.calls[calls_before:])
             print(f"Web API calls during the bursts: {', '.join(f'{m} {n:,}' for m, n in sorted(methods.items())) or 'none'}")
-            status = proc_status(bot.pid)
-            print(f"bot rss after the bursts {status['VmRSS'] / 1024:.0f} MB (peak {status['VmHWM'] / 1024:.0f} MB)")
+            peak = sum(proc_status(pid)["VmHWM"] for pid in family(bot.pid)) / 1024
+            print(f"bot rss after the bursts {family_rss_mb([bot.pid]):.0f} MB (peaks summed over its processes: {peak:.0f} MB)")
     finally:
         stop(bot)
         await fake.close()

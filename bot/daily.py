@@ -42,6 +42,13 @@ TIME_FORMAT = re.compile(r"^([01]?[0-9]|2[0-3]):([0-5][0-9])$")
 RETRY_FIRST_DELAY = 60
 RETRY_MAX_DELAY = 3600
 RETRY_AFTER_REFUSAL = 900
+# A claimed post still being sent after this long was abandoned: the process sending it stopped (a crash, a SIGKILL)
+# between its claim and recording the platform's answer, and with no lease the channel's post for that day would
+# never go out. Far longer than any send takes (the platforms' clients give up within a minute or two), so a live
+# sender is never overtaken; the one case it can double: a process killed in the instant after the platform took
+# the post and before it was recorded, which then goes out again once this has passed.
+SEND_LEASE = 600
+ABANDONED = "the bot stopped while sending it"
 DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
 
 
@@ -333,6 +340,10 @@ class DailyService:
     async def tick(self) -> None:
         """Post what is due, retry failed sends, refresh counts and reveals, for every attached platform."""
         for platform in list(self._publishers):
+            now = self._now()
+            abandoned = await self.store.fail_abandoned(platform, now - SEND_LEASE, ABANDONED, now)
+            if abandoned:
+                log.warning("%d daily post(s) on %s were left half-sent by a process that stopped; sending them again", abandoned, platform)
             for channel in await self.store.enabled_channels(platform):
                 try:
                     await self._post_if_due(channel)

@@ -134,7 +134,8 @@ class QuizClient(discord.AutoShardedClient):
         self.settings = settings
         self.responder = Responder(defer_after)
         self.tree = QuizTree(self)
-        self.sync_on_start = sync_commands
+        # With the shards split over processes only the one that runs shard 0 syncs (settings.syncs_commands).
+        self.sync_on_start = sync_commands and settings.syncs_commands
         self.has_been_ready = False  # set once every shard of this client was connected (see connection.py)
         self.background_jobs: list[Callable[[], Awaitable[None]]] = []
         self.background_tasks: list[asyncio.Task[None]] = []

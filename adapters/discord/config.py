@@ -78,16 +78,24 @@ class DiscordSettings(BaseSettings):
     def _shards_fit(self) -> DiscordSettings:
         if self.gateway_url is not None and self.shard_count is None:
             raise ValueError(
-                "DISCORD_GATEWAY_URL needs DISCORD_SHARD_COUNT: without a fixed count discord.py connects to the gateway "
-                "that Discord names with its recommended count (GET /gateway/bot, through DISCORD_API_BASE)"
+                "DISCORD_GATEWAY_URL needs DISCORD_SHARD_COUNT (or --shard-count): without a fixed count discord.py connects to "
+                "the gateway that Discord names with its recommended count (GET /gateway/bot, through DISCORD_API_BASE)"
             )
         if self.shard_ids is not None:
             if self.shard_count is None:
-                raise ValueError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT")
+                raise ValueError("DISCORD_SHARD_IDS (or --shard-ids) needs DISCORD_SHARD_COUNT (or --shard-count)")
             bad = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
             if bad:
                 raise ValueError(f"DISCORD_SHARD_IDS must be between 0 and DISCORD_SHARD_COUNT-1, not {bad}")
+            if len(set(self.shard_ids)) != len(self.shard_ids):
+                raise ValueError(f"DISCORD_SHARD_IDS names a shard twice: {','.join(map(str, self.shard_ids))}")
         return self
+
+    @property
+    def syncs_commands(self) -> bool:
+        """Whether this process syncs the slash commands: the one that runs shard 0 (or all shards), so that a bot
+        split over many processes sends Discord one sync at start, not one per process."""
+        return self.shard_ids is None or 0 in self.shard_ids
 
     def require_token(self) -> str:
         """The bot token, or a DiscordSettingsError that says where to get it."""
@@ -123,12 +131,25 @@ def client_id_from_token(token: str) -> int | None:
     return int(decoded) if decoded.isdigit() and len(decoded) <= 20 else None
 
 
-def load_settings() -> DiscordSettings:
-    """Read the settings; a DiscordSettingsError names every bad one."""
+# Settings the command line can give as flags (`recsys-quiz discord --shard-count 4 --shard-ids 0,1`); a flag wins.
+FLAGS = {"shard_count": "--shard-count", "shard_ids": "--shard-ids"}
+
+
+def load_settings(**flags: object) -> DiscordSettings:
+    """Read the settings, with the command line's `flags` (see FLAGS; None means not given) over the environment;
+    a DiscordSettingsError names every bad one."""
+    given = {name: value for name, value in flags.items() if value is not None}
     try:
-        return DiscordSettings()
+        return DiscordSettings(**given)  # type: ignore[arg-type]
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'DISCORD_' + str(e['loc'][0]).upper() if e['loc'] else 'Discord settings'}: {e['msg']}" for e in error.errors()
-        )
+        problems = "; ".join(_problem(e["loc"], str(e["msg"]), given) for e in error.errors())
         raise DiscordSettingsError(f"bad Discord setting: {problems}") from None
+
+
+def _problem(location: tuple[int | str, ...], message: str, flags: dict[str, object]) -> str:
+    """One problem, led by the setting (or flag) it is about; a check of several settings names them itself."""
+    message = message.removeprefix("Value error, ")
+    if not location:
+        return message
+    field = str(location[0])
+    return f"{FLAGS[field] if field in flags and field in FLAGS else f'DISCORD_{field.upper()}'}: {message}"

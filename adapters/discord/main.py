@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 def run(args: argparse.Namespace) -> int:
     """Run the bot until stopped, or with `--invite` print the invite URL; returns the exit code."""
     try:
-        settings = load_settings()
+        settings = load_settings(shard_count=getattr(args, "shard_count", None), shard_ids=getattr(args, "shard_ids", None))
         if getattr(args, "invite", False):
             print(invite_url(settings.application_id()))
             return 0
@@ -79,7 +79,10 @@ async def serve(core: CoreSettings, settings: DiscordSettings, token: str) -> in
     """Open the engine and run the client on it until the connection ends."""
     async with open_engine(core) as engine:
         # Commands are synced by the first client only: a later one (after a connection discord.py gave up on, see
-        # StayConnected) serves the same commands.
+        # StayConnected) serves the same commands. With the shards split over processes, only the process that runs
+        # shard 0 syncs them (they are the bot's, not a shard's).
+        if not settings.syncs_commands:
+            log.info("shards %s of %s: commands are synced by the process that runs shard 0", settings.shard_ids, settings.shard_count)
         connection = StayConnected(lambda number: build_client(engine, settings, sync_commands=number == 0), token)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError, RuntimeError):  # no signal handlers on Windows or off the main thread

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import AsyncIterator
@@ -113,6 +114,19 @@ def _stop_on_signals() -> asyncio.Event:
     return stop
 
 
+# How often a worker started by `--workers` checks that the process that started it is still there.
+ORPHAN_CHECK = 1.0
+
+
+async def stop_when_orphaned(stop: asyncio.Event, parent: int, every: float = ORPHAN_CHECK) -> None:
+    """Set `stop` once the process that started this worker is gone (killed, say, with SIGKILL), so that no worker
+    goes on serving, and sharing the port, with nobody watching it."""
+    while os.getppid() == parent:
+        await asyncio.sleep(every)
+    log.warning("the process that started this worker (pid %d) is gone; stopping", parent)
+    stop.set()
+
+
 class SlackStartupError(RuntimeError):
     """Slack refused a token at startup; the message names the setting to fix."""
 
@@ -135,8 +149,13 @@ async def preflight(client: AsyncWebClient, settings: SlackSettings) -> None:
             ) from None
 
 
-async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event | None = None) -> None:
-    """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP."""
+async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event | None = None, *, worker: int | None = None) -> None:
+    """Run until `stop` is set (default: SIGINT/SIGTERM): Socket Mode when SLACK_APP_TOKEN is set, else HTTP.
+
+    `worker`: this process is that worker of `recsys-quiz slack --workers N`; in HTTP mode it shares the port with
+    the others (SO_REUSEPORT: the kernel spreads new connections over every socket bound to it).
+    """
+    named = f" (worker {worker}, pid {os.getpid()})" if worker is not None else ""
     stop = stop or _stop_on_signals()
     # The session outlives the server and the scheduler (they stop first) and is closed on the way out.
     async with open_engine(core) as engine, http_session() as session:
@@ -150,7 +169,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             assert settings.app_token is not None
             handler = socket_mode_handler(app, settings.app_token.get_secret_value(), client)
             await handler.connect_async()
-            log.info("recsys-quiz on Slack: Socket Mode, Web API at %s", settings.api_url)
+            log.info("recsys-quiz on Slack%s: Socket Mode, Web API at %s", named, settings.api_url)
             try:
                 async with daily_scheduler(engine):
                     await stop.wait()
@@ -161,18 +180,20 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             http = runner(front_door(app, EVENTS_PATH))
             await http.setup()
             try:
-                await web.TCPSite(http, settings.host, settings.port).start()
-                log.info("recsys-quiz on Slack: HTTP mode on %s:%s, requests at %s", settings.host, settings.port, EVENTS_PATH)
+                await web.TCPSite(http, settings.host, settings.port, reuse_port=worker is not None).start()
+                log.info("recsys-quiz on Slack%s: HTTP mode on %s:%s, requests at %s", named, settings.host, settings.port, EVENTS_PATH)
                 async with daily_scheduler(engine):
                     await stop.wait()
             finally:
                 await http.cleanup()  # no new requests; those under way get their 200
                 await listeners.in_flight.drain()  # and the acknowledged ones their answers, before the database closes
-    log.info("recsys-quiz on Slack: stopped")
+    log.info("recsys-quiz on Slack%s: stopped", named)
 
 
 def run(args: argparse.Namespace) -> int:
-    """`recsys-quiz slack`: read the settings, then serve until interrupted."""
+    """`recsys-quiz slack` (or one worker of `--workers N`): read the settings, then serve until interrupted."""
+    worker: int | None = getattr(args, "worker", None)
+    parent = os.getppid()
     try:
         settings = load_settings()
     except SlackSettingsError as error:
@@ -183,7 +204,13 @@ def run(args: argparse.Namespace) -> int:
     tune_gc()  # process-wide, so here in the process's entry point rather than in serve()
 
     async def main() -> int:
-        await serve(core, settings)
+        stop = _stop_on_signals()
+        orphaned = asyncio.create_task(stop_when_orphaned(stop, parent)) if worker is not None else None
+        try:
+            await serve(core, settings, stop, worker=worker)
+        finally:
+            if orphaned is not None:
+                orphaned.cancel()
         return 0
 
     try:

@@ -146,6 +146,21 @@ class DailyStore(ScoreStore):
 
         return await self._write(write)
 
+    async def fail_abandoned(self, platform: str, claimed_before: int, reason: str, retry_at: int) -> int:
+        """Posts still being sent claimed at or before `claimed_before` (the process sending them stopped midway)
+        are marked failed with `reason`, to be retried from `retry_at` like any failed send; how many there were."""
+
+        def write(db: sqlite3.Connection) -> int:
+            cursor = db.execute(
+                """UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ?
+                   WHERE status = 'sending' AND claimed_at <= ?
+                     AND channel_key IN (SELECT channel_key FROM daily_channels WHERE platform = ?)""",
+                (reason[:500], retry_at, claimed_before, platform),
+            )
+            return cursor.rowcount
+
+        return await self._write(write)
+
     async def daily_post(self, post_id: int) -> DailyPost | None:
         row = await self._fetchone(f"{_POSTS} WHERE p.post_id = ?", (post_id,))
         return _post(row) if row else None

@@ -162,6 +162,7 @@ class Call:
     path: str
     json: Any
     at: float  # monotonic
+    port: int = 0  # this fake's port it came in on
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,12 @@ class Pending:
         if self.delivered_at is None:
             self.delivered_at = time.monotonic()
         self.delivered.set()
+
+
+def _port(request: web.Request) -> int:
+    """The port of this fake a request came in on."""
+    sockname = request.transport.get_extra_info("sockname") if request.transport else None
+    return int(sockname[1]) if sockname else 0
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -343,11 +350,39 @@ def limit_problems(data: dict[str, Any]) -> list[str]:
     return problems
 
 
-class FakeDiscord:
-    """Serves what discord.py needs to log in, connect, sync commands and answer interactions; records it all."""
+def shard_of(guild_id: object, shard_count: int) -> int:
+    """The shard Discord sends a guild's events and interactions to; direct messages (and, in this fake, a guild id
+    that is no snowflake, as the fuzz tests send) go to shard 0."""
+    return (int(guild_id) >> 22) % shard_count if isinstance(guild_id, str) and guild_id.isdigit() else 0
 
-    def __init__(self, *, deadline: float = DEADLINE) -> None:
+
+def guild_on_shard(shard_id: int, shard_count: int, number: int = 0) -> str:
+    """A guild id (a snowflake like GUILD_ID) whose events Discord sends to shard `shard_id` of `shard_count`."""
+    base = (int(GUILD_ID) >> 22) + number * shard_count
+    return str((base - base % shard_count + shard_id) << 22 | 1)
+
+
+@dataclass
+class Connection:
+    """A gateway connection: its websocket and the shard it identified as ([id, count]; [0, 1] without sharding)."""
+
+    ws: web.WebSocketResponse
+    shard: tuple[int, int] | None = None
+    port: int = 0  # this fake's port the connection came in on (see listen_again)
+
+
+class FakeDiscord:
+    """Serves what discord.py needs to log in, connect, sync commands and answer interactions; records it all.
+
+    Sharding as Discord does it: `GET /gateway/bot` recommends `shards`; each gateway connection identifies as one
+    shard ([id, count]); a guild's interactions go to the connection whose shard is (guild_id >> 22) % count, and
+    direct messages to shard 0's. `listen_again()` serves the same fake on another port, so that a test running
+    several bot processes (one per port) can tell which process answered what (each Call records its port).
+    """
+
+    def __init__(self, *, deadline: float = DEADLINE, shards: int = 1) -> None:
         self.deadline = deadline
+        self.shards = shards  # the shard count GET /gateway/bot recommends
         self.token = "fake-bot-token"
         self.calls: list[Call] = []
         self.violations: list[str] = []
@@ -369,7 +404,8 @@ class FakeDiscord:
         self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
         self.callback_failures: list[tuple[int, int]] = []  # (status, code) the next interaction responses get instead
         self.callback_hold = 0.0  # seconds an interaction response waits before it is answered (a slow Discord)
-        self._sockets: list[web.WebSocketResponse] = []
+        self._sockets: list[Connection] = []
+        self.dispatched: list[tuple[str, tuple[int, int], int]] = []  # (interaction id or event, shard, port) of every dispatch
         self.connections: set[tuple[str, int]] = set()  # the bot's (address, port) of every connection it used
         self._seq = 0
         self._ready = asyncio.Event()
@@ -399,23 +435,34 @@ class FakeDiscord:
         app.router.add_route("*", "/{tail:.*}", self._unexpected)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
+        self.port = await self.listen_again()
+
+    async def listen_again(self) -> int:
+        """Serve this fake on one more port of 127.0.0.1 as well (its REST API and gateway); returns the port."""
+        assert self._runner is not None
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return site.port
 
     async def stop(self) -> None:
-        for ws in self._sockets:
-            await ws.close()
+        for connection in list(self._sockets):
+            await connection.ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
+    def api_base_at(self, port: int) -> str:
+        return f"http://127.0.0.1:{port}{API}"
+
+    def gateway_url_at(self, port: int) -> str:
+        return f"ws://127.0.0.1:{port}/gateway"
+
     @property
     def api_base(self) -> str:
-        return f"http://127.0.0.1:{self.port}{API}"
+        return self.api_base_at(self.port)
 
     @property
     def gateway_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/gateway"
+        return self.gateway_url_at(self.port)
 
     @web.middleware
     async def _record(self, request: web.Request, handler: Any) -> web.StreamResponse:
@@ -441,7 +488,7 @@ class FakeDiscord:
         peer = request.transport.get_extra_info("peername") if request.transport else None
         if peer:
             self.connections.add((peer[0], peer[1]))
-        self.calls.append(Call(request.method, request.path, body, time.monotonic()))
+        self.calls.append(Call(request.method, request.path, body, time.monotonic(), _port(request)))
         if needs_token and request.headers.get("Authorization") != f"Bot {self.token}":
             return _error(401, 0, "401: Unauthorized")  # as Discord does: login then fails
         return await handler(request)
@@ -470,17 +517,18 @@ class FakeDiscord:
 
     async def _gateway_bot(self, request: web.Request) -> web.Response:
         self.bot_gateway_calls += 1
-        # As Discord: the gateway to connect to (this fake's) with the recommended shard count and session limits.
+        # As Discord: the gateway to connect to (this fake's, on the port asked) with the recommended shard count and
+        # session limits.
         return _json(
             {
-                "url": self.gateway_url,
-                "shards": 1,
+                "url": self.gateway_url_at(_port(request)),
+                "shards": self.shards,
                 "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1},
             }
         )
 
     async def _gateway_plain(self, request: web.Request) -> web.Response:
-        return _json({"url": self.gateway_url})
+        return _json({"url": self.gateway_url_at(_port(request))})
 
     async def _sync(self, request: web.Request) -> web.Response:
         if request.match_info["app"] != APP_ID:
@@ -505,7 +553,8 @@ class FakeDiscord:
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        self._sockets.append(ws)
+        connection = Connection(ws, port=_port(request))
+        self._sockets.append(connection)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}, "s": None, "t": None}))
         async for message in ws:
             if message.type is not WSMsgType.TEXT:
@@ -516,27 +565,42 @@ class FakeDiscord:
             elif frame["op"] == 2:
                 self.identifies.append(frame["d"])
                 shard = frame["d"].get("shard") or [0, 1]
+                connection.shard = (int(shard[0]), int(shard[1]))
                 self._seq += 1
                 ready = {
                     "v": 10,
                     "user": BOT_USER,
                     "guilds": [],
                     "session_id": f"session-{len(self.identifies)}",
-                    "resume_gateway_url": self.gateway_url,
+                    "resume_gateway_url": self.gateway_url_at(connection.port),
                     "application": {"id": APP_ID, "flags": 0},
                     "shard": shard,
                 }
                 await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
                 self._ready.set()
-        if ws in self._sockets:
-            self._sockets.remove(ws)
+        if connection in self._sockets:
+            self._sockets.remove(connection)
         return ws
 
-    async def _dispatch(self, payload: dict[str, Any]) -> None:
-        live = [ws for ws in self._sockets if not ws.closed]
+    def connection_for(self, guild_id: object) -> Connection:
+        """The live connection Discord would send this guild's events to: the newest one identified as its shard."""
+        live = [c for c in self._sockets if not c.ws.closed and c.shard is not None]
         assert live, "no bot is connected to the fake gateway"
+        counts = {c.shard[1] for c in live if c.shard is not None}
+        assert len(counts) == 1, f"the bot's connections disagree on the shard count: {sorted(counts)}"
+        count = counts.pop()
+        wanted = shard_of(guild_id, count)
+        chosen = [c for c in live if c.shard == (wanted, count)]
+        assert chosen, f"no connection runs shard {wanted} of {count}, which guild {guild_id} belongs to"
+        return chosen[-1]
+
+    async def _dispatch(self, payload: dict[str, Any], event: str = "INTERACTION_CREATE") -> None:
+        connection = self.connection_for(payload.get("guild_id") if isinstance(payload, dict) else None)
+        assert connection.shard is not None
         self._seq += 1
-        await live[-1].send_str(json.dumps({"op": 0, "t": "INTERACTION_CREATE", "s": self._seq, "d": payload}))
+        label = payload.get("id") if isinstance(payload, dict) and isinstance(payload.get("id"), str) else event
+        self.dispatched.append((str(label), connection.shard, connection.port))
+        await connection.ws.send_str(json.dumps({"op": 0, "t": event, "s": self._seq, "d": payload}))
 
     # Interactions the tests send ----------------------------------------------------------------
 
@@ -545,7 +609,15 @@ class FakeDiscord:
         return self.bot_permissions & ~self.channel_denies.get(channel_id, 0)
 
     def _base(
-        self, kind: int, user: dict[str, Any], *, guild: bool = True, permissions: int = 0, channel_type: int = 0, age: float = 0.0
+        self,
+        kind: int,
+        user: dict[str, Any],
+        *,
+        guild: bool = True,
+        permissions: int = 0,
+        channel_type: int = 0,
+        age: float = 0.0,
+        guild_id: str = GUILD_ID,
     ) -> dict[str, Any]:
         user = copy.deepcopy(user)  # a test may alter the payload; the user it passed in stays as it was
         interaction_id = interaction_snowflake(age)
@@ -563,13 +635,13 @@ class FakeDiscord:
         }
         if guild:
             payload |= {
-                "guild_id": GUILD_ID,
+                "guild_id": guild_id,
                 "guild_locale": "en-US",
-                "guild": {"id": GUILD_ID, "locale": "en-US", "features": []},
+                "guild": {"id": guild_id, "locale": "en-US", "features": []},
                 "channel": {
                     "id": CHANNEL_ID,
                     "type": channel_type,  # 0 text; 11 a public thread
-                    "guild_id": GUILD_ID,
+                    "guild_id": guild_id,
                     "name": "study",
                     "position": 0,
                     "permission_overwrites": [],
@@ -587,7 +659,7 @@ class FakeDiscord:
                     "nick": None,
                     "avatar": None,
                 },
-                "authorizing_integration_owners": {"0": GUILD_ID},
+                "authorizing_integration_owners": {"0": guild_id},
                 "context": 0,
             }
             if channel_type in (10, 11, 12):  # a thread: its own id, inside the text channel
@@ -666,9 +738,10 @@ class FakeDiscord:
         age: float = 0.0,
         permissions: int = 0,
         channel_type: int = 0,
+        guild_id: str = GUILD_ID,
     ) -> Pending:
         """`/recsys-quiz <sub> [options]` typed by `user`, who has `permissions` in the guild (MANAGE_GUILD: an admin)."""
-        payload = self._base(2, user, guild=guild, permissions=permissions, channel_type=channel_type, age=age)
+        payload = self._base(2, user, guild=guild, permissions=permissions, channel_type=channel_type, age=age, guild_id=guild_id)
         payload["data"] = self._command_data(sub, options)
         return await self.send(payload, age=age)
 
@@ -678,9 +751,11 @@ class FakeDiscord:
         payload["data"] = self._command_data(sub, options, focused)
         return await self.send(payload)
 
-    async def click(self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0) -> Pending:
+    async def click(
+        self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0, guild_id: str = GUILD_ID
+    ) -> Pending:
         """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components)."""
-        payload = self._base(3, user, age=age)
+        payload = self._base(3, user, age=age, guild_id=guild_id)
         payload["message"] = message
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         return await self.send(payload, age=age)
@@ -754,7 +829,7 @@ class FakeDiscord:
         if pending is None or pending.token != request.match_info["token"]:
             self.violations.append(f"callback for an unknown interaction {request.match_info['id']}")
             return _error(404, 10062, "Unknown interaction")
-        call = Call("POST", request.path, body, now)
+        call = Call("POST", request.path, body, now, _port(request))
         if self.callback_failures:
             status, code = self.callback_failures.pop(0)
             return _error(status, code, "refused by the test")
@@ -831,7 +906,7 @@ class FakeDiscord:
         files = request[FILES]
         self._check_message(f"followup {pending.id}", data, files)
         pending.files.extend(files)
-        pending.followups.append(Call("POST", request.path, data, time.monotonic()))
+        pending.followups.append(Call("POST", request.path, data, time.monotonic(), _port(request)))
         if pending.thinking_flags is not None:
             # As Discord: the first followup after "thinking..." takes its place, and keeps its visibility.
             message = self._message({**data, "flags": 0}, flags=pending.thinking_flags, files=files)
@@ -850,7 +925,7 @@ class FakeDiscord:
         if refused is not None:
             return refused
         self._check_message(f"edit {pending.id}", data)
-        pending.followups.append(Call("PATCH", request.path, data, time.monotonic()))
+        pending.followups.append(Call("PATCH", request.path, data, time.monotonic(), _port(request)))
         first = pending.responses[0].json.get("type")
         if request.match_info["message"] == "@original" and pending.payload["type"] == 3 and first in (6, 7):
             self._check_not_shared(pending)
@@ -871,7 +946,7 @@ class FakeDiscord:
     async def _delete(self, request: web.Request) -> web.Response:
         pending = self._followup_target(request)
         if pending is not None:
-            pending.followups.append(Call("DELETE", request.path, None, time.monotonic()))
+            pending.followups.append(Call("DELETE", request.path, None, time.monotonic(), _port(request)))
             if request.match_info["message"] == "@original":
                 pending.thinking_flags = None  # the "thinking..." message is gone: a followup now is a new message
         return web.Response(status=204)
@@ -954,10 +1029,10 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         allowed = self.permissions_in(channel_id)
         if not allowed & VIEW_CHANNEL:
-            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic(), _port(request)))
             return _error(403, 50001, "Missing Access")
         if allowed & needed != needed:
-            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic()))
+            self.channel_refusals.append(Call(request.method, request.path, request[JSON_BODY], time.monotonic(), _port(request)))
             return _error(403, 50013, "Missing Permissions")
         return None
 
@@ -977,7 +1052,7 @@ class FakeDiscord:
         self._check_message(f"channel post to {channel_id}", data, files)
         if data.get("flags", 0) & EPHEMERAL:
             self.violations.append(f"channel post to {channel_id}: ephemeral flag on a channel message")
-        self.channel_posts.append(Call("POST", request.path, data, time.monotonic()))
+        self.channel_posts.append(Call("POST", request.path, data, time.monotonic(), _port(request)))
         message = self._message(data, files=files) | {"channel_id": channel_id, "guild_id": GUILD_ID, "type": 0, "flags": 0}
         self.channel_files[message["id"]] = files
         message.pop("application_id")
@@ -997,7 +1072,7 @@ class FakeDiscord:
         if refused is not None:
             return refused
         self._check_message(f"channel edit of {message_id}", data)
-        self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic()))
+        self.channel_edits.append(Call("PATCH", request.path, data, time.monotonic(), _port(request)))
         for key in ("content", "embeds", "components"):
             if key in data:
                 message[key] = data[key] or ([] if key != "content" else "")

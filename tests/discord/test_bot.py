@@ -15,7 +15,7 @@ import pytest
 
 from adapters.discord.client import DISCORD_CONNECTIONS
 from tests.discord.conftest import running_bot
-from tests.discord.fake_discord import EPHEMERAL, GUILD_ID, FakeDiscord, user_payload
+from tests.discord.fake_discord import EPHEMERAL, GUILD_ID, FakeDiscord, guild_on_shard, user_payload
 
 ALICE = user_payload("1600000000000000001", "alice", global_name="Alice")
 BOB = user_payload("1600000000000000002", "bob", global_name="Bob")
@@ -515,12 +515,29 @@ async def test_a_slow_public_reply_replaces_the_private_thinking_message_with_a_
 async def test_a_fixed_shard_count_runs_the_given_shards_through_the_gateway_url(fake: FakeDiscord, db_path: Path) -> None:
     # One shard of three in this process (discord.py waits 5 s between identifies of several shards).
     async with running_bot(fake, db_path, shard_count=3, shard_ids=(2,)) as client:
-        card = await start_card(fake)
+        card = await fake.delivered(await fake.slash(ALICE, "start", guild_id=guild_on_shard(2, 3)))
         shards = sorted(client.shards)
+        # A guild of shard 1 has no connection here: Discord sends its interactions to the process that runs shard 1.
+        with pytest.raises(AssertionError, match="no connection runs shard 1 of 3"):
+            await fake.slash(ALICE, "start", guild_id=guild_on_shard(1, 3))
     assert shards == [2]
     assert [i["shard"] for i in fake.identifies] == [[2, 3]]
     assert fake.bot_gateway_calls == 0  # the count is fixed: no need to ask Discord
     assert embed(card)["title"].startswith("Question 1 / 5")
+    assert fake.synced == {}  # commands are synced by the process that runs shard 0
+
+
+async def test_without_a_count_the_bot_runs_as_many_shards_as_discord_recommends_and_answers_on_each(
+    fake: FakeDiscord, db_path: Path
+) -> None:
+    fake.shards = 2  # GET /gateway/bot recommends two (as Discord does past 2,500 servers)
+    async with running_bot(fake, db_path) as client:  # discord.py identifies the second shard 5 s after the first
+        cards = [await fake.delivered(await fake.slash(ALICE, "start", guild_id=guild_on_shard(k, 2))) for k in range(2)]
+        shards = sorted(client.shards)
+    assert fake.bot_gateway_calls == 1 and sorted(i["shard"] for i in fake.identifies) == [[0, 2], [1, 2]]
+    assert shards == [0, 1]
+    assert [shard for _, (shard, _), _ in fake.dispatched[-2:]] == [0, 1]  # each server's interaction on its shard
+    assert all(embed(card)["title"].startswith("Question 1 / 5") for card in cards)
 
 
 async def test_a_token_discord_refuses_ends_the_command_with_a_clear_error(

@@ -98,3 +98,33 @@ def test_settings_are_read_from_dot_env(tmp_path: Path) -> None:
     assert settings.require_token() == TOKEN
     assert settings.guild_id == 1200000000000000001
     assert settings.api_base == "http://127.0.0.1:1/api/v10"
+
+
+def test_shard_flags_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISCORD_SHARD_COUNT", "4")
+    monkeypatch.setenv("DISCORD_SHARD_IDS", "0,1")
+    settings = load_settings(shard_count="8", shard_ids="6,7")
+    assert (settings.shard_count, settings.shard_ids) == (8, (6, 7))
+    assert not settings.syncs_commands  # the process that runs shard 0 syncs the commands
+    unchanged = load_settings(shard_count=None, shard_ids=None)
+    assert (unchanged.shard_count, unchanged.shard_ids) == (4, (0, 1)) and unchanged.syncs_commands
+
+
+@pytest.mark.parametrize(
+    ("flags", "named"),
+    [
+        ({"shard_count": "many"}, "--shard-count"),
+        ({"shard_count": "0"}, "--shard-count"),
+        ({"shard_ids": "0,1"}, "--shard-count"),
+        ({"shard_count": "2", "shard_ids": "1,1"}, "names a shard twice"),
+        ({"shard_count": "2", "shard_ids": "2"}, "between 0 and"),
+    ],
+)
+def test_a_bad_shard_flag_is_refused_in_one_line_naming_it(
+    flags: dict[str, str], named: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    argv = ["discord"] + [part for name, value in flags.items() for part in (f"--{name.replace('_', '-')}", value)]
+    assert main(argv) == 2
+    error = capsys.readouterr().err.strip()
+    assert named in error and "\n" not in error

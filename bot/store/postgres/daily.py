@@ -163,6 +163,20 @@ class PostgresDaily(PostgresScores):
         )
         return changed == 1
 
+    async def fail_abandoned(self, platform: str, claimed_before: int, reason: str, retry_at: int) -> int:
+        """Posts still being sent claimed at or before `claimed_before` (the process sending them stopped midway)
+        are marked failed with `reason`, to be retried from `retry_at` like any failed send; how many there were.
+        One statement: of several processes doing this at once, each post is marked by one."""
+        return await self._update(
+            """UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = $1, next_attempt_at = $2
+               WHERE status = 'sending' AND claimed_at <= $3
+                 AND channel_key IN (SELECT channel_key FROM daily_channels WHERE platform = $4)""",
+            reason[:500],
+            retry_at,
+            claimed_before,
+            platform,
+        )
+
     async def daily_post(self, post_id: int) -> DailyPost | None:
         row = await self._fetchone(f"{_POSTS} WHERE p.post_id = $1", post_id)
         return _post(row) if row else None
