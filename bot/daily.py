@@ -563,11 +563,18 @@ class DailyService:
         return verdict
 
 
-class DailyScheduler:
-    """Runs the daily tick every few seconds until cancelled; the tick itself holds no state between runs."""
+class Ticking(Protocol):
+    """A service with a scheduler tick: the daily posts, the review reminders."""
 
-    def __init__(self, service: DailyService, interval: float = 5.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
-        # Every few seconds: answer counts are edited at most this often, well within Discord's and Slack's rate limits.
+    async def tick(self) -> None: ...
+
+
+class DailyScheduler:
+    """Runs a service's tick (daily posts, reminders) every few seconds until cancelled; the tick holds no state between runs."""
+
+    def __init__(self, service: Ticking, interval: float = 5.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        # Daily posts every few seconds: answer counts are edited at most this often, well within Discord's and Slack's
+        # rate limits. Reminders need less (a minute late is on time).
         self.service = service
         self.interval = interval
         self._sleep = sleep
@@ -577,5 +584,5 @@ class DailyScheduler:
             try:
                 await self.service.tick()
             except Exception:
-                log.exception("daily scheduler tick failed; trying again in %.0f s", self.interval)
+                log.exception("%s tick failed; trying again in %.0f s", type(self.service).__name__, self.interval)
             await self._sleep(self.interval)

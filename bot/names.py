@@ -91,3 +91,13 @@ def _cleaned(text: str) -> str:
     if not without_default_ignorables(text).strip():
         return ""
     return text
+
+
+def clean_lines(text: str) -> str:
+    """Text people write at length (an answer in their own words), cleaned as names are but keeping its lines: no control
+    character but the line break, at most MAX_MARKS_PER_LETTER marks a letter, no trailing spaces, no run of blank lines."""
+    lines = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = "".join(char for char in line.replace("\t", "    ") if not is_control(char) and char not in "\u2028\u2029")
+        lines.append(_capped_marks(line).rstrip())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

@@ -28,6 +28,11 @@ TABLES = (
     "daily_channels",
     "daily_posts",
     "daily_answers",
+    "study_cards",
+    "study_reviews",
+    "written_answers",
+    "study_plans",
+    "study_reminders",
 )
 # Identity columns whose sequence must go on after the copied ids.
 IDENTITIES = {
@@ -37,6 +42,8 @@ IDENTITIES = {
     "teams": "team_id",
     "daily_channels": "channel_key",
     "daily_posts": "post_id",
+    "study_reviews": "review_id",
+    "written_answers": "written_id",
 }
 CHUNK = 20_000  # rows per COPY: a million answers never sit in memory at once
 

@@ -9,12 +9,13 @@ from bot.store.postgres.base import connect_pool, shown_url
 from bot.store.postgres.daily import PostgresDaily
 from bot.store.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.store.postgres.runs import PostgresRuns
+from bot.store.postgres.study import PostgresStudy
 from bot.store.postgres.summary import PostgresSummary
 from bot.store.postgres.teams import PostgresTeams
 
 
-class PostgresStore(PostgresRuns, PostgresDaily, PostgresSummary, PostgresTeams):
-    """Runs, answers, points, teams, daily posts and people in one PostgreSQL database, shared by any number of processes."""
+class PostgresStore(PostgresRuns, PostgresDaily, PostgresSummary, PostgresTeams, PostgresStudy):
+    """Runs, answers, points, teams, daily posts, study plans and people in one PostgreSQL database, shared by any number of processes."""
 
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore", "connect_pool", "shown_url"]
