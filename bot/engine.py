@@ -274,9 +274,9 @@ class QuizEngine:
         """A private review of the questions due today (reviews score no points)."""
         return await self.reviews.review(origin, deck_id)
 
-    async def interview(self, origin: Origin, day: str) -> Reply:
-        """Set the person's interview day (YYYY-MM-DD), or forget it (off)."""
-        return await self.reviews.set_interview(origin, day)
+    async def interview(self, origin: Origin, day: str, zone: str | None = None) -> Reply:
+        """Set the person's interview day (YYYY-MM-DD; `zone`, when given, becomes their timezone), or forget it (off)."""
+        return await self.reviews.set_interview(origin, day, zone)
 
     async def interview_off(self, origin: Origin) -> Reply:
         return await self.reviews.interview_off(origin)

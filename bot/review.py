@@ -200,8 +200,8 @@ class Reviews:
 
     # Interview date -------------------------------------------------------------------------------
 
-    async def set_interview(self, origin: Origin, text: str) -> Reply:
-        """`YYYY-MM-DD` sets the person's interview day (in their timezone); `off` forgets it."""
+    async def set_interview(self, origin: Origin, text: str, zone_name: str | None = None) -> Reply:
+        """`YYYY-MM-DD` sets the person's interview day (in their timezone, or in `zone_name` given with it); `off` forgets it."""
         given = text.strip()
         if given.lower() in OFF_WORDS:
             return await self.interview_off(origin)
@@ -213,9 +213,17 @@ class Reviews:
                 "warning",
                 hint="interview",
             )
+        given_zone = parse_zone(zone_name) if zone_name is not None else None
+        if zone_name is not None and given_zone is None:
+            return notice(
+                "Unknown timezone",
+                f"'{zone_name[:60]}' is not an IANA timezone. Use a name such as Europe/Berlin or UTC. Nothing was changed.",
+                "warning",
+                hint="zone",
+            )
         person_id = await self.store.ensure_person(origin, self._now())
         state = await self.store.study_state(person_id)
-        zone = plan_zone(state.plan, origin)
+        zone = given_zone or plan_zone(state.plan, origin)
         today = datetime.fromtimestamp(self._now(), zone).date()
         if day < today:
             return notice(
@@ -231,7 +239,7 @@ class Reviews:
                 "warning",
                 hint="interview",
             )
-        plan = await self.store.set_interview(person_id, day.isoformat(), zone.key, self._now())
+        plan = await self.store.set_interview(person_id, day.isoformat(), zone.key, self._now(), replace_zone=given_zone is not None)
         state = state.model_copy(update={"plan": plan})
         schedule = agenda(state, self.decks, self._now(), origin)
         left = (day - today).days
@@ -241,9 +249,9 @@ class Reviews:
             f"you have met comes back at least once in the last {FINAL_DAYS} days before it, and new questions are paced so each "
             f"gets a second review first. Due today: {schedule.due_count}; not yet seen: {schedule.unseen}."
         )
-        if zone.key == "UTC" and origin.timezone is None:
-            text += " Your days are counted in UTC: set a daily reminder with your timezone to count them in yours."
-            return notice("Interview date set", text, "success", _review_button(), hint="remind")
+        if zone.key == "UTC" and origin.timezone is None and given_zone is None:
+            text += " Your days are counted in UTC."
+            return notice("Interview date set", text, "success", _review_button(), hint="zone")
         return notice("Interview date set", text, "success", _review_button())
 
     async def interview_off(self, origin: Origin) -> Reply:

@@ -11,8 +11,8 @@ from bot.commands import CommandSpec
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 Tone = Literal["info", "success", "warning", "error"]
 # A sentence each adapter adds to a notice in its own words: how to start a run there, who its admins are, or an
-# example of `daily set`, `interview` or `remind` in its syntax.
-Hint = Literal["start", "admins", "daily_set", "interview", "remind"]
+# example of `daily set`, `interview` or `remind` in its syntax, or how a person gives their timezone there.
+Hint = Literal["start", "admins", "daily_set", "interview", "remind", "zone"]
 # The notices every surface shows the same way (bot.notices builds them): a test renders each on every surface.
 NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "incomplete", "admins_only"]
 

@@ -57,7 +57,7 @@ def test_discord_help_names_registered_commands_and_options_and_every_command_is
     for core_name, syntax in discord_grammar.GRAMMAR.syntax.items():
         words = syntax.split()
         path = " ".join(w for w in words if re.fullmatch(r"[a-z-]+", w) and w not in {"questions"})
-        path = " ".join(path.split()[:2]) if path.split()[0] in {"team", "daily"} else path.split()[0]
+        path = " ".join(path.split()[:2]) if path.split()[0] in {"team", "daily", "interview", "remind"} else path.split()[0]
         assert path in leaves, (core_name, syntax)
         paths_in_help.add(path)
         parameters = {p.name: p for p in leaves[path].parameters}
@@ -84,7 +84,7 @@ def test_discord_help_is_complete_within_the_field_and_embed_limits(decks: DeckL
 
 # Slack ------------------------------------------------------------------------------------------
 
-EXAMPLES = {"[deck]": "", "<name>": "Graph Nerds", "[name]": "", "HH:MM": "09:00", "Area/City": "Europe/Berlin"}
+EXAMPLES = {"[deck]": "", "<name>": "Graph Nerds", "[name]": "", "HH:MM": "09:00", "Area/City": "Europe/Berlin", "YYYY-MM-DD": "2027-01-15"}
 
 
 def slack_example(syntax: str) -> str:

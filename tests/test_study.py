@@ -232,9 +232,11 @@ async def test_stats_show_days_left_due_count_and_questions_not_yet_seen_until_o
 async def test_the_interview_is_kept_in_the_persons_timezone_or_utc_when_unknown(engine: QuizEngine, database: QuizDatabase) -> None:
     await engine.interview(learner("ada", timezone="America/New_York"), "2027-01-15")
     unknown = await engine.interview(learner("bo", timezone=None), "2027-01-15")
-    assert isinstance(unknown.view, Notice) and unknown.view.hint == "remind" and "UTC" in unknown.view.text
+    assert isinstance(unknown.view, Notice) and unknown.view.hint == "zone" and "UTC" in unknown.view.text
+    named = await engine.interview(learner("bo", timezone=None), "2027-01-16", "Asia/Tokyo")
+    assert isinstance(named.view, Notice) and named.view.hint is None and "Asia/Tokyo" in named.view.text
     zones = dict(await database.rows("SELECT p.user_id, s.zone FROM study_plans s JOIN people p USING (person_id)"))
-    assert zones == {"ada": "America/New_York", "bo": "UTC"}
+    assert zones == {"ada": "America/New_York", "bo": "Asia/Tokyo"}
 
 
 # Written answers ---------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from adapters.grammar import Grammar, syntax_table
 
 PREFIX = "recsys-quiz"
 
-# The core commands the terminal offers, as its argparse takes them; study groups and daily posts live in chats.
+# The core commands the terminal offers, as its argparse takes them; study groups, daily posts and reminders live in chats.
 GRAMMAR = Grammar(
     prefix=PREFIX,
     syntax=syntax_table(
@@ -16,12 +16,19 @@ GRAMMAR = Grammar(
         leaderboard | leaderboard [--teams] [--window week|month|all] [--space PLATFORM:ID]
         stats       | stats [--user NAME]
         help        | help
+        review        | review [--deck ID] [--user NAME]
+        interview     | interview YYYY-MM-DD [--zone AREA/CITY] [--user NAME]
+        interview off | interview off [--user NAME]
         """
     ),
     hints={
         "start": f"Run `{PREFIX} play` for a fresh run.",
         "admins": "Admin commands are on Discord and Slack.",
         "daily_set": "The daily question is set up on Discord or Slack.",
+        "interview": f"For example: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
+        # The terminal sends no messages: reminders live on Discord and Slack.
+        "remind": "Daily reminders are sent on Discord and Slack.",
+        "zone": f"Give your timezone with the date: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
     },
 )
 

@@ -27,7 +27,8 @@ INSERT_REVIEWS = """INSERT INTO study_reviews
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 CARD_DUE = "SELECT due_at FROM study_cards WHERE person_id = ? AND deck_id = ? AND question_id = ?"
 SET_INTERVIEW = """INSERT INTO study_plans (person_id, zone, interview_day, updated_at) VALUES (?, ?, ?, ?)
-    ON CONFLICT (person_id) DO UPDATE SET interview_day = excluded.interview_day, updated_at = excluded.updated_at
+    ON CONFLICT (person_id) DO UPDATE SET interview_day = excluded.interview_day, updated_at = excluded.updated_at,
+        zone = CASE WHEN ? = 1 THEN excluded.zone ELSE study_plans.zone END
     RETURNING *"""
 SET_REMINDER = """INSERT INTO study_plans (person_id, zone, remind_time, remind_next_at, updated_at) VALUES (?, ?, ?, ?, ?)
     ON CONFLICT (person_id) DO UPDATE SET zone = excluded.zone, remind_time = excluded.remind_time,
@@ -172,9 +173,11 @@ class StudyStore(StoreBase):
 
         return await self._read(read)
 
-    async def set_interview(self, person_id: int, day: str | None, zone: str, at: int) -> StudyPlan:
-        """Set (or with None clear) the person's interview day; a plan made now takes `zone`, an existing one keeps its own."""
-        return await self._write(lambda db: _plan(db.execute(SET_INTERVIEW, (person_id, zone, day, at)).fetchone()))
+    async def set_interview(self, person_id: int, day: str | None, zone: str, at: int, *, replace_zone: bool = False) -> StudyPlan:
+        """Set (or with None clear) the person's interview day. A plan made now takes `zone`; an existing one keeps its own
+        unless `replace_zone` (the person named their timezone with the date)."""
+        values = (person_id, zone, day, at, int(replace_zone))
+        return await self._write(lambda db: _plan(db.execute(SET_INTERVIEW, values).fetchone()))
 
     async def set_reminder(self, person_id: int, remind_time: str | None, zone: str, next_at: int | None, at: int) -> StudyPlan:
         """Set the person's daily reminder (time, zone, first due instant), or with None switch it off; clears an old refusal."""

@@ -33,10 +33,11 @@ def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Paramet
     return next(p for p in command.parameters if p.name == "deck")
 
 
-def test_the_group_has_five_subcommands_and_the_team_and_daily_groups() -> None:
+def test_the_group_has_six_subcommands_and_the_interview_remind_team_and_daily_groups() -> None:
     group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
     assert group.name == "recsys-quiz"
-    assert sorted(c.name for c in group.commands) == ["daily", "help", "leaderboard", "start", "stats", "team", "tips"]
+    names = ["daily", "help", "interview", "leaderboard", "remind", "review", "start", "stats", "team", "tips"]
+    assert sorted(c.name for c in group.commands) == names
     team, daily = group.get_command("team"), group.get_command("daily")
     assert isinstance(team, app_commands.Group) and isinstance(daily, app_commands.Group)
     assert sorted(c.name for c in team.commands) == ["create", "join", "leave", "list", "show"]

@@ -107,11 +107,11 @@ class PostgresStudy(PostgresBase):
 
         return await self._read(read)
 
-    async def set_interview(self, person_id: int, day: str | None, zone: str, at: int) -> StudyPlan:
-        """Set (or with None clear) the person's interview day; a plan made now takes `zone`, an existing one keeps its own."""
+    async def set_interview(self, person_id: int, day: str | None, zone: str, at: int, *, replace_zone: bool = False) -> StudyPlan:
+        """Set (or with None clear) the person's interview day; the zone as on SQLite."""
 
         async def write(db: Connection) -> StudyPlan:
-            return _plan(await db.fetchrow(SET_INTERVIEW, person_id, zone, day, at))
+            return _plan(await db.fetchrow(SET_INTERVIEW, person_id, zone, day, at, int(replace_zone)))
 
         return await self._write(write)
 
