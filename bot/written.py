@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.actions import ActionIdError, GradeAction, NextAction, TickAction, WriteAction, decode
 from bot.content import Deck, Question
+from bot.engine import LETTERS
 from bot.names import clean_lines
 from bot.notices import shared_reply
 from bot.origin import Origin
@@ -37,9 +38,9 @@ def ticked_count(ticked: int) -> int:
     return ticked.bit_count()
 
 
-def _about(deck: Deck, run: Run, question: Question, position: int) -> dict[str, Any]:
+def _about(deck: Deck, question: Question, position: int, total: int) -> dict[str, Any]:
     """What every card of the written flow says of its question: the deck, the topic, its place in the run, the prompt."""
-    return {"deck_title": deck.title, "topic": question.topic, "position": position + 1, "total": len(run.plan), "prompt": question.prompt}
+    return {"deck_title": deck.title, "topic": question.topic, "position": position + 1, "total": total, "prompt": question.prompt}
 
 
 class Written:
@@ -69,7 +70,7 @@ class Written:
                 "info",
             )
         view = WritePrompt(
-            **_about(deck, run, question, action.position),
+            **_about(deck, question, action.position, len(run.plan)),
             submit_action_id=action.encode(),
             key_points=len(question.key_points),
         )
@@ -164,34 +165,10 @@ class Written:
     # Views ------------------------------------------------------------------------------------------
 
     @staticmethod
-    def _points(question: Question, ticked: int) -> tuple[ChecklistPoint, ...]:
-        return tuple(ChecklistPoint(text=point, ticked=bool(ticked >> i & 1)) for i, point in enumerate(question.key_points))
-
     def _checklist(
-        self, written: WrittenAnswer, deck: Deck, run: Run, question: Question, ticked: int, note: str | None = None
+        written: WrittenAnswer, deck: Deck, run: Run, question: Question, ticked: int, note: str | None = None
     ) -> WrittenChecklist:
-        points = self._points(question, ticked)
-        toggles = tuple(
-            Button(
-                label=f"{'☑' if point.ticked else '☐'} {point.text}",
-                action_id=TickAction(written_id=written.written_id, ticked=ticked ^ (1 << i)).encode(),
-                style="success" if point.ticked else "secondary",
-            )
-            for i, point in enumerate(points)
-        )
-        covered = ticked_count(ticked)
-        grade = Button(
-            label=f"Grade it: {covered} of {len(points)} covered",
-            action_id=GradeAction(written_id=written.written_id, ticked=ticked).encode(),
-            style="primary",
-        )
-        return WrittenChecklist(
-            **_about(deck, run, question, written.position),
-            text=written.text,
-            points=points,
-            buttons=(*toggles, grade),
-            note=note,
-        )
+        return checklist_view(deck, question, written.position, len(run.plan), written.written_id, written.text, ticked, note)
 
     def _result(
         self,
@@ -203,25 +180,66 @@ class Written:
         next_due: int | None,
         note: str | None = None,
     ) -> WrittenResult:
-        from bot.study import written_rating
-
-        total = len(question.key_points)
-        covered = ticked_count(ticked)
-        rating = int(written_rating(covered, total))
-        best = question.correct_option
-        letter = "ABCDE"[run.plan[written.position].order.index(best.key)]
-        grade_note = f"{covered} of {total} key points ({covered / total:.0%}). {GRADE_NOTES[rating]}"
+        best = LETTERS[run.plan[written.position].order.index(question.correct_option.key)]
         label = "Now pick the best answer" if run.finished_at is None else "Back to the run"
-        return WrittenResult(
-            **_about(deck, run, question, written.position),
-            covered=covered,
-            total_points=total,
-            grade=GRADES[rating],
-            grade_note=f"{note} {grade_note}" if note else grade_note,
-            points=self._points(question, ticked),
-            best=OptionLine(letter=letter, text=best.text),
-            explanation=question.explanation,
-            next_review=comes_back(next_due, self.engine.now()),
-            scoring_note=WRITTEN_SCORING,
-            buttons=(Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary"),),
+        button = Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary")
+        next_review = comes_back(next_due, self.engine.now())
+        return result_view(deck, question, written.position, len(run.plan), best, ticked, next_review, button, note)
+
+
+def _points(question: Question, ticked: int) -> tuple[ChecklistPoint, ...]:
+    return tuple(ChecklistPoint(text=point, ticked=bool(ticked >> i & 1)) for i, point in enumerate(question.key_points))
+
+
+def checklist_view(
+    deck: Deck, question: Question, position: int, total: int, written_id: int, text: str, ticked: int, note: str | None = None
+) -> WrittenChecklist:
+    """What the person wrote beside the key points, `ticked` ticked: a button per point toggles it, the last grades it."""
+    points = _points(question, ticked)
+    toggles = tuple(
+        Button(
+            label=f"{'☑' if point.ticked else '☐'} {point.text}",
+            action_id=TickAction(written_id=written_id, ticked=ticked ^ (1 << i)).encode(),
+            style="success" if point.ticked else "secondary",
         )
+        for i, point in enumerate(points)
+    )
+    grade = Button(
+        label=f"Grade it: {ticked_count(ticked)} of {len(points)} covered",
+        action_id=GradeAction(written_id=written_id, ticked=ticked).encode(),
+        style="primary",
+    )
+    return WrittenChecklist(**_about(deck, question, position, total), text=text, points=points, buttons=(*toggles, grade), note=note)
+
+
+def result_view(
+    deck: Deck,
+    question: Question,
+    position: int,
+    total: int,
+    best_letter: str,
+    ticked: int,
+    next_review: str | None,
+    button: Button,
+    note: str | None = None,
+) -> WrittenResult:
+    """A graded written answer: its grade by the share of key points ticked, the points, the best answer and why."""
+    from bot.study import written_rating
+
+    count = len(question.key_points)
+    covered = ticked_count(ticked)
+    rating = int(written_rating(covered, count))
+    grade_note = f"{covered} of {count} key points ({covered / count:.0%}). {GRADE_NOTES[rating]}"
+    return WrittenResult(
+        **_about(deck, question, position, total),
+        covered=covered,
+        total_points=count,
+        grade=GRADES[rating],
+        grade_note=f"{note} {grade_note}" if note else grade_note,
+        points=_points(question, ticked),
+        best=OptionLine(letter=best_letter, text=question.correct_option.text),
+        explanation=question.explanation,
+        next_review=next_review,
+        scoring_note=WRITTEN_SCORING,
+        buttons=(button,),
+    )

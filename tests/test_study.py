@@ -122,7 +122,7 @@ async def test_grades_are_again_for_wrong_good_for_right_and_hard_for_right_afte
     assert [ratings[q] for q in questions] == [3, 1, 3, 1, 3]
     clock.advance(86_400)
     await review_everything(engine, origin, deck_id, lambda _: True)  # the misses come back tomorrow, and are right now
-    latest = await database.rows("SELECT question_id, rating FROM study_reviews ORDER BY review_id")
+    latest = await database.rows("SELECT question_id, rating FROM study_reviews ORDER BY reviewed_at, run_id, position")
     assert [rating for question_id, rating in latest[5:]] == [2, 2]
     assert {question_id for question_id, _ in latest[5:]} == {questions[1], questions[3]}
 

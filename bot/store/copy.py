@@ -42,7 +42,6 @@ IDENTITIES = {
     "teams": "team_id",
     "daily_channels": "channel_key",
     "daily_posts": "post_id",
-    "study_reviews": "review_id",
     "written_answers": "written_id",
 }
 CHUNK = 20_000  # rows per COPY: a million answers never sit in memory at once

@@ -232,19 +232,18 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     -- The review log: a question of a run grades its card once, by a pick or by a written answer, whichever comes first.
     CREATE TABLE study_reviews (
-        review_id   INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+        position    INTEGER NOT NULL,
         person_id   INTEGER NOT NULL REFERENCES people (person_id),
         deck_id     TEXT NOT NULL,
         question_id TEXT NOT NULL,
-        run_id      INTEGER NOT NULL REFERENCES runs (run_id),
-        position    INTEGER NOT NULL,
         source      TEXT NOT NULL CHECK (source IN ('choice', 'written')),
         rating      INTEGER NOT NULL,
         reviewed_at INTEGER NOT NULL,
         local_day   TEXT NOT NULL,     -- the person's date then: study streaks count days
         due_at      INTEGER NOT NULL,  -- when the card comes back after this review
-        UNIQUE (run_id, position)
-    );
+        PRIMARY KEY (run_id, position)  -- keyed by its place: no rowid table beside it to write on every answer
+    ) WITHOUT ROWID;
     CREATE INDEX study_reviews_by_person ON study_reviews (person_id, local_day);
     -- Answers written in the person's own words: shown to them alone, graded once against the key points.
     CREATE TABLE written_answers (

@@ -131,7 +131,8 @@ def _record_answers(db: sqlite3.Connection, accepted: list[Accepted]) -> list[tu
         )
     }
     # A question the person wrote an answer to scores nothing when picked: the checklist showed what the best answer covers.
-    scored = score_answers(accepted, answered_before, written_places(db, [(a.click.run_id, a.click.position) for a in accepted]))
+    written = written_places(db, [(a.click.run_id, a.click.position) for a in accepted])
+    scored = score_answers(accepted, answered_before, written)
     db.executemany(
         """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -144,5 +145,5 @@ def _record_answers(db: sqlite3.Connection, accepted: list[Accepted]) -> list[tu
     )
     db.executemany("UPDATE runs SET finished_at = ? WHERE run_id = ?", scored.finished)
     credit_many(db, scored.credits)
-    changes, cards = grade(db, gradings_of(scored.results, accepted))
+    changes, cards = grade(db, gradings_of(scored.results, accepted), written)
     return with_due(scored.results, accepted, changes.due, cards)

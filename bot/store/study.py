@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.store.base import StoreBase
@@ -119,8 +119,11 @@ def written_places(db: sqlite3.Connection, places: Sequence[RunPlace]) -> set[Ru
     }
 
 
-def grade(db: sqlite3.Connection, gradings: Sequence[Grading]) -> tuple[CardChanges, dict[CardKey, StoredCard]]:
-    """Grade cards with these answers inside the caller's transaction; returns what was written and the cards as read."""
+def grade(
+    db: sqlite3.Connection, gradings: Sequence[Grading], written: Collection[RunPlace]
+) -> tuple[CardChanges, dict[CardKey, StoredCard]]:
+    """Grade cards with these answers inside the caller's transaction; returns what was written and the cards as read.
+    `written`: the places among them with a written answer, the only ones that may have been graded already."""
     if not gradings:
         return CardChanges([], [], {}), {}
     keys = json.dumps(sorted({g.key for g in gradings}))
@@ -140,14 +143,18 @@ def grade(db: sqlite3.Connection, gradings: Sequence[Grading]) -> tuple[CardChan
             (json.dumps(sorted({g.key[0] for g in gradings})),),
         )
     }
-    done = {
-        (row[0], row[1])
-        for row in db.execute(
-            """SELECT r.run_id, r.position FROM json_each(?) AS j
+    done = (
+        {
+            (row[0], row[1])
+            for row in db.execute(
+                """SELECT r.run_id, r.position FROM json_each(?) AS j
                JOIN study_reviews AS r ON r.run_id = j.value ->> 0 AND r.position = j.value ->> 1""",
-            (json.dumps(sorted({g.place for g in gradings})),),
-        )
-    }
+                (json.dumps(sorted(set(written))),),
+            )
+        }
+        if written
+        else set()
+    )
     changes = grade_cards(gradings, cards, plans, done)
     db.executemany(UPSERT_CARDS, changes.cards)
     db.executemany(INSERT_REVIEWS, changes.reviews)
@@ -216,7 +223,8 @@ class StudyStore(StoreBase):
                 due = db.execute(CARD_DUE, key).fetchone()
                 return WrittenGrade("already", row["ticked"], False, due[0] if due else None)
             db.execute(GRADE_WRITTEN, (ticked, at, written_id))
-            return graded(row, ticked, *grade(db, [written_grading(row, rating, at)]))
+            grading = written_grading(row, rating, at)
+            return graded(row, ticked, *grade(db, [grading], [grading.place]))
 
         return await self._write(write)
 

@@ -3,11 +3,13 @@ logged, and the person's local day. Pure functions over what the store read in t
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import orjson
 
 CardKey = tuple[int, str, str]  # (person, deck, question)
 RunPlace = tuple[int, int]  # (run, position): a question of a run grades its card once
@@ -50,6 +52,7 @@ class CardChanges(NamedTuple):
     due: dict[RunPlace, int]
 
 
+@lru_cache(maxsize=1024)  # every grading asks; people share a few hundred zones at most
 def zone_of(name: str | None) -> ZoneInfo:
     """The zone of a stored name; UTC for none (a person who never set one) or one this machine does not know."""
     try:
@@ -65,7 +68,8 @@ def grade_cards(
     graded: set[RunPlace],
 ) -> CardChanges:
     """The cards after these answers, in order. A place of a run already graded (`graded`, updated in place) grades
-    nothing: the first of a pick and a written answer to a question of a run is the one that counts."""
+    nothing: the first of a pick and a written answer to a question of a run is the one that counts. (A pick is recorded
+    once per place, so only a place with a written answer can have been graded before: stores read `graded` for those.)"""
     from fsrs import Rating  # fsrs only once someone answers: `recsys-quiz play` reaches its first card without it
 
     from bot.study import Interview, answer_rating, review
@@ -86,9 +90,10 @@ def grade_cards(
         else:
             rating = answer_rating(bool(grading.correct), missed_before=before is not None and before.last_rating == Rating.Again)
         at = datetime.fromtimestamp(grading.at, UTC)
-        state: dict[str, Any] = review(json.loads(before.card) if before else None, rating, at, interview)
+        # orjson: a card is read and written on every answer, in the answer's transaction.
+        state: dict[str, Any] = review(orjson.loads(before.card) if before else None, rating, at, interview)
         due_at = int(datetime.fromisoformat(state["due"]).timestamp())
-        card_json = json.dumps(state)
+        card_json = orjson.dumps(state).decode()
         first = before.first_review_at if before else grading.at
         reviews = (before.reviews if before else 0) + 1
         current[grading.key] = StoredCard(card_json, int(rating), reviews, first, due_at)

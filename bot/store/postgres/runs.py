@@ -134,7 +134,8 @@ async def _record_answers(db: Connection, accepted: list[Accepted]) -> list[tupl
         )
     }
     # A question the person wrote an answer to scores nothing when picked: the checklist showed what the best answer covers.
-    scored = score_answers(accepted, answered_before, await written_places(db, [(a.click.run_id, a.click.position) for a in accepted]))
+    written = await written_places(db, [(a.click.run_id, a.click.position) for a in accepted])
+    scored = score_answers(accepted, answered_before, written)
     await db.executemany(
         """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)""",
@@ -147,5 +148,5 @@ async def _record_answers(db: Connection, accepted: list[Accepted]) -> list[tupl
     )
     await db.executemany("UPDATE runs SET finished_at = $1 WHERE run_id = $2", scored.finished)
     await credit_many(db, scored.credits)
-    changes, cards = await grade(db, gradings_of(scored.results, accepted))
+    changes, cards = await grade(db, gradings_of(scored.results, accepted), written)
     return with_due(scored.results, accepted, changes.due, cards)

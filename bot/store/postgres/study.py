@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from bot.store import study as shared
 from bot.store.postgres.base import Connection, PostgresBase, lock_people, status_count
@@ -52,8 +52,11 @@ async def written_places(db: Connection, places: Sequence[RunPlace]) -> set[RunP
     return {(row[0], row[1]) for row in rows}
 
 
-async def grade(db: Connection, gradings: Sequence[Grading]) -> tuple[CardChanges, dict[CardKey, StoredCard]]:
-    """Grade cards with these answers inside the caller's transaction (the people's rows are locked by the caller)."""
+async def grade(
+    db: Connection, gradings: Sequence[Grading], written: Collection[RunPlace]
+) -> tuple[CardChanges, dict[CardKey, StoredCard]]:
+    """Grade cards with these answers inside the caller's transaction (the people's rows are locked by the caller);
+    `written` as on SQLite (bot.store.study.grade)."""
     if not gradings:
         return CardChanges([], [], {}), {}
     keys = sorted({g.key for g in gradings})
@@ -75,16 +78,20 @@ async def grade(db: Connection, gradings: Sequence[Grading]) -> tuple[CardChange
             sorted({g.key[0] for g in gradings}),
         )
     }
-    places = sorted({g.place for g in gradings})
-    done = {
-        (row[0], row[1])
-        for row in await db.fetch(
-            """SELECT r.run_id, r.position FROM unnest($1::bigint[], $2::int[]) AS k (run_id, position)
+    places = sorted(set(written))
+    done = (
+        {
+            (row[0], row[1])
+            for row in await db.fetch(
+                """SELECT r.run_id, r.position FROM unnest($1::bigint[], $2::int[]) AS k (run_id, position)
                JOIN study_reviews AS r USING (run_id, position)""",
-            [p[0] for p in places],
-            [p[1] for p in places],
-        )
-    }
+                [p[0] for p in places],
+                [p[1] for p in places],
+            )
+        }
+        if places
+        else set()
+    )
     changes = grade_cards(gradings, cards, plans, done)
     await db.executemany(UPSERT_CARDS, changes.cards)
     await db.executemany(INSERT_REVIEWS, changes.reviews)
@@ -158,7 +165,8 @@ class PostgresStudy(PostgresBase):
                 due = await db.fetchval(CARD_DUE, row["person_id"], row["deck_id"], row["question_id"])
                 return WrittenGrade("already", row["ticked"], False, due)
             await db.execute(GRADE_WRITTEN, ticked, at, written_id)
-            return graded(row, ticked, *await grade(db, [written_grading(row, rating, at)]))
+            grading = written_grading(row, rating, at)
+            return graded(row, ticked, *await grade(db, [grading], [grading.place]))
 
         return await self._write(write)
 
