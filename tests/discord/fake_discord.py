@@ -709,10 +709,15 @@ class FakeDiscord:
                 return {"type": 4, "id": component.get("id", 0), "custom_id": component["custom_id"], "value": value}
             return {"type": component["type"], "id": component.get("id", 0)}
 
+        data = {"custom_id": modal["custom_id"], "components": [filled(c) for c in modal["components"]]}
+        return await self.modal_submit(user, data, message=opened.payload.get("message"), guild=guild)
+
+    async def modal_submit(self, user: dict[str, Any], data: Any, *, message: dict[str, Any] | None = None, guild: bool = True) -> Pending:
+        """A MODAL_SUBMIT with this `data`, whatever it holds (a submission of a modal the bot never opened, say)."""
         payload = self._base(MODAL_SUBMIT, user, guild=guild)
-        payload["data"] = {"custom_id": modal["custom_id"], "components": [filled(c) for c in modal["components"]]}
-        if "message" in opened.payload:
-            payload["message"] = opened.payload["message"]
+        payload["data"] = data
+        if message is not None:
+            payload["message"] = message
         return await self.send(payload)
 
     async def answered(self, pending: Pending, timeout: float = 5.0) -> Call:

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.actions import ReviewAction
 from tests.conftest import FakeClock
 from tests.discord.conftest import running_bot
@@ -136,3 +138,32 @@ async def note_after(pending: Any) -> dict[str, Any]:
             return pending.followups[0].json  # type: ignore[no-any-return]
         await asyncio.sleep(0.01)
     raise AssertionError("no follow-up was sent")
+
+
+@pytest.mark.parametrize(
+    ("data", "title"),
+    [
+        ({"custom_id": "rq1:w:1:0", "components": []}, "Nothing was written"),
+        (
+            {"custom_id": "rq1:w:1:0", "components": [{"type": 18, "component": {"type": 4, "custom_id": "other", "value": "x"}}]},
+            "Nothing was written",
+        ),
+        (
+            {"custom_id": "not-ours", "components": [{"type": 18, "component": {"type": 4, "custom_id": "answer", "value": "x"}}]},
+            "That form doesn't work",
+        ),
+        ({"custom_id": 42, "components": "nonsense"}, "That form doesn't work"),
+        (
+            {"custom_id": "rq1:w:999:0", "components": [{"type": 1, "components": [{"type": 4, "custom_id": "answer", "value": "x"}]}]},
+            "That quiz run doesn't exist",
+        ),
+    ],
+)
+async def test_a_form_submission_the_bot_did_not_open_gets_a_private_notice_and_keeps_nothing(
+    fake: FakeDiscord, db_path: Path, data: dict[str, Any], title: str
+) -> None:
+    async with running_bot(fake, db_path) as client:
+        await shown(fake, await fake.slash(ALICE, "start"))
+        kind, notice = await shown(fake, await fake.modal_submit(ALICE, data))
+        assert kind == 4 and notice["flags"] & EPHEMERAL and embed(notice)["title"] == title
+        assert await client.engine.store.written_answer(1) is None

@@ -131,3 +131,33 @@ async def test_a_refused_direct_message_switches_reminders_off_and_the_next_comm
     again = await slack.ask("tips")
     await settled()
     assert fake.posted[-1] is again  # said once
+
+
+@pytest.mark.parametrize(
+    ("view", "kept"),
+    [
+        # Where to show the checklist is lost, but the answer is the person's own: kept, and shown on the next click.
+        ({"type": "modal", "callback_id": "rq1:w:1:0", "private_metadata": "not json"}, True),
+        ({"type": "modal", "callback_id": "rq1:w:1:0", "private_metadata": "[1, 2]"}, True),
+        ({"type": "modal", "callback_id": "rq1:s:nope"}, False),
+        ({"type": "modal", "callback_id": "rq1:w:1:0", "private_metadata": "x" * 4000}, False),  # more than Slack allows
+    ],
+)
+async def test_a_form_submission_with_broken_parts_keeps_only_the_persons_own_answer_and_logs_no_error(
+    slack: SlackSender,
+    fake: FakeSlack,
+    quiz_engine: QuizEngine,
+    view: dict[str, object],
+    kept: bool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    card = await slack.ask("start")
+    payload = slack.submission_payload(view, {(ANSWER_BLOCK, ANSWER_ACTION): "my answer"})
+    answer = await slack.post(urlencode({"payload": json.dumps(payload)}))
+    assert answer.status == 200
+    await settled()
+    assert (await quiz_engine.store.written_answer(1) is not None) is kept
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    if kept:
+        checklist = await slack.press(card.action_ids[-1])  # Write my answer again: what was written, to tick
+        assert "my answer" in checklist.all_text and "already" in checklist.all_text
