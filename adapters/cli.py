@@ -60,10 +60,17 @@ def cmd_play(args: argparse.Namespace) -> int:
         return _play(args, ready)
 
 
-def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
+def cmd_review(args: argparse.Namespace) -> int:
+    from bot.runtime import collector_paused_for_start_up
+
+    with collector_paused_for_start_up() as ready:
+        return _play(args, ready, review=True)
+
+
+def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: bool = False) -> int:
     from rich.console import Console
 
-    from adapters.console.play import play
+    from adapters.console import play as session
     from bot.runtime import open_engine
 
     user = _user_name(args.user)
@@ -79,8 +86,9 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None]) -> int:
 
     async def main() -> int:
         async with open_engine(settings) as engine:
+            run = session.review if review else session.play
             try:
-                return await play(engine, _console_origin(user), args.deck, console, read_line)  # type: ignore[arg-type]
+                return await run(engine, _console_origin(user), args.deck, console, read_line)  # type: ignore[arg-type]
             except EOFError:
                 console.print(f"\n{RESUME_HINT}")
                 return 0
@@ -169,6 +177,28 @@ def cmd_forget_me(args: argparse.Namespace) -> int:
             reply = await engine.privacy.forget(_console_origin(user))  # type: ignore[arg-type]
         Console(highlight=False).print(render(reply.view))
         return 0
+
+    return run_async(main(), settings.database.shown)
+
+
+def cmd_interview(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from adapters.console.render import render
+    from bot.runtime import open_engine
+
+    user = _user_name(args.user)
+    settings = core_settings(args)
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            origin = _console_origin(user)
+            if args.day.strip().lower() == "off":
+                reply = await engine.interview_off(origin)  # type: ignore[arg-type]
+            else:
+                reply = await engine.interview(origin, args.day, args.zone)  # type: ignore[arg-type]
+        Console(highlight=False).print(render(reply.view))
+        return 1 if reply.view.kind == "notice" and reply.view.tone in ("warning", "error") else 0  # type: ignore[union-attr]
 
     return run_async(main(), settings.database.shown)
 
@@ -312,6 +342,19 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--user", metavar="NAME", help="who is playing (default: your login name)")
     play.add_argument("--deck", metavar="ID", help="deck to play (default: the first deck)")
     play.set_defaults(func=cmd_play)
+
+    review = commands.add_parser("review", help="review the questions due today (reviews score no points)")
+    review.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB or ./recsys-quiz.db)")
+    review.add_argument("--user", metavar="NAME", help="who is reviewing (default: your login name)")
+    review.add_argument("--deck", metavar="ID", help="review this deck only (default: what has been due longest)")
+    review.set_defaults(func=cmd_review)
+
+    interview = commands.add_parser("interview", help="set your interview day (reviews plan towards it), or `off`")
+    interview.add_argument("day", metavar="YYYY-MM-DD|off", help="the interview day, or off to forget it")
+    interview.add_argument("--zone", metavar="AREA/CITY", help="your IANA timezone, e.g. Europe/Berlin (default: as set before, else UTC)")
+    interview.add_argument("--user", metavar="NAME", help="whose interview (default: your login name)")
+    interview.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")
+    interview.set_defaults(func=cmd_interview)
 
     board = commands.add_parser("leaderboard", help="print the people (or teams) on a database by points")
     board.add_argument("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (default: $RECSYS_QUIZ_DB)")

@@ -24,6 +24,7 @@ from bot.views import (
     TipsView,
     TopicResult,
 )
+from bot.written import WRITTEN_MAX, checklist_view, result_view
 
 # Ids as long as a busy install makes them, so buttons are checked at their real size.
 RUN_ID = 9_999_999_999
@@ -101,6 +102,19 @@ def _feedback_cards(deck: Deck, index: int, question: Question) -> Iterator[Card
         yield f"daily feedback on options[{position}]", daily, shown
 
 
+def _written_cards(deck: Deck, index: int, question: Question) -> Iterator[Card]:
+    """The checklist beside the longest answer a person can write, and the graded card: the deck's texts must fit beside it."""
+    where = f"questions[{index}] ({question.id})"
+    points = [(f"{where}.key_points[{i}]", point) for i, point in enumerate(question.key_points)]
+    every = 2 ** len(question.key_points) - 1
+    checklist = checklist_view(deck, question, index, len(deck.questions), RUN_ID, "x" * WRITTEN_MAX, every)
+    yield "written answer's checklist", checklist, [(f"{where}.prompt", question.prompt), *points]
+    button = Button(label="Now pick the best answer", action_id=NextAction(run_id=RUN_ID).encode(), style="primary")
+    result = result_view(deck, question, index, len(deck.questions), "E", every, "Comes back for review in 99 days.", button)
+    shown = [*points, (f"{where}.explanation", question.explanation), (f"{where}.correct_option.text", question.correct_option.text)]
+    yield "written answer's grade", result, shown
+
+
 def _deck_cards(deck: Deck) -> Iterator[Card]:
     tips = tuple(TipLine(title=t.title, text=t.text) for t in deck.tips)
     shown = [item for i, t in enumerate(deck.tips) for item in ((f"tips[{i}].title", t.title), (f"tips[{i}].text", t.text))]
@@ -127,6 +141,7 @@ def deck_cards(deck: Deck) -> Iterator[Card]:
     for index, question in enumerate(deck.questions):
         yield from _question_cards(deck, index, question)
         yield from _feedback_cards(deck, index, question)
+        yield from _written_cards(deck, index, question)
     yield from _deck_cards(deck)
 
 

@@ -88,6 +88,42 @@ class ForgetAction(Action):
     issued: Annotated[int, Field(ge=0, le=2**40)]
 
 
+class ReviewAction(Action):
+    """Start (or resume) a review of the questions due; `space_id` names whose (a reminder in direct messages names the
+    space the person studies in), empty for the space clicked in."""
+
+    verb: ClassVar[str] = "r"
+    space_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{0,64}$")] = ""
+
+
+class WriteAction(Action):
+    """Write an answer in one's own words to the question at `position` of a run: opens the form, and names its submission."""
+
+    verb: ClassVar[str] = "w"
+    run_id: RowId
+    position: Position
+
+
+# A bit per key point (a question has at most 7): the checklist's state travels in its buttons' ids.
+Ticks = Annotated[int, Field(ge=0, le=2**7 - 1)]
+
+
+class TickAction(Action):
+    """Show a written answer's checklist with these key points ticked."""
+
+    verb: ClassVar[str] = "k"
+    written_id: RowId
+    ticked: Ticks
+
+
+class GradeAction(Action):
+    """Grade a written answer by the key points ticked (once), and show the best answer."""
+
+    verb: ClassVar[str] = "g"
+    written_id: RowId
+    ticked: Ticks
+
+
 ACTION_TYPES: dict[str, type[Action]] = {}
 _FIELD_NAMES: dict[str, tuple[str, ...]] = {}  # verb -> the action's fields in id order
 
@@ -103,7 +139,19 @@ def register(action_type: type[Action]) -> type[Action]:
     return action_type
 
 
-for _type in (AnswerAction, NextAction, StartAction, TipsAction, BoardPageAction, DailyAnswerAction, ForgetAction):
+for _type in (
+    AnswerAction,
+    NextAction,
+    StartAction,
+    TipsAction,
+    BoardPageAction,
+    DailyAnswerAction,
+    ReviewAction,
+    WriteAction,
+    TickAction,
+    GradeAction,
+    ForgetAction,
+):
     register(_type)
 
 
@@ -127,13 +175,14 @@ def decode(text: object) -> Action:
     prefix, _, rest = text.partition(":")
     if prefix != PREFIX:
         raise ActionIdError("not a recsys-quiz action id (or from an unsupported version)")
-    verb, _, rest = rest.partition(":")
+    verb, separator, rest = rest.partition(":")
     action_type = ACTION_TYPES.get(verb)
     if action_type is None:
         raise ActionIdError("unknown action")
     names = _FIELD_NAMES[verb]
     values = rest.split(":") if names else ([] if rest == "" else [rest])
-    if len(values) != len(names):
+    # "rq1:r" is not "rq1:r:" (a review here, its one field empty): an action with fields always has the colon.
+    if len(values) != len(names) or (names and not separator):
         raise ActionIdError("wrong number of fields for this action")
     try:
         action = action_type.model_validate(dict(zip(names, values, strict=True)))

@@ -8,8 +8,8 @@ from pydantic import BaseModel, ConfigDict
 
 Audience = Literal["everyone", "admins"]
 # Help shows the commands in these groups, in this order (Discord gives each group one embed field of 1,024 characters).
-CommandGroup = Literal["Quiz", "Study groups", "Daily question", "Weekly digest", "Your data"]
-GROUPS: tuple[CommandGroup, ...] = ("Quiz", "Study groups", "Daily question", "Weekly digest", "Your data")
+CommandGroup = Literal["Quiz", "Study", "Study groups", "Daily question", "Weekly digest", "Your data"]
+GROUPS: tuple[CommandGroup, ...] = ("Quiz", "Study", "Study groups", "Daily question", "Weekly digest", "Your data")
 
 
 class CommandSpec(BaseModel):
@@ -30,6 +30,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(name="stats", group="Quiz", description="Your progress, accuracy per topic, weakest topic, streak and points."),
     CommandSpec(name="stats questions", group="Quiz", audience="admins", description="How each question of a deck was answered here."),
     CommandSpec(name="help", group="Quiz", description="This help: the commands, the decks and the scoring rule."),
+    CommandSpec(name="review", group="Study", description="Review the questions due today, and meet new ones; reviews score no points."),
+    CommandSpec(name="interview", group="Study", description="Set your interview day: reviews are planned to have you ready by then."),
+    CommandSpec(name="interview off", group="Study", description="Forget the interview day: reviews go back to their usual pace."),
+    CommandSpec(name="remind", group="Study", description="A private reminder each day at your time when reviews are due."),
+    CommandSpec(name="remind off", group="Study", description="Stop the daily review reminder."),
     CommandSpec(name="team create", group="Study groups", description="Start a study group and join it."),
     CommandSpec(name="team join", group="Study groups", description="Join a study group (one per person)."),
     CommandSpec(name="team leave", group="Study groups", description="Leave your study group."),

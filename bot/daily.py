@@ -581,18 +581,25 @@ class DailyService:
         return verdict
 
 
+class Ticking(Protocol):
+    """A service with a scheduler tick: the daily posts, the review reminders."""
+
+    async def tick(self) -> None: ...
+
+
 class DailyScheduler:
-    """Runs the daily tick (and `also`'s, such as the weekly digest's) every few seconds until cancelled; the ticks hold
-    no state between runs."""
+    """Runs a service's tick (daily posts, reminders) and `also`'s (such as the weekly digest's) every few seconds until
+    cancelled; the ticks hold no state between runs."""
 
     def __init__(
         self,
-        service: DailyService,
+        service: Ticking,
         interval: float = 5.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         also: Sequence[Callable[[], Awaitable[None]]] = (),
     ) -> None:
-        # Every few seconds: answer counts are edited at most this often, well within Discord's and Slack's rate limits.
+        # Daily posts every few seconds: answer counts are edited at most this often, well within Discord's and Slack's
+        # rate limits. Reminders need less (a minute late is on time).
         self.service = service
         self.interval = interval
         self._sleep = sleep
@@ -604,5 +611,5 @@ class DailyScheduler:
                 try:
                     await tick()
                 except Exception:
-                    log.exception("scheduler tick failed; trying again in %.0f s", self.interval)
+                    log.exception("%s failed; trying again in %.0f s", getattr(tick, "__qualname__", "a scheduler tick"), self.interval)
             await self._sleep(self.interval)

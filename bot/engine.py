@@ -19,9 +19,13 @@ from bot.actions import (
     BoardPageAction,
     DailyAnswerAction,
     ForgetAction,
+    GradeAction,
     NextAction,
+    ReviewAction,
     StartAction,
+    TickAction,
     TipsAction,
+    WriteAction,
     decode,
 )
 from bot.commands import COMMANDS
@@ -29,6 +33,7 @@ from bot.content import Deck, DeckLibrary, Question
 from bot.notices import shared_reply
 from bot.origin import Origin
 from bot.store import Answer, AnswerKey, PlanStep, QuestionKey, Run, Store
+from bot.study_text import comes_back
 from bot.views import (
     AnswerFeedback,
     Button,
@@ -50,7 +55,10 @@ if TYPE_CHECKING:
     from bot.daily import DailyService
     from bot.digest import DigestService
     from bot.privacy import PrivacyService
+    from bot.reminders import Reminders
+    from bot.review import Reviews
     from bot.views import HomeView
+    from bot.written import Written
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +67,12 @@ SCORING_RULE = (
     "A correct answer scores 1 point the first time you ever answer that question. "
     "Later runs of the same deck are practice: they show feedback but score nothing, so replays cannot farm points. "
     "A correct answer to a daily post scores 1 point, once per person per post."
+)
+
+# Reviews (bot.review) score nothing: said on the first card of a review and on its score card.
+REVIEW_RULE = (
+    "Reviews score no board points, so boards stay fair; they count for your study streak and your stats. "
+    "A wrong answer comes back tomorrow, a right one later, and later still each time you get it right."
 )
 
 DECK_UPDATED_NOTE = (
@@ -90,6 +104,7 @@ def feedback_verdict(
     points: int,
     correct: bool,
     first: bool,
+    kind: str = "deck",
 ) -> AnswerFeedback:
     question = deck.question(question_id)
     assert question is not None  # callers checked the run's plan against the deck
@@ -110,13 +125,17 @@ def feedback_verdict(
         key_points=question.key_points,
         sources=question.sources,
         points=points,
-        scoring_note=scoring_note(points=points, first=first),
+        scoring_note=scoring_note(points=points, first=first, review=kind == "review", correct=correct),
         buttons=(),  # the run's own button is added per answer
     )
 
 
-def scoring_note(*, points: int, first: bool) -> str:
+def scoring_note(*, points: int, first: bool, review: bool = False, correct: bool = False) -> str:
     """What this answer did to the person's points, and why."""
+    if review:
+        return "Review: no points (reviews keep boards fair); it counts for your study streak and your stats."
+    if first and correct and not points:  # the one way a right first answer in a deck run scores nothing
+        return "No points: you wrote your own answer to this question first, and its checklist showed what the best answer covers."
     if points:
         return f"+{points} point: your first answer to this question, and the best one."
     if not first:
@@ -153,6 +172,10 @@ class QuizEngine:
             BoardPageAction: lambda origin, action: self.boards.page(origin, action),
             DailyAnswerAction: lambda origin, action: self.daily.answer(origin, action),
             ForgetAction: lambda origin, action: self.privacy.confirm(origin, action),
+            ReviewAction: lambda origin, action: self.reviews.review_action(origin, action),
+            WriteAction: lambda origin, action: self.written.write(origin, action),
+            TickAction: lambda origin, action: self.written.tick(origin, action),
+            GradeAction: lambda origin, action: self.written.grade(origin, action),
         }
 
     @cached_property
@@ -185,7 +208,25 @@ class QuizEngine:
 
         return PrivacyService(self.store, self._clock)
 
-    def _now(self) -> int:
+    @cached_property
+    def reviews(self) -> Reviews:
+        from bot.review import Reviews
+
+        return Reviews(self)
+
+    @cached_property
+    def written(self) -> Written:
+        from bot.written import Written
+
+        return Written(self)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        from bot.reminders import Reminders
+
+        return Reminders(self)
+
+    def now(self) -> int:
         return int(self._clock())
 
     # Entry points -------------------------------------------------------------------------------
@@ -210,22 +251,22 @@ class QuizEngine:
         """Start a personal run of a deck, or resume the open one at its first unanswered question."""
         deck = self.decks.get(deck_id)
         if deck is None:
-            return self._unknown_deck(deck_id)
-        person_id = await self.store.ensure_person(origin, self._now())
-        run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+            return self.unknown_deck(deck_id)
+        person_id = await self.store.ensure_person(origin, self.now())
+        run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self.now())
         note = None
-        if not created and not self._plan_fits(run, deck):
+        if not created and not self.plan_fits(run, deck):
             # The deck was edited since this run began (a question or option went away): close it, start afresh.
             # A run whose questions and option keys all still exist resumes below, on the deck's new texts.
             log.info("closing run %s: deck %s changed since it started", run.run_id, deck.id)
-            await self.store.finish_run(run.run_id, self._now())
-            run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self._now())
+            await self.store.finish_run(run.run_id, self.now())
+            run, created = await self.store.start_run(person_id, deck.id, deck.version, self._new_plan(deck), self.now())
             note = DECK_UPDATED_NOTE
         answers = await self.store.run_answers(run.run_id)
         position = len(answers)
         if not created:
             note = f"Resumed where you left off: question {position + 1} of {len(run.plan)}."
-        return Reply(view=self._question_card(deck, run, position, note), ephemeral=True)
+        return Reply(view=self.question_card(deck, run, position, note), ephemeral=True)
 
     async def tips(self, deck_id: str | None = None) -> Reply:
         return tips_reply(self.decks, deck_id)
@@ -240,13 +281,21 @@ class QuizEngine:
     async def stats(self, origin: Origin) -> Reply:
         """The asker's progress per deck, accuracy per topic, weakest topic, points per window."""
         view = await self.boards.stats(origin)
-        return Reply(view=view, ephemeral=True)
+        study = await self.reviews.stats_lines(origin)
+        return Reply(view=view.model_copy(update={"lines": view.lines + study}) if study else view, ephemeral=True)
 
     async def home(self, origin: Origin) -> HomeView:
-        """The person's home page (a surface that has one publishes it): progress, streak, team rank, the week's top five."""
+        """The person's home page (a surface that has one publishes it): progress, streak, team rank, the week's top five,
+        and the reviews due today with a Review button."""
         from bot.home import home_view
 
-        return await home_view(self.boards, origin)
+        view = await home_view(self.boards, origin)
+        person_id = await self.store.person_id(origin)
+        if person_id is None:
+            return view
+        _, plan = await self.reviews.agenda_of(person_id, origin)
+        review = Button(label="Review", action_id=ReviewAction().encode(), style="primary" if plan.due_count else "secondary")
+        return view.model_copy(update={"due_reviews": plan.due_count, "buttons": (*view.buttons, review)})
 
     async def export(self, origin: Origin) -> Reply:
         """Everything kept about the person, as a JSON file delivered privately with a notice."""
@@ -265,6 +314,32 @@ class QuizEngine:
     async def question_stats(self, origin: Origin, deck_id: str | None = None) -> Reply:
         """For admins: how each question was answered in this space."""
         return await self.boards.question_stats(origin, deck_id)
+
+    async def review(self, origin: Origin, deck_id: str | None = None) -> Reply:
+        """A private review of the questions due today (reviews score no points)."""
+        return await self.reviews.review(origin, deck_id)
+
+    async def interview(self, origin: Origin, day: str, zone: str | None = None) -> Reply:
+        """Set the person's interview day (YYYY-MM-DD; `zone`, when given, becomes their timezone), or forget it (off)."""
+        return await self.reviews.set_interview(origin, day, zone)
+
+    async def interview_off(self, origin: Origin) -> Reply:
+        return await self.reviews.interview_off(origin)
+
+    async def remind(self, origin: Origin, remind_time: str, zone: str) -> Reply:
+        """A private reminder each day at a local time when reviews are due."""
+        return await self.reminders.configure(origin, remind_time, zone)
+
+    async def remind_off(self, origin: Origin) -> Reply:
+        return await self.reminders.switch_off(origin)
+
+    async def submit_written(self, origin: Origin, action_id: object, text: object) -> Reply:
+        """The text a person wrote in the form a Write button opened (the form carries that button's action id)."""
+        return await self.written.submit(origin, action_id, text)
+
+    async def command_notice(self, origin: Origin) -> Reply | None:
+        """What the person's next command must tell them besides its answer (their reminders were switched off), once."""
+        return await self.reminders.notice_for(origin)
 
     async def team_create(self, origin: Origin, name: str) -> Reply:
         return await self.boards.team_create(origin, name)
@@ -295,27 +370,26 @@ class QuizEngine:
             return shared_reply("not_yours")
         return notice("This run's deck has changed", "The questions of this run are no longer available.", "warning", hint="start")
 
-    async def _owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
-        run, owned = await self.store.owned_run(run_id, origin.platform, origin.space_id, origin.user_id)
+    async def owned_run(self, origin: Origin, run_id: int) -> tuple[Run, Deck] | Reply:
+        run, owned = await self.store.owned_run(run_id, *origin.identity)
         if run is None or not owned:
             return self._refusal("no_run" if run is None else "not_owner")
         deck = self.decks.get(run.deck_id)
-        if deck is None or not self._plan_fits(run, deck):
+        if deck is None or not self.plan_fits(run, deck):
             return self._refusal("deck_changed")
         return run, deck
 
     async def _answer(self, origin: Origin, action: AnswerAction) -> Reply:
-        at = self._now()
-        identity = (origin.platform, origin.space_id, origin.user_id)
+        at = self.now()
         outcome = await self.store.answer_click(
-            action.run_id, identity, action.position, action.option_key, self.answer_key, at, period_keys(at, self.zone)
+            action.run_id, origin.identity, action.position, action.option_key, self.answer_key, at, period_keys(at, self.zone)
         )
         run = outcome.run
         if outcome.status in ("no_run", "not_owner") or run is None:
             return self._refusal(outcome.status)
         deck = self.decks.get(run.deck_id)
         if outcome.status == "invalid" or deck is None:
-            if deck is None or not self._plan_fits(run, deck):
+            if deck is None or not self.plan_fits(run, deck):
                 return self._refusal("deck_changed")
             return notice("That button doesn't work", "It does not match this run's question, so nothing was recorded.", "warning")
         if outcome.status == "recorded" and outcome.answer is not None:
@@ -331,18 +405,18 @@ class QuizEngine:
         return notice("Not this question yet", "Answer the questions in order; nothing was recorded.", "warning", continue_button)
 
     async def _next(self, origin: Origin, action: NextAction) -> Reply:
-        owned = await self._owned_run(origin, action.run_id)
+        owned = await self.owned_run(origin, action.run_id)
         if isinstance(owned, Reply):
             return owned
         run, deck = owned
         answers = await self.store.run_answers(run.run_id)
         if len(answers) < len(run.plan):
-            return Reply(view=self._question_card(deck, run, len(answers)), ephemeral=True, replace=True)
+            return Reply(view=self.question_card(deck, run, len(answers)), ephemeral=True, replace=True)
         return Reply(view=self._score_card(deck, run, answers), ephemeral=True, replace=True)
 
     # Views --------------------------------------------------------------------------------------
 
-    def _question_card(self, deck: Deck, run: Run, position: int, note: str | None = None) -> QuestionCard:
+    def question_card(self, deck: Deck, run: Run, position: int, note: str | None = None) -> QuestionCard:
         step = run.plan[position]
         question = self._question(deck, step)
         options = [question.option(key) for key in step.order]
@@ -362,6 +436,7 @@ class QuizEngine:
                 for i, key in enumerate(step.order)
             ),
             note=note,
+            more_buttons=(Button(label="Write my answer", action_id=WriteAction(run_id=run.run_id, position=position).encode()),),
         )
 
     def _feedback(self, deck: Deck, run: Run, position: int, answer: Answer) -> AnswerFeedback:
@@ -382,13 +457,14 @@ class QuizEngine:
             answer.points,
             answer.correct,
             answer.first,
+            run.kind,
         )
         verdict = self._verdicts.get(key)
         if verdict is None:
             verdict = self._verdicts[key] = feedback_verdict(deck, *key[1:])
         label = "See score" if position == len(run.plan) - 1 else "Next question"
         button = Button(label=label, action_id=NextAction(run_id=run.run_id).encode(), style="primary")
-        return verdict.model_copy(update={"buttons": (button,)})
+        return verdict.model_copy(update={"buttons": (button,), "next_review": comes_back(answer.next_due, self.now())})
 
     def _score_card(self, deck: Deck, run: Run, answers: list[Answer]) -> ScoreCard:
         by_topic: dict[str, list[int]] = {}
@@ -397,6 +473,10 @@ class QuizEngine:
             counts = by_topic.setdefault(question.topic, [0, 0])
             counts[0] += int(answer.correct)
             counts[1] += 1
+        if run.kind == "review":
+            note, again = REVIEW_RULE, Button(label="Review more", action_id=ReviewAction().encode(), style="primary")
+        else:
+            note, again = SCORING_RULE, Button(label="Play again", action_id=StartAction(deck_id=deck.id).encode(), style="primary")
         return ScoreCard(
             deck_title=deck.title,
             score=sum(a.correct for a in answers),
@@ -404,22 +484,28 @@ class QuizEngine:
             points=sum(a.points for a in answers),
             topics=tuple(TopicResult(topic=t, correct=c, total=n) for t, (c, n) in by_topic.items()),
             tips=_tip_lines(deck),
-            scoring_note=SCORING_RULE,
-            buttons=(Button(label="Play again", action_id=StartAction(deck_id=deck.id).encode(), style="primary"),),
+            scoring_note=note,
+            buttons=(again,),
         )
 
     # Helpers ------------------------------------------------------------------------------------
 
     def _new_plan(self, deck: Deck) -> list[PlanStep]:
         """The deck's questions in order, each with its options in a fresh random order for this run."""
+        return self.plan_steps(deck, [question.id for question in deck.questions])
+
+    def plan_steps(self, deck: Deck, question_ids: list[str]) -> list[PlanStep]:
+        """These questions of the deck, in this order, each with its options in a fresh random order."""
         plan = []
-        for question in deck.questions:
+        for question_id in question_ids:
+            question = deck.question(question_id)
+            assert question is not None  # callers pick questions of the deck
             keys = [o.key for o in question.options]
             self._rng.shuffle(keys)
             plan.append(PlanStep(question=question.id, order=tuple(keys)))
         return plan
 
-    def _plan_fits(self, run: Run, deck: Deck) -> bool:
+    def plan_fits(self, run: Run, deck: Deck) -> bool:
         """Whether every step of the run still matches the deck (its question is there with the same options)."""
         for step in run.plan:
             known = (deck.id, step)
@@ -437,7 +523,7 @@ class QuizEngine:
         assert question is not None  # callers checked _plan_fits
         return question
 
-    def _unknown_deck(self, deck_id: str | None) -> Reply:
+    def unknown_deck(self, deck_id: str | None) -> Reply:
         return unknown_deck(self.decks, deck_id)
 
 

@@ -28,6 +28,15 @@ class Origin(BaseModel):
     display_name: Annotated[_DisplayName, StringConstraints(max_length=DISPLAY_NAME_MAX)] = ""
     is_admin: bool = False
     channel_id: str | None = None
+    # In the person's direct messages with the bot, where their runs of every space answer to them (a reminder leads there).
+    direct: bool = False
+    # The person's IANA timezone when the platform says it (their profile), for their study plan; None when unknown.
+    timezone: str | None = None
+
+    @property
+    def identity(self) -> tuple[str, str | None, str]:
+        """Who may act in a run: (platform, space id, user id), the space left open in direct messages."""
+        return (self.platform, None if self.direct else self.space_id, self.user_id)
 
     @property
     def name(self) -> str:

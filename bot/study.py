@@ -15,6 +15,7 @@ RETENTION = 0.9  # fsrs's default: the chance of recalling a card when it comes 
 INTERVIEW_RETENTION = 0.95  # with an interview ahead: shorter intervals, more reviews
 FINAL_DAYS = 3  # every question is reviewed at least once in the last three days before the interview
 NEW_PER_DAY = 5  # questions first met in a day's review when no interview date is set
+NEW_CARD_ID = 1  # fsrs keeps an id on each card; ours are keyed by person and question, so the id carries nothing
 
 
 @cache
@@ -74,7 +75,9 @@ def review(card_state: dict[str, Any] | None, rating: Rating, at: datetime, inte
     never sets the next one past the window's start: so every question comes due in the last FINAL_DAYS days.
     Once the interview has begun the card is scheduled as usual again.
     """
-    card = Card.from_dict(card_state) if card_state else Card()
+    # A new card is made with an id and a due time of our own: fsrs's defaults read the wall clock, and its id
+    # sleeps a millisecond to stay unique, which a review written inside a database transaction must not do.
+    card = Card.from_dict(card_state) if card_state else Card(card_id=NEW_CARD_ID, due=at.astimezone(UTC))
     preparing = interview is not None and interview.ahead(at)
     # fsrs takes and gives UTC times only.
     card, _ = _scheduler(INTERVIEW_RETENTION if preparing else RETENTION).review_card(card, rating, at.astimezone(UTC))
@@ -101,3 +104,17 @@ def new_allowance(unseen: int, met_today: int, at: datetime, interview: Intervie
     if days <= 0:
         return unseen
     return max(math.ceil((unseen + met_today) / days) - met_today, 0)
+
+
+def end_of_day(at: datetime, zone: ZoneInfo) -> datetime:
+    """Midnight after `at` in `zone`: reviews are planned by the day, so a card due before it is due today."""
+    return datetime.combine(at.astimezone(zone).date() + timedelta(days=1), time(0, 0), tzinfo=zone)
+
+
+def comes_due(due: datetime, last_review: datetime, at: datetime, interview: Interview | None = None) -> datetime:
+    """When a card is due as planned at `at`: its own due time, or, with an interview ahead, the start of the final window
+    when its last review came before that window and its due time after it (a date set after the review still brings
+    the card back in the window; review() caps the cards reviewed with the date known)."""
+    if interview is not None and interview.ahead(at) and last_review < interview.final_window < due:
+        return interview.final_window
+    return due

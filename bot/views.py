@@ -11,8 +11,8 @@ from bot.commands import CommandSpec
 ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 Tone = Literal["info", "success", "warning", "error"]
 # A sentence each adapter adds to a notice in its own words: how to start a run there, who its admins are, or an
-# example of `daily set` in its syntax.
-Hint = Literal["start", "admins", "daily_set"]
+# example of `daily set`, `interview` or `remind` in its syntax, or how a person gives their timezone there.
+Hint = Literal["start", "admins", "daily_set", "interview", "remind", "zone"]
 # The notices every surface shows the same way (bot.notices builds them): a test renders each on every surface.
 NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "incomplete", "admins_only"]
 
@@ -48,8 +48,9 @@ class QuestionCard(_View):
     total: int
     prompt: str
     options: tuple[OptionLine, ...]
-    buttons: tuple[Button, ...]
+    buttons: tuple[Button, ...]  # one per option, in the options' order
     note: str | None = None  # e.g. "Resumed where you left off."
+    more_buttons: tuple[Button, ...] = ()  # after the answers: "Write my answer"
 
 
 class AnswerFeedback(_View):
@@ -71,6 +72,7 @@ class AnswerFeedback(_View):
     points: int  # points this answer earned
     scoring_note: str  # why it earned them (or why it was practice)
     buttons: tuple[Button, ...]
+    next_review: str | None = None  # when the question comes back for review: "Comes back in 4 days (Mon 12 Jan)."
 
 
 class TopicResult(_View):
@@ -291,6 +293,60 @@ class DailyFeedback(_View):
     streak: Streak
 
 
+class WritePrompt(_View):
+    """A form for an answer in one's own words (a modal, or multi-line input): the question, and the id its submission carries."""
+
+    kind: Literal["write_prompt"] = "write_prompt"
+    deck_title: str
+    topic: str
+    position: int
+    total: int
+    prompt: str
+    submit_action_id: str  # the form's id; its submission brings it back with the text
+    key_points: int  # how many points the checklist after it has
+
+
+class ChecklistPoint(_View):
+    text: str
+    ticked: bool
+
+
+class WrittenChecklist(_View):
+    """What the person wrote beside the question's key points: they tick the points they covered, then grade it."""
+
+    kind: Literal["written_checklist"] = "written_checklist"
+    deck_title: str
+    topic: str
+    position: int
+    total: int
+    prompt: str
+    text: str  # what the person wrote: shown to them alone, as text (adapters escape it)
+    points: tuple[ChecklistPoint, ...]
+    buttons: tuple[Button, ...]  # one per point, ticking or unticking it, then the grading one
+    note: str | None = None
+
+
+class WrittenResult(_View):
+    """A graded written answer: the share of key points covered and the grade it gives, the points as ticked, the best answer."""
+
+    kind: Literal["written_result"] = "written_result"
+    deck_title: str
+    topic: str
+    position: int
+    total: int
+    prompt: str
+    covered: int
+    total_points: int
+    grade: str  # Again, Hard, Good or Easy
+    grade_note: str  # what the grade means for the question
+    points: tuple[ChecklistPoint, ...]
+    best: OptionLine
+    explanation: str
+    next_review: str | None
+    scoring_note: str
+    buttons: tuple[Button, ...]
+
+
 class Notice(_View):
     """A short message: information, a refusal or an error, with optional buttons to go on."""
 
@@ -316,6 +372,9 @@ View = (
     | QuestionStatsView
     | DailyPostView
     | DailyFeedback
+    | WritePrompt
+    | WrittenChecklist
+    | WrittenResult
     | Notice
 )
 VIEW_TYPES: tuple[type[_View], ...] = (
@@ -331,6 +390,9 @@ VIEW_TYPES: tuple[type[_View], ...] = (
     QuestionStatsView,
     DailyPostView,
     DailyFeedback,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
     Notice,
 )
 
@@ -347,7 +409,7 @@ class Attachment(_View):
 class Reply(_View):
     """A view and how to deliver it."""
 
-    # Picked by `kind`: checking a view against each of the thirteen in turn cost more than building it.
+    # Picked by `kind`: checking a view against each of them in turn cost more than building it.
     view: Annotated[View, Field(discriminator="kind")]
     ephemeral: bool = True  # visible only to the person who acted
     replace: bool = False  # update the clicked message instead of sending a new one

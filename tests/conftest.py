@@ -45,7 +45,8 @@ PG_SKIPPED = (
 # Every table of the schema but the version table, emptied between tests.
 PG_TABLES = (
     "people, runs, answers, first_answers, score_totals, teams, team_members, team_member_periods, team_totals, "
-    "daily_channels, daily_posts, daily_answers, points_histogram, daily_anonymous_answers, forget_notices, digest_channels, digest_posts"
+    "daily_channels, daily_posts, daily_answers, points_histogram, daily_anonymous_answers, forget_notices, digest_channels, "
+    "digest_posts, study_cards, study_reviews, written_answers, study_plans, study_reminders"
 )
 BACKENDS = ("sqlite", "postgresql")
 

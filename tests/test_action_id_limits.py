@@ -27,7 +27,7 @@ Word = Annotated[str, StringConstraints(pattern=r"^[a-z]+$")]
 class WideAction(Action):
     """A made-up action of three free words: no shipped action reaches 100 characters (the longest answer id has 70)."""
 
-    verb: ClassVar[str] = "w"
+    verb: ClassVar[str] = "z"
     first: Word
     second: Word
     third: Word
@@ -47,7 +47,7 @@ class NoteAction(Action):
 
 
 def wide(length: int) -> WideAction:
-    """A WideAction whose id ("rq1:w:" + 40 + ":" + 40 + ":" + the rest) is `length` characters long."""
+    """A WideAction whose id ("rq1:z:" + 40 + ":" + 40 + ":" + the rest) is `length` characters long."""
     return WideAction(first="a" * 40, second="b" * 40, third="c" * (length - 88))
 
 
@@ -71,7 +71,7 @@ def test_an_action_of_exactly_100_characters_encodes_and_one_of_101_is_refused()
 
 
 def test_an_id_of_exactly_100_characters_decodes_and_one_of_101_is_refused_as_too_long(made_up_actions: None) -> None:
-    exactly = "rq1:w:" + "a" * 40 + ":" + "b" * 40 + ":" + "c" * 12
+    exactly = "rq1:z:" + "a" * 40 + ":" + "b" * 40 + ":" + "c" * 12
     assert len(exactly) == 100
     assert decode(exactly) == wide(100)
     with pytest.raises(ActionIdError, match="^action id is too long$"):

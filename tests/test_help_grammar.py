@@ -57,7 +57,11 @@ def test_discord_help_names_registered_commands_and_options_and_every_command_is
     for core_name, syntax in discord_grammar.GRAMMAR.syntax.items():
         words = syntax.split()
         path = " ".join(w for w in words if re.fullmatch(r"[a-z-]+", w) and w not in {"questions"})
-        path = " ".join(path.split()[:2]) if path.split()[0] in {"team", "daily", "digest", "admin"} else path.split()[0]
+        path = (
+            " ".join(path.split()[:2])
+            if path.split()[0] in {"team", "daily", "digest", "admin", "interview", "remind"}
+            else path.split()[0]
+        )
         assert path in leaves, (core_name, syntax)
         paths_in_help.add(path)
         parameters = {p.name: p for p in leaves[path].parameters}
@@ -90,6 +94,7 @@ EXAMPLES = {
     "[name]": "",
     "HH:MM": "09:00",
     "Area/City": "Europe/Berlin",
+    "YYYY-MM-DD": "2027-01-15",
     "[#channel]": "<#C0DIGEST01|study>",  # as Slack sends a channel picked from its suggestions
     "@member": "<@U0123ABCD|ada>",
 }

@@ -126,3 +126,40 @@ def test_export_prints_the_json_document_and_forget_me_needs_yes_then_export_is_
     assert all(empty[section] == [] for section in ("profile", "runs", "answers", "first_answers", "points"))
     board = recsys_quiz("leaderboard", "--db", str(db))
     assert "dee" not in board.stdout
+
+
+def flat(text: str) -> str:
+    """Terminal output as one line of words: the panels' borders and line wrapping taken out."""
+    return " ".join(text.replace("│", " ").split())
+
+
+def test_typing_w_writes_an_answer_over_several_lines_ticks_its_key_points_and_then_picks(tmp_path: Path) -> None:
+    db = tmp_path / "write.db"
+    written = "w\nTwo towers, one space.\nIn-batch negatives with logQ.\n\n"
+    ticks = "9\n1 2, 3\n"  # a point that is not there gets the usual hint; then three of seven
+    result = recsys_quiz("play", "--db", str(db), "--user", "ann", stdin=written + ticks + "\n" + ANSWER_AND_GO_ON)
+    assert result.returncode == 0, result.stderr
+    shown = flat(result.stdout)
+    assert "Your answer: Two towers, one space. In-batch negatives with logQ." in shown
+    assert "Type numbers from 1 to 7" in shown
+    assert "Again: 3 of 7 key points" in shown and "Comes back for review tomorrow." in shown
+    assert "wrote your own answer" in shown or "Not the best answer" in shown  # the pick after it scores nothing
+    stats = recsys_quiz("stats", "--db", str(db), "--user", "ann")
+    assert "Points: 0" in stats.stdout and "Due for review today: 0" in stats.stdout
+
+
+def test_review_and_interview_in_the_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "review.db"
+    first = recsys_quiz("review", "--db", str(db), "--user", "cy", stdin=ANSWER_AND_GO_ON * 5)
+    assert first.returncode == 0, first.stderr
+    assert "Review of RecSys Platform Engineer interview: 0 due, 5 new." in flat(first.stdout)
+    again = recsys_quiz("review", "--db", str(db), "--user", "cy")
+    assert again.returncode == 0 and "All caught up" in again.stdout
+    past = recsys_quiz("interview", "2001-01-01", "--db", str(db), "--user", "cy")
+    assert past.returncode == 1 and "That day has passed" in past.stdout
+    nonsense = recsys_quiz("interview", "soon", "--zone", "Mars/Olympus", "--db", str(db), "--user", "cy")
+    assert nonsense.returncode == 1 and "That isn't a date" in nonsense.stdout
+    bad_zone = recsys_quiz("interview", "2099-01-01", "--zone", "Mars/Olympus", "--db", str(db), "--user", "cy")
+    assert bad_zone.returncode == 1 and "Unknown timezone" in bad_zone.stdout and "--zone Europe/Berlin" in flat(bad_zone.stdout)
+    off = recsys_quiz("interview", "off", "--db", str(db), "--user", "cy")
+    assert off.returncode == 0 and "No interview date is set" in off.stdout

@@ -8,6 +8,7 @@ from bot.commands import CommandSpec
 from bot.views import (
     AnswerFeedback,
     Button,
+    ChecklistPoint,
     DailyFeedback,
     DailyPostView,
     DeckLine,
@@ -35,6 +36,9 @@ from bot.views import (
     TopicResult,
     TopicWeekLine,
     WindowPoints,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
 )
 
 HOSTILE = "<!channel> <!here> <@U123> <#C1> <https://evil.example|free points> & @everyone *bold* `code`"
@@ -58,6 +62,7 @@ def samples(text: str = "text") -> dict[type, Any]:
             options=options,
             buttons=tuple(button(o.letter, f"rq1:a:1:1:{o.letter.lower()}") for o in options),
             note=text,
+            more_buttons=(button("Write my answer", "rq1:w:1:1"),),
         ),
         AnswerFeedback: AnswerFeedback(
             deck_title=text,
@@ -74,6 +79,7 @@ def samples(text: str = "text") -> dict[type, Any]:
             points=0,
             scoring_note=text,
             buttons=(button("Next question", "rq1:n:1"),),
+            next_review=text,
         ),
         ScoreCard: ScoreCard(
             deck_title=text,
@@ -171,6 +177,40 @@ def samples(text: str = "text") -> dict[type, Any]:
             points=0,
             scoring_note=text,
             streak=Streak(current=3, best=5),
+        ),
+        WritePrompt: WritePrompt(deck_title=text, topic=text, position=2, total=5, prompt=text, submit_action_id="rq1:w:1:1", key_points=7),
+        WrittenChecklist: WrittenChecklist(
+            deck_title=text,
+            topic=text,
+            position=2,
+            total=5,
+            prompt=text,
+            text=f"{text}\n\n{text}",
+            points=(ChecklistPoint(text=text, ticked=True), ChecklistPoint(text=f"{text} 2", ticked=False)),
+            # The toggles' labels are the deck's key points (its authors' text, not a person's): fixed here.
+            buttons=(
+                button("☑ First point", "rq1:k:1:0"),
+                button("☐ Second point", "rq1:k:1:3"),
+                button("Grade it: 1 of 2 covered", "rq1:g:1:1"),
+            ),
+            note=text,
+        ),
+        WrittenResult: WrittenResult(
+            deck_title=text,
+            topic=text,
+            position=2,
+            total=5,
+            prompt=text,
+            covered=1,
+            total_points=2,
+            grade="Hard",
+            grade_note=text,
+            points=(ChecklistPoint(text=text, ticked=True), ChecklistPoint(text=f"{text} 2", ticked=False)),
+            best=options[1],
+            explanation=text,
+            next_review=text,
+            scoring_note=text,
+            buttons=(button("Now pick the best answer", "rq1:n:1"),),
         ),
         Notice: Notice(tone="warning", title=text, text=text, buttons=(button("Continue", "rq1:n:1"),)),
     }

@@ -6,7 +6,8 @@ from adapters.grammar import Grammar, syntax_table
 
 PREFIX = "recsys-quiz"
 
-# The core commands the terminal offers, as its argparse takes them; study groups, daily posts and digests live in chats.
+# The core commands the terminal offers, as its argparse takes them; study groups, daily posts, digests and reminders
+# live in chats.
 GRAMMAR = Grammar(
     prefix=PREFIX,
     syntax=syntax_table(
@@ -16,6 +17,9 @@ GRAMMAR = Grammar(
         leaderboard | leaderboard [--teams] [--window week|month|all] [--space PLATFORM:ID]
         stats       | stats [--user NAME]
         help        | help
+        review        | review [--deck ID] [--user NAME]
+        interview     | interview YYYY-MM-DD [--zone AREA/CITY] [--user NAME]
+        interview off | interview off [--user NAME]
         export      | export [--user NAME]
         forget-me   | forget-me --user NAME --yes
         """
@@ -24,6 +28,10 @@ GRAMMAR = Grammar(
         "start": f"Run `{PREFIX} play` for a fresh run.",
         "admins": "Admin commands are on Discord and Slack.",
         "daily_set": "The daily question is set up on Discord or Slack.",
+        "interview": f"For example: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
+        # The terminal sends no messages: reminders live on Discord and Slack.
+        "remind": "Daily reminders are sent on Discord and Slack.",
+        "zone": f"Give your timezone with the date: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
     },
 )
 

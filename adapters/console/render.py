@@ -11,9 +11,10 @@ from rich.text import Text
 
 from adapters.console.grammar import GRAMMAR, OPERATOR_SYNTAX
 from bot.commands import GROUPS
-from bot.names import clean_display_name
+from bot.names import clean_display_name, clean_lines
 from bot.views import (
     AnswerFeedback,
+    ChecklistPoint,
     DailyFeedback,
     DailyPostView,
     HelpView,
@@ -27,6 +28,9 @@ from bot.views import (
     TeamView,
     TipLine,
     TipsView,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
 )
 
 _TONE_STYLE = {"info": "cyan", "success": "green", "warning": "yellow", "error": "red"}
@@ -87,6 +91,8 @@ def _verdict(view: AnswerFeedback | DailyFeedback) -> Text:
         body.append("\n\nSources: ", style="dim bold")
         body.append("; ".join(view.sources), style="dim")
     body.append(f"\n\n{view.scoring_note}", style="italic")
+    if isinstance(view, AnswerFeedback) and view.next_review:
+        body.append(f"\n{view.next_review}", style="bold")
     return body
 
 
@@ -129,7 +135,7 @@ def _(view: HelpView) -> RenderableType:
     for syntax, description in OPERATOR_SYNTAX.values():
         body.append(f"  {GRAMMAR.prefix} {syntax}\n", style="cyan")
         body.append(f"      {description}\n")
-    body.append("\nStudy groups and the daily question are on Discord and Slack.\n", style="italic")
+    body.append("\nStudy groups, the daily question and review reminders are on Discord and Slack.\n", style="italic")
     body.append("\nDecks\n", style="bold")
     for deck in view.decks:
         body.append(f"  {deck.id}: {deck.title} ({deck.questions} questions)\n")
@@ -247,6 +253,55 @@ def _(feedback: DailyFeedback) -> RenderableType:
     body.append(f"\nDaily streak: {feedback.streak.current} (best {feedback.streak.best})")
     title = f"{feedback.date_label} · {feedback.topic}"
     return Panel(body, title=Text(title), title_align="left", border_style="green" if feedback.correct else "red")
+
+
+def _heading(view: WritePrompt | WrittenChecklist | WrittenResult) -> Text:
+    return Text(f"Question {view.position} / {view.total} · {view.topic}")
+
+
+@render.register
+def _(view: WritePrompt) -> RenderableType:
+    body = Text(view.prompt + "\n\n", style="bold")
+    body.append(
+        f"Write your answer in your own words, as you would say it in the interview. End it with an empty line. "
+        f"Then you tick which of the {view.key_points} key points it covered."
+    )
+    return Panel(body, title=_heading(view), subtitle=Text(view.deck_title), title_align="left", border_style="cyan")
+
+
+def _points(points: tuple[ChecklistPoint, ...], numbered: bool) -> Text:
+    text = Text()
+    for number, point in enumerate(points, start=1):
+        text.append(f"\n  {f'{number}. ' if numbered else ''}{'☑' if point.ticked else '☐'} {point.text}")
+    return text
+
+
+@render.register
+def _(view: WrittenChecklist) -> RenderableType:
+    body = Text()
+    if view.note:
+        body.append(f"{view.note}\n\n", style="italic")
+    body.append(view.prompt + "\n\n", style="italic")
+    body.append("Your answer:\n", style="bold")
+    body.append(clean_lines(view.text))  # the person's text, as text: no markup, no terminal controls
+    body.append("\n\nWhat an interviewer listens for: which did your answer cover?", style="bold")
+    body.append_text(_points(view.points, numbered=True))
+    return Panel(body, title=_heading(view), subtitle=Text(view.deck_title), title_align="left", border_style="cyan")
+
+
+@render.register
+def _(view: WrittenResult) -> RenderableType:
+    body = Text(f"{view.grade}: {view.grade_note}\n", style="bold")
+    body.append_text(_points(view.points, numbered=False))
+    body.append(f"\n\nBest answer ({view.best.letter}): ", style="bold")
+    body.append(view.best.text)
+    body.append("\n\nWhy it is best: ", style="bold")
+    body.append(view.explanation)
+    if view.next_review:
+        body.append(f"\n\n{view.next_review}", style="bold")
+    body.append(f"\n{view.scoring_note}", style="italic")
+    good = view.grade in ("Good", "Easy")
+    return Panel(body, title=_heading(view), subtitle=Text(view.deck_title), title_align="left", border_style="green" if good else "yellow")
 
 
 @render.register

@@ -16,6 +16,7 @@ from discord import app_commands
 from adapters.discord.commands import OriginWork, build_group, offers_suggestions
 from adapters.discord.config import DiscordSettings
 from adapters.discord.daily import NEEDED, bot_permissions_in, missing_from
+from adapters.discord.modal import submitted_text
 from adapters.discord.origin import origin_of
 from adapters.discord.render import NO_MENTIONS
 from adapters.discord.respond import DEFER_AFTER, Responder
@@ -200,8 +201,10 @@ class QuizClient(discord.AutoShardedClient):
         custom_id = clicked_custom_id(interaction)
         if custom_id is not None:
             await self.click(interaction, custom_id)
+        elif interaction.type is discord.InteractionType.modal_submit:
+            await self.submit(interaction)
         elif interaction.type not in (discord.InteractionType.application_command, discord.InteractionType.autocomplete):
-            # A modal submit (the bot opens none), a ping, or a type discord.py does not know: nothing to answer.
+            # A ping, or a type discord.py does not know: nothing to answer.
             log.debug("interaction %s of type %s: not one the bot answers; dropped", interaction.id, interaction.type)
 
     async def click(self, interaction: discord.Interaction, custom_id: str) -> None:
@@ -212,16 +215,34 @@ class QuizClient(discord.AutoShardedClient):
 
         await self.responder.answer(interaction, work)
 
+    async def submit(self, interaction: discord.Interaction) -> None:
+        """A submitted form (the written answer): its custom_id is the core's action id, its text input the answer."""
+        data = interaction.data if isinstance(interaction.data, dict) else {}
+        custom_id, text = data.get("custom_id"), submitted_text(data)
+
+        async def work() -> Reply:
+            return await self.engine.submit_written(origin_of(interaction), custom_id, text)
+
+        await self.responder.answer(interaction, work)
+
     async def command(self, interaction: discord.Interaction, work: OriginWork) -> None:
-        """A slash command: run its work for the person who typed it; a member an admin forgot is told so with it."""
+        """A slash command: run its work for the person who typed it. A member an admin forgot is told so with it; what
+        else the core must tell them (their reminders went off) follows as a second private message."""
+        notes: list[Reply] = []
 
         async def run() -> Reply:
             origin = origin_of(interaction)
             reply = await work(origin)
             try:
-                return await self.engine.privacy.with_pending_notice(origin, reply)
-            except Exception:  # the command's own reply still goes out
-                log.exception("interaction %s: reading the forget notice failed", interaction.id)
-                return reply
+                reply = await self.engine.privacy.with_pending_notice(origin, reply)
+                note = await self.engine.command_notice(origin)
+            except Exception:  # the command's own answer matters more than the notes: it goes out all the same
+                log.exception("interaction %s: reading the person's pending notices failed", interaction.id)
+                note = None
+            if note is not None:
+                notes.append(note)
+            return reply
 
         await self.responder.answer(interaction, run)
+        for note in notes:
+            await self.responder.follow_up(interaction, note)

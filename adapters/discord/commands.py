@@ -1,4 +1,5 @@
-"""The `/recsys-quiz` slash command group: start, tips, help, leaderboard, stats, and the team and daily subcommand groups."""
+"""The `/recsys-quiz` slash command group: start, tips, help, leaderboard, stats, review, and the interview, remind, team and daily
+subcommand groups."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 GROUP_NAME = "recsys-quiz"
 OriginWork = Callable[[Origin], Awaitable[Reply]]
-DECK_OPTIONS = 4  # start, tips, stats and daily set each take a deck
+DECK_OPTIONS = 5  # start, tips, stats, review and daily set each take a deck
 DECK_CHOICES_BUDGET = 5000
 
 
@@ -174,8 +175,8 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
     group = app_commands.Group(name=GROUP_NAME, description="Practise RecSys Platform Engineer interview questions")
     choices = _deck_choices(decks)
     # Discord refuses a command whose names, descriptions, values and choices add up to over 8000 characters,
-    # and four options list the decks: they get choices only while those fit in DECK_CHOICES_BUDGET (the rest
-    # of the group takes about 2000), and autocomplete otherwise, as beyond 25 decks.
+    # and five options list the decks: they get choices only while those fit in DECK_CHOICES_BUDGET (the rest
+    # of the group takes about 2300), and autocomplete otherwise, as beyond 25 decks.
     choice_characters = sum(len(c.name) + len(c.value) for c in choices) * DECK_OPTIONS
     use_choices = len(choices) <= CHOICES and choice_characters <= DECK_CHOICES_BUDGET
 
@@ -261,6 +262,14 @@ def build_group(handler: CommandHandler, decks: DeckLibrary) -> app_commands.Gro
 
         await run(interaction, set(), work)
 
+    @group.command(name="review", description="Review the questions due today, privately (reviews score no points)")
+    @app_commands.describe(deck="Which deck (default: the one due longest)")
+    @deck_option
+    async def review(interaction: discord.Interaction, deck: str | None = None) -> None:
+        await run(interaction, {"deck"}, lambda origin: handler.engine.review(origin, deck))
+
+    group.add_command(_interview_group(handler, run))
+    group.add_command(_remind_group(handler, run))
     group.add_command(_team_group(handler, run))
     group.add_command(_daily_group(handler, run, deck_option))
     group.add_command(_digest_group(handler, run))
@@ -281,6 +290,41 @@ def _in_server_only(run: Run, refusal: Reply) -> Run:
         await run(interaction, known, work if interaction.guild_id is not None else refuse)
 
     return guarded
+
+
+async def _timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(str(current))]
+
+
+def _interview_group(handler: CommandHandler, run: Run) -> app_commands.Group:
+    interview = app_commands.Group(name="interview", description="Your interview day: reviews are planned to have you ready by then")
+
+    @interview.command(name="set", description="Set your interview day: every question comes back in the last three days before it")
+    @app_commands.describe(date="The day, as YYYY-MM-DD, e.g. 2027-01-15 (in your reminder's timezone, else UTC)")
+    async def set_(interaction: discord.Interaction, date: str) -> None:
+        await run(interaction, {"date"}, lambda origin: handler.engine.interview(origin, date))
+
+    @interview.command(name="off", description="Forget your interview day: reviews go back to their usual pace")
+    async def off(interaction: discord.Interaction) -> None:
+        await run(interaction, set(), handler.engine.interview_off)
+
+    return interview
+
+
+def _remind_group(handler: CommandHandler, run: Run) -> app_commands.Group:
+    remind = app_commands.Group(name="remind", description="A direct message each day at your time when reviews are due")
+
+    @remind.command(name="set", description="A direct message each day at this local time when reviews are due")
+    @app_commands.describe(time="Local time, 24-hour HH:MM, e.g. 08:30", timezone="IANA timezone, e.g. Europe/Berlin")
+    @app_commands.autocomplete(timezone=_timezone_autocomplete)
+    async def set_(interaction: discord.Interaction, time: str, timezone: str) -> None:
+        await run(interaction, {"time", "timezone"}, lambda origin: handler.engine.remind(origin, time, timezone))
+
+    @remind.command(name="off", description="Stop the daily review reminder")
+    async def off(interaction: discord.Interaction) -> None:
+        await run(interaction, set(), handler.engine.remind_off)
+
+    return remind
 
 
 def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
@@ -351,9 +395,6 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
 
     in_server = _in_server_only(run, NO_DAILY_IN_DMS)
 
-    async def timezone_autocomplete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=z, value=z) for z in zone_suggestions(str(current))]
-
     @daily.command(name="set", description="Admins: post a question to a channel every day at a local time")
     @app_commands.describe(
         time="Local time, 24-hour HH:MM, e.g. 09:00",
@@ -361,7 +402,7 @@ def _daily_group(handler: CommandHandler, run: Run, deck_option: Callable[[Any],
         channel=channel_help,
         deck="Which deck (default: the first)",
     )
-    @app_commands.autocomplete(timezone=timezone_autocomplete)
+    @app_commands.autocomplete(timezone=_timezone_autocomplete)
     @deck_option
     async def set_(
         interaction: discord.Interaction, time: str, timezone: str, channel: ChannelOption | None = None, deck: str | None = None

@@ -11,7 +11,7 @@ import discord
 
 from adapters.discord.render import NO_MENTIONS, render
 from bot.daily import DailyTarget, PublishError
-from bot.views import DailyPostView, DigestView
+from bot.views import DailyPostView, DigestView, Notice
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ def publish_error(error: BaseException) -> PublishError:
     return PublishError(f"{type(error).__name__}: {error}", retryable=True)
 
 
-def channel_message(view: DailyPostView) -> discord.http.MultipartParameters:
-    """The daily post as the body of Discord's create/edit message endpoints: only the fields it sets.
+def channel_message(view: DailyPostView | Notice) -> discord.http.MultipartParameters:
+    """A daily post (or a reminder) as the body of Discord's create/edit message endpoints: only the fields it sets.
 
     Built from discord.py's own serialisers (Embed.to_dict, View.to_components, AllowedMentions.to_dict) rather
     than through `Messageable.send` / `PartialMessage.edit`, which always add `tts` (not a field of the edit

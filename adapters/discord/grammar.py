@@ -17,6 +17,11 @@ GRAMMAR = Grammar(
         stats           | stats
         stats questions | stats show: questions (admins) [deck:]
         help            | help
+        review          | review [deck:]
+        interview       | interview set date:
+        interview off   | interview off
+        remind          | remind set time: timezone:
+        remind off      | remind off
         team create     | team create name:
         team join       | team join name:
         team leave      | team leave
@@ -37,5 +42,8 @@ GRAMMAR = Grammar(
         "start": f"Start a fresh run with `{PREFIX} start`.",
         "admins": "Admins are the members with Manage Server in this server.",
         "daily_set": f"For example: `{PREFIX} daily set time:09:00 timezone:Europe/Berlin`.",
+        "interview": f"For example: `{PREFIX} interview set date:2027-01-15`.",
+        "remind": f"For example: `{PREFIX} remind set time:08:30 timezone:Europe/Berlin`.",
+        "zone": f"Discord keeps your timezone to itself; a reminder sets it: `{PREFIX} remind set time:08:30 timezone:Europe/Berlin`.",
     },
 )

@@ -17,6 +17,7 @@ from adapters.discord.config import DiscordSettings, DiscordSettingsError, load_
 from adapters.discord.connection import StayConnected
 from adapters.discord.daily import DiscordDigestPublisher, DiscordPublisher
 from adapters.discord.invite import invite_url
+from adapters.discord.reminders import DiscordReminderSender
 from adapters.wiring import core_settings, run_async
 from bot.config import CoreSettings
 from bot.daily import DailyScheduler
@@ -56,22 +57,27 @@ def run(args: argparse.Namespace) -> int:
 # How often the daily scheduler looks for due posts and new answer counts (the core's default: answer counts
 # are then edited at most every 5 s per post, well within Discord's rate limit for editing a channel's messages).
 DAILY_INTERVAL = 5.0
+# How often the reminder scheduler looks for reminders due: a reminder is at most this late.
+REMIND_INTERVAL = 30.0
 
 
 def build_client(
     engine: QuizEngine, settings: DiscordSettings, *, daily_interval: float | None = DAILY_INTERVAL, **options: Any
 ) -> QuizClient:
-    """The client, the engine's Discord publishers for daily posts and weekly digests, and the scheduler the client runs
-    while connected.
+    """The client, the engine's Discord publishers for daily posts and weekly digests, its sender of reminders, and the
+    schedulers the client runs while connected.
 
-    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()` and `engine.digest.tick()` themselves).
+    `daily_interval=None` runs no scheduler (tests call `engine.daily.tick()`, `engine.digest.tick()` and
+    `engine.reminders.tick()` themselves).
     `options` go to QuizClient (and on to discord.py's client).
     """
     client = QuizClient(engine, settings, **options)
     engine.daily.attach("discord", DiscordPublisher(client))
     engine.digest.attach("discord", DiscordDigestPublisher(client))
+    engine.reminders.attach("discord", DiscordReminderSender(client))
     if daily_interval is not None:
         client.run_in_background(DailyScheduler(engine.daily, interval=daily_interval, also=(engine.digest.tick,)).run)
+        client.run_in_background(DailyScheduler(engine.reminders, interval=REMIND_INTERVAL).run)
     return client
 
 

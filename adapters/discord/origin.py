@@ -29,4 +29,6 @@ def origin_of(interaction: discord.Interaction) -> Origin:
         display_name=str(user.display_name or user.name or user.id)[:NAME_LIMIT],
         is_admin=in_guild and (permissions.administrator or permissions.manage_guild),
         channel_id=str(interaction.channel_id) if interaction.channel_id is not None else None,
+        # The bot's direct messages with the person: their runs of every server answer to them there (a reminder leads there).
+        direct=not in_guild,
     )

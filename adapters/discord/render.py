@@ -46,6 +46,9 @@ from bot.views import (
     TeamView,
     TipLine,
     TipsView,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
 )
 
 log = logging.getLogger(__name__)
@@ -183,8 +186,8 @@ def _question(card: QuestionCard) -> Rendered:
     for option in card.options:
         _field(embed, option.letter, option.text)
     _footer(embed, card.deck_title)
-    # All answers in one row: the core caps options at 5, Discord's buttons per row.
-    return _done(embed, card.buttons)
+    # The answers fill the first row (the core caps options at 5, Discord's buttons per row); "Write my answer" follows.
+    return _done(embed, (*card.buttons, *card.more_buttons))
 
 
 def _verdict(view: AnswerFeedback | DailyFeedback, heading: str) -> discord.Embed:
@@ -211,6 +214,8 @@ def _verdict(view: AnswerFeedback | DailyFeedback, heading: str) -> discord.Embe
 @render.register
 def _feedback(feedback: AnswerFeedback) -> Rendered:
     embed = _verdict(feedback, f"**Question {feedback.position} / {feedback.total}** · {feedback.topic}\n{feedback.prompt}")
+    if feedback.next_review:
+        _field(embed, "Next review", feedback.next_review)
     _footer(embed, feedback.deck_title)
     return _done(embed, feedback.buttons)
 
@@ -416,6 +421,50 @@ def _daily_feedback(view: DailyFeedback) -> Rendered:
     return _done(embed)
 
 
+def _heading(view: WritePrompt | WrittenChecklist | WrittenResult) -> str:
+    return f"Question {view.position} / {view.total} · {view.topic}"
+
+
+def _checklist_lines(view: WrittenChecklist | WrittenResult) -> str:
+    return "\n".join(f"{'☑' if point.ticked else '☐'} {point.text}" for point in view.points)
+
+
+@render.register
+def _write_prompt(view: WritePrompt) -> Rendered:
+    # Shown only when the form itself could not be opened (adapters.discord.modal opens it): it says how to try again.
+    text = f"{view.prompt}\n\nThe form to write your answer in could not be opened just now: click Write my answer again."
+    embed = _embed(f"Write your answer · {_heading(view)}", text, COLOUR_QUESTION)
+    _footer(embed, view.deck_title)
+    return _done(embed)
+
+
+@render.register
+def _written_checklist(view: WrittenChecklist) -> Rendered:
+    # What the person wrote fills the description (up to Discord's 4,096 characters, as the form takes 4,000); it is
+    # shown as text, never as markdown or a ping.
+    embed = _embed(f"Your answer · {_heading(view)}", user_text(view.text), COLOUR_QUESTION)
+    if view.note:
+        _field(embed, "Note", view.note)
+    _field(embed, "The question", view.prompt)
+    _field(embed, "Which of these did your answer cover? Tick them, then grade it", _checklist_lines(view))
+    _footer(embed, f"{view.deck_title} · only you can see what you wrote")
+    return _done(embed, view.buttons)
+
+
+@render.register
+def _written_result(view: WrittenResult) -> Rendered:
+    colour = COLOUR_CORRECT if view.grade in ("Good", "Easy") else COLOUR_WRONG
+    embed = _embed(f"{view.grade}: {view.covered} of {view.total_points} key points · {_heading(view)}", view.grade_note, colour)
+    _field(embed, "What an interviewer listens for", _checklist_lines(view))
+    _field(embed, f"Best answer: {view.best.letter}", view.best.text)
+    _field(embed, "Why the best answer is best", view.explanation)
+    if view.next_review:
+        _field(embed, "Next review", view.next_review)
+    _field(embed, "Points: +0", view.scoring_note)
+    _footer(embed, view.deck_title)
+    return _done(embed, view.buttons)
+
+
 @render.register
 def _notice(view: Notice) -> Rendered:
     text = GRAMMAR.with_hint(view.text, view.hint)
@@ -425,8 +474,9 @@ def _notice(view: Notice) -> Rendered:
 
 # Views whose embed depends only on the decks (a question in one of its orders, the verdict on one option, a fixed
 # notice): their embed is made once and shared by every reply that shows it, keyed by everything but the view's
-# buttons (which carry a run id; each of these views shows exactly its own buttons). Rendering a feedback embed
-# costs about 45 µs, a twentieth of a click's CPU. Boards and stats differ per person: rendered each time.
+# buttons (which carry a run id; each of these views shows exactly its own buttons, and a question card its
+# more_buttons after them). Rendering a feedback embed costs about 45 µs, a twentieth of a click's CPU. Boards and
+# stats differ per person: rendered each time.
 SHARED_EMBED_VIEWS = (QuestionCard, AnswerFeedback, DailyFeedback, Notice)
 # Bounded whatever the traffic: a deck's questions in their shuffled orders, times its options' verdicts, are a few
 # thousand; past this the least recently shown go.
@@ -439,8 +489,8 @@ def render_reply(view: object) -> Rendered:
     may change it."""
     if not isinstance(view, SHARED_EMBED_VIEWS):
         return render(view)
-    key = (type(view), *(value for name, value in view.__dict__.items() if name != "buttons"))
+    key = (type(view), *(value for name, value in view.__dict__.items() if name not in ("buttons", "more_buttons")))
     embed = _shared_embeds.get(key)
     if embed is None:
         embed = _shared_embeds[key] = render(view).embed
-    return Rendered(embed=embed, specs=getattr(view, "buttons", ()))
+    return Rendered(embed=embed, specs=(*getattr(view, "buttons", ()), *getattr(view, "more_buttons", ())))

@@ -12,10 +12,11 @@ import cachetools
 import discord
 
 from adapters.discord.limits import FILE_DESCRIPTION, MESSAGE_CONTENT, clip
+from adapters.discord.modal import write_modal
 from adapters.discord.origin import UnreadableInteraction
 from adapters.discord.render import NO_MENTIONS, render_reply
 from bot.notices import shared_reply
-from bot.views import Reply, notice
+from bot.views import Reply, WritePrompt, notice
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ UNSHOWN_REPLY = shared_reply("recorded_not_shown")
 UNREADABLE_REPLY = shared_reply("incomplete")
 
 Work = Callable[[], Awaitable[Reply]]
+# Interactions Discord lets the bot answer with a form (a modal): a button click or a slash command.
+MODAL_FROM = (discord.InteractionType.component, discord.InteractionType.application_command)
 
 # A burst the bot cannot keep up with expires thousands of clicks within seconds, and one ERROR line each
 # buried everything else in the log: the first of a burst is logged with its id, the rest summed up after this.
@@ -214,7 +217,24 @@ class Responder:
             return False
         return True
 
+    async def follow_up(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """A second private message after the interaction's answer (a note the core adds); nothing when it went unanswered."""
+        if not interaction.response.is_done():
+            return
+        rendered = render_reply(reply.view)
+        try:
+            await interaction.followup.send(embed=rendered.embed, view=rendered.to_view(), ephemeral=True, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as error:
+            log.warning("interaction %s: the follow-up note could not be sent (%s)", interaction.id, error)
+
     async def _deliver(self, interaction: discord.Interaction, reply: Reply, deadline: float) -> None:
+        if isinstance(reply.view, WritePrompt):
+            # The form can only be the first response to a click or a command (not after "thinking...", not to a form).
+            if not interaction.response.is_done() and interaction.type in MODAL_FROM:
+                async with _first_response_timeout(deadline):
+                    await interaction.response.send_modal(write_modal(reply.view))
+                return
+            reply = reply.model_copy(update={"replace": False})  # its card says to click again
         is_click = interaction.type is discord.InteractionType.component
         replace = reply.replace and is_click  # a slash command has no message to replace
         if replace and _is_channel_post(interaction.message):

@@ -7,8 +7,38 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-Verb = Literal["start", "tips", "help", "leaderboard", "stats", "team", "daily", "digest", "export", "forget-me", "admin"]
-VERBS: tuple[Verb, ...] = ("start", "tips", "help", "leaderboard", "stats", "team", "daily", "digest", "export", "forget-me", "admin")
+Verb = Literal[
+    "start",
+    "tips",
+    "help",
+    "leaderboard",
+    "stats",
+    "review",
+    "interview",
+    "remind",
+    "team",
+    "daily",
+    "digest",
+    "export",
+    "forget-me",
+    "admin",
+]
+VERBS: tuple[Verb, ...] = (
+    "start",
+    "tips",
+    "help",
+    "leaderboard",
+    "stats",
+    "review",
+    "interview",
+    "remind",
+    "team",
+    "daily",
+    "digest",
+    "export",
+    "forget-me",
+    "admin",
+)
 # What users of other quiz bots type; each maps onto one of ours.
 ALIASES: dict[str, Verb] = {
     "play": "start",
@@ -18,6 +48,8 @@ ALIASES: dict[str, Verb] = {
     "?": "help",
     "teams": "team",
     "group": "team",
+    "reviews": "review",
+    "reminder": "remind",
 }
 TEAM_ACTIONS = {"create": "create", "new": "create", "join": "join", "leave": "leave", "list": "list", "show": "show"}
 DAILY_ACTIONS = {"set": "set", "off": "off", "stop": "off", "status": "status", "now": "now"}
@@ -27,6 +59,7 @@ DIGEST_ACTIONS = {"on": "on", "start": "on", "off": "off", "stop": "off"}
 USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 SLACK_ID = re.compile(r"^[A-Z][A-Z0-9]{2,}$")
+OFF_WORDS = {"off", "stop", "none"}
 SCOPES = {"people": "people", "person": "people", "teams": "teams", "team": "teams"}
 ECHO_LIMIT = 40  # how much of an unknown word is echoed back
 
@@ -38,18 +71,18 @@ class Subcommand(BaseModel):
 
     verb: Verb
     argument: str | None = None  # a deck id, or a team name exactly as typed (the core validates names)
-    action: str | None = None  # team create|join|leave|list|show, daily set|off|status|now, stats questions
+    action: str | None = None  # team create|join|leave|list|show, daily set|off|status|now, stats questions, interview|remind off
     scope: str = "people"  # leaderboard
     window: str = "all"  # leaderboard; an unknown window is passed on, and the core explains the valid ones
-    post_time: str | None = None  # daily set
-    zone: str | None = None  # daily set
+    post_time: str | None = None  # daily set, remind
+    zone: str | None = None  # daily set, remind
     channel: str | None = None  # digest on|off: a channel named in the command (None: the one it is run in)
     unknown: str | None = None
 
     @property
     def command(self) -> str:
         """The core command (bot.commands) this asks for: `team join`, `stats questions`, `start`, ..."""
-        if self.verb in ("team", "daily", "digest", "admin") or (self.verb == "stats" and self.action):
+        if self.verb in ("team", "daily", "digest", "admin") or (self.verb in ("stats", "interview", "remind") and self.action):
             return f"{self.verb} {self.action}"
         return self.verb
 
@@ -66,8 +99,15 @@ def parse(text: str) -> Subcommand:
     word = words[0].lower()
     verb = ALIASES.get(word, word)
     rest = words[1:]
-    if verb in ("start", "tips"):
+    if verb in ("start", "tips", "review"):
         return Subcommand(verb=verb, argument=" ".join(rest).lower() if rest else None)
+    if verb == "interview" and len(rest) <= 1:
+        # The date is passed on as typed (or missing): the core says what a date looks like when it is not one.
+        if rest and rest[0].lower() in OFF_WORDS:
+            return Subcommand(verb="interview", action="off")
+        return Subcommand(verb="interview", argument=rest[0] if rest else "")
+    if verb == "remind":
+        return _remind(words)
     if verb == "leaderboard":
         return _leaderboard(words)
     if verb == "stats":
@@ -119,6 +159,16 @@ def _team(text: str, words: list[str]) -> Subcommand:
         return Subcommand(verb="team", action="show", argument=name)
     if action in ("leave", "list") and name is None:
         return Subcommand(verb="team", action=action)
+    return _unknown(words)
+
+
+def _remind(words: list[str]) -> Subcommand:
+    """`remind HH:MM Area/City` (missing parts left None: the person gets the usage), `remind off`."""
+    rest = words[1:]
+    if len(rest) == 1 and rest[0].lower() in OFF_WORDS:
+        return Subcommand(verb="remind", action="off")
+    if len(rest) <= 2:
+        return Subcommand(verb="remind", post_time=rest[0] if rest else None, zone=rest[1] if len(rest) > 1 else None)
     return _unknown(words)
 
 

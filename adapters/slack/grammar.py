@@ -17,6 +17,11 @@ GRAMMAR = Grammar(
         stats           | stats
         stats questions | stats questions [deck]
         help            | help
+        review          | review [deck]
+        interview       | interview YYYY-MM-DD
+        interview off   | interview off
+        remind          | remind HH:MM Area/City
+        remind off      | remind off
         team create     | team create <name>
         team join       | team join <name>
         team leave      | team leave
@@ -37,5 +42,8 @@ GRAMMAR = Grammar(
         "start": f"Start a fresh run with `{PREFIX} start`.",
         "admins": "Admins are the workspace's admins and owners, and the people the bot's operator listed.",
         "daily_set": f"For example, in the channel to post to: `{PREFIX} daily set 09:00 Europe/Berlin`.",
+        "interview": f"For example: `{PREFIX} interview 2027-01-15`.",
+        "remind": f"For example: `{PREFIX} remind 08:30 Europe/Berlin`.",
+        "zone": f"Your Slack profile gives no timezone: set one with a reminder, `{PREFIX} remind 08:30 Europe/Berlin`.",
     },
 )

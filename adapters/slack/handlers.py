@@ -1,24 +1,26 @@
-"""The bolt listeners: `/recsys-quiz` and every button; each acknowledges at once, then works, then responds."""
+"""The bolt listeners: `/recsys-quiz`, every button and the written answer's form; each acknowledges at once, then works, then
+responds."""
 
 from __future__ import annotations
 
 import logging
 import re
 from collections.abc import Awaitable
-from typing import Any
+from typing import Any, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Subcommand, parse
-from adapters.slack.daily import SlackDailyPublisher
+from adapters.slack.daily import SLACK_FAILURES, SlackDailyPublisher
 from adapters.slack.delivery import Target, deliver, post_to_response_url
 from adapters.slack.files import FileNotSent, send_to_dm
 from adapters.slack.home import HomeTabs
 from adapters.slack.identity import Directory
 from adapters.slack.inflight import InFlight
-from adapters.slack.payloads import MalformedPayload, parse_block_actions, parse_command
+from adapters.slack.modal import ANSWER_ACTION, ANSWER_BLOCK, metadata_of, write_modal
+from adapters.slack.payloads import BlockActions, MalformedPayload, parse_block_actions, parse_command, parse_view_submission
 from adapters.slack.render import COMMAND, SlackMessage, render, with_preface
 from adapters.slack.text import escape, escape_name, unescape
 from bot.actions import ACTION_TYPES, PREFIX, AnswerAction, DailyAnswerAction, NextAction, TipsAction
@@ -26,10 +28,18 @@ from bot.daily import PublishError, parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.views import Notice, Reply, notice
+from bot.views import Notice, Reply, WritePrompt, notice
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
+# Every submitted modal of ours: the core's action ids are their callback_ids (the written answer's form).
+SUBMISSIONS = {"type": "view_submission", "callback_id": re.compile(r"^rq1:")}
+REMIND_USAGE = notice(
+    "How to set a reminder",
+    f"Give a time and your timezone: `{COMMAND} remind 08:30 Europe/Berlin`, or `{COMMAND} remind off`.",
+    "warning",
+)
 # Every block_actions click, whatever its action id: the core decodes it, and answers a tampered id (or one from an
 # older message) with a notice; unrouted, Slack would only show the person a silent failure. Only block_actions:
 # a bare pattern would also take legacy attachment actions, dialogs and workflow steps by their callback_id.
@@ -83,13 +93,13 @@ def _verb(action_id: str) -> str:
     return action_id.partition(":")[2].partition(":")[0]
 
 
-async def _safely(work: Awaitable[Reply]) -> Reply:
-    """The engine's reply; an unexpected error (a database problem, a bug) becomes a notice and is logged."""
+async def _safely(work: Awaitable[T], failed: T = FAILED) -> T:  # type: ignore[assignment]
+    """The engine's reply; an unexpected error (a database problem, a bug) becomes `failed` (a notice) and is logged."""
     try:
         return await work
     except Exception:  # noqa: BLE001 - the person gets a clear answer, the log gets the traceback
         log.exception("the engine failed")
-        return FAILED
+        return failed
 
 
 def _render(reply: Reply) -> SlackMessage:
@@ -127,6 +137,7 @@ class QuizListeners:
     def register(self, app: AsyncApp) -> None:
         # bolt tries listeners in this order: clicks (five per run) come first, so a click costs one match.
         app.action(CLICKS)(self.on_action)
+        app.view(SUBMISSIONS)(self.on_submit)
         app.command(self.command)(self.on_command)
         app.event("app_home_opened")(self.on_home_opened)
 
@@ -169,6 +180,10 @@ class QuizListeners:
             response_url=command.response_url, client=client, user_id=origin.user_id, channel_id=origin.channel_id, from_click=False
         )
         await deliver(reply, rendered, target)
+        # What the core must tell the person besides (their reminders went off): a second private message.
+        note = await _safely(self.engine.command_notice(origin), None)
+        if note is not None:
+            await deliver(note, _render(note), target)
 
     async def _run(self, origin: Origin, sub: Subcommand) -> Reply:
         if sub.verb == "start":
@@ -181,6 +196,16 @@ class QuizListeners:
             if sub.action == "questions":
                 return await self.engine.question_stats(origin, sub.argument)
             return await self.engine.stats(origin)
+        if sub.verb == "review":
+            return await self.engine.review(origin, sub.argument)
+        if sub.verb == "interview":
+            return await (self.engine.interview_off(origin) if sub.action == "off" else self.engine.interview(origin, sub.argument or ""))
+        if sub.verb == "remind":
+            if sub.action == "off":
+                return await self.engine.remind_off(origin)
+            if sub.post_time is None or sub.zone is None:
+                return REMIND_USAGE
+            return await self.engine.remind(origin, sub.post_time, sub.zone)
         if sub.verb == "team":
             return await self._team(origin, sub)
         if sub.verb == "daily":
@@ -320,6 +345,8 @@ class QuizListeners:
             lookup=needs_profile(click.action_id),
         )
         reply = await _safely(self.engine.handle(origin, click.action_id))
+        if isinstance(reply.view, WritePrompt) and await self._open_form(reply.view, click, client):
+            return
         container = click.container
         target = Target(
             response_url=click.response_url,
@@ -356,6 +383,45 @@ class QuizListeners:
             log.exception("building the Home tab of %s failed", user_id)
             return
         await self.homes.publish(client, user_id, view)
+
+    async def _open_form(self, view: WritePrompt, click: BlockActions, client: AsyncWebClient) -> bool:
+        """Open the written answer's modal with the click's trigger_id (valid for 3 s); False when Slack would not."""
+        if not click.trigger_id:
+            return False
+        try:
+            await client.views_open(trigger_id=click.trigger_id, view=write_modal(view, click.response_url, click.channel_id))
+        except SLACK_FAILURES as error:
+            log.warning("views.open failed (%s); saying so in the channel instead", error)
+            return False
+        return True
+
+    async def on_submit(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
+        """A submitted form (the written answer): acknowledged at once, which closes it; its checklist then goes where
+        the click that opened it came from (its response_url, kept in the form's private_metadata)."""
+        await ack()
+        async with self.in_flight.slot():
+            await self._submit(body, client)
+
+    async def _submit(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        try:
+            submission = parse_view_submission(body)
+        except MalformedPayload as error:
+            log.info("malformed view_submission payload: %s", error)  # no response_url to answer it on
+            return
+        assert submission.space_id is not None  # checked by the parser
+        response_url, channel_id = metadata_of(submission.view.private_metadata)
+        origin = await self.directory.origin(
+            client,
+            team_id=submission.space_id,
+            user_id=submission.user.id,
+            fallback_name=submission.user.username or submission.user.name,
+            channel_id=channel_id,
+            lookup=False,  # a written answer is checked by who wrote it, never by name or admin rights
+        )
+        text = submission.value(ANSWER_BLOCK, ANSWER_ACTION)
+        reply = await _safely(self.engine.submit_written(origin, submission.view.callback_id, text))
+        target = Target(response_url=response_url, client=client, user_id=origin.user_id, channel_id=channel_id, from_click=True)
+        await deliver(reply, _render(reply), target)
 
     @staticmethod
     async def _answer_malformed(body: dict[str, Any], client: AsyncWebClient) -> None:

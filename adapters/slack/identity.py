@@ -49,6 +49,7 @@ class Profile(BaseModel):
 
     display_name: str
     is_admin: bool
+    timezone: str | None = None  # the IANA zone of the person's Slack profile (users.info `tz`)
 
 
 class Directory:
@@ -136,7 +137,8 @@ class Directory:
             "",
         )
         is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
-        return Profile(display_name=name, is_admin=is_admin)
+        zone = user.get("tz")
+        return Profile(display_name=name, is_admin=is_admin, timezone=zone if isinstance(zone, str) and zone else None)
 
     def cached(self, team_id: str, user_id: str) -> Profile | None:
         """The person's profile if a lookup within `ttl` found one; never calls Slack."""
@@ -167,4 +169,5 @@ class Directory:
             display_name=name[:NAME_LIMIT],
             is_admin=(profile is not None and profile.is_admin) or user_id in self.admin_user_ids,
             channel_id=channel_id,
+            timezone=profile.timezone if profile is not None else None,
         )

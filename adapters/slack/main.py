@@ -25,6 +25,7 @@ from adapters.slack.errors import on_error
 from adapters.slack.front import front_door, runner
 from adapters.slack.handlers import QuizListeners
 from adapters.slack.identity import Directory
+from adapters.slack.reminders import SlackReminderSender
 from adapters.slack.retries import RateLimits, web_api_handlers
 from adapters.wiring import core_settings, run_async
 from bot.config import CoreSettings
@@ -57,22 +58,32 @@ def wire(
     publisher = SlackDailyPublisher(client)
     engine.daily.attach("slack", publisher)
     engine.digest.attach("slack", SlackDigestPublisher(publisher))
+    engine.reminders.attach("slack", SlackReminderSender(client))
     listeners = QuizListeners(engine, directory or Directory(), publisher)
     listeners.register(app)
     return app, listeners
 
 
+# How often the reminder scheduler looks for reminders due: a reminder is at most this late.
+REMIND_INTERVAL = 30.0
+
+
 @contextlib.asynccontextmanager
-async def daily_scheduler(engine: QuizEngine) -> AsyncIterator[asyncio.Task[None]]:
-    """The daily-post and weekly-digest scheduler as a background task for as long as the bot serves; cancelled on the way out."""
-    scheduler = DailyScheduler(engine.daily, also=(engine.digest.tick,))
-    task = asyncio.create_task(scheduler.run(), name="recsys-quiz daily scheduler")
+async def schedulers(engine: QuizEngine) -> AsyncIterator[list[asyncio.Task[None]]]:
+    """The daily-post (with the weekly digest's) and reminder schedulers as background tasks for as long as the bot serves;
+    cancelled on the way out."""
+    tasks = [
+        asyncio.create_task(DailyScheduler(engine.daily, also=(engine.digest.tick,)).run(), name="recsys-quiz daily scheduler"),
+        asyncio.create_task(DailyScheduler(engine.reminders, interval=REMIND_INTERVAL).run(), name="recsys-quiz reminder scheduler"),
+    ]
     try:
-        yield task
+        yield tasks
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 # Connections kept open to Slack at once (Web API and response_urls together); more requests wait for one.
@@ -171,7 +182,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             await handler.connect_async()
             log.info("recsys-quiz on Slack%s: Socket Mode, Web API at %s", named, settings.api_url)
             try:
-                async with daily_scheduler(engine):
+                async with schedulers(engine):
                     await stop.wait()
             finally:
                 await handler.close_async()
@@ -182,7 +193,7 @@ async def serve(core: CoreSettings, settings: SlackSettings, stop: asyncio.Event
             try:
                 await web.TCPSite(http, settings.host, settings.port, reuse_port=worker is not None).start()
                 log.info("recsys-quiz on Slack%s: HTTP mode on %s:%s, requests at %s", named, settings.host, settings.port, EVENTS_PATH)
-                async with daily_scheduler(engine):
+                async with schedulers(engine):
                     await stop.wait()
             finally:
                 await http.cleanup()  # no new requests; those under way get their 200

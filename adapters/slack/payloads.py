@@ -57,6 +57,7 @@ class BlockActions(_Payload):
     actions: Annotated[list[ClickedAction], Field(min_length=1)]
     response_url: str | None = None
     container: dict[str, Any] = Field(default_factory=dict)
+    trigger_id: str | None = None  # opens a modal within 3 s of the click
 
     @model_validator(mode="after")
     def _has_a_workspace(self) -> BlockActions:
@@ -81,6 +82,33 @@ class BlockActions(_Payload):
         return channel if isinstance(channel, str) and channel else None
 
 
+class SubmittedView(_Payload):
+    callback_id: Annotated[str, StringConstraints(min_length=1, max_length=255)]
+    private_metadata: Annotated[str, Field(max_length=3000)] = ""
+    state: dict[str, Any] = Field(default_factory=dict)
+
+
+class ViewSubmission(_Payload):
+    """A submitted modal (`view_submission`): who, in which workspace, the modal's callback_id and what was typed."""
+
+    type: Literal["view_submission"]
+    user: ActionUser
+    team: _Ref | None = None
+    view: SubmittedView
+
+    @property
+    def space_id(self) -> str | None:
+        return self.team.id if self.team is not None else self.user.team_id
+
+    def value(self, block_id: str, action_id: str) -> str | None:
+        """What was typed into an input (None when the state has no such input, or it is not text)."""
+        values = self.view.state.get("values")
+        block = values.get(block_id) if isinstance(values, dict) else None
+        element = block.get(action_id) if isinstance(block, dict) else None
+        value = element.get("value") if isinstance(element, dict) else None
+        return value if isinstance(value, str) else None
+
+
 def _problem(error: ValidationError) -> str:
     first = error.errors()[0]
     where = ".".join(str(part) for part in first["loc"]) or "payload"
@@ -99,3 +127,13 @@ def parse_block_actions(body: dict[str, Any]) -> BlockActions:
         return BlockActions.model_validate(body)
     except ValidationError as error:
         raise MalformedPayload(_problem(error)) from None
+
+
+def parse_view_submission(body: dict[str, Any]) -> ViewSubmission:
+    try:
+        submission = ViewSubmission.model_validate(body)
+    except ValidationError as error:
+        raise MalformedPayload(_problem(error)) from None
+    if submission.space_id is None:
+        raise MalformedPayload("no team id: neither team.id nor user.team_id is present")
+    return submission

@@ -37,6 +37,9 @@ from bot.views import (
     TeamView,
     TipLine,
     TipsView,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
 )
 
 log = logging.getLogger(__name__)
@@ -238,7 +241,7 @@ def _question(card: QuestionCard) -> SlackMessage:
     blocks.append(section(f"*{escape(card.prompt)}*"))
     blocks.extend(section(f"*{escape(o.letter)}.*  {escape(o.text)}") for o in card.options)
     blocks.append(context(f"{escape(card.deck_title)} · {escape(card.topic)} · {_progress(card.position, card.total)}"))
-    blocks.extend(actions(card.buttons))
+    blocks.extend(actions((*card.buttons, *card.more_buttons)))
     # The fallback is what a notification shows: the question, not four long answers.
     letters = ", ".join(escape(o.letter) for o in card.options)
     return message(f"{_progress(card.position, card.total)}: {escape(card.prompt)} (answer with {letters})", blocks)
@@ -259,8 +262,9 @@ def _checklist(key_points: tuple[str, ...]) -> list[Block]:
 
 @_render.register
 def _feedback(view: AnswerFeedback) -> SlackMessage:
-    fallback, blocks = _feedback_verdict(view.model_copy(update={"buttons": ()}))
-    return SlackMessage(text=fallback, blocks=tuple(_fit([*blocks, *actions(view.buttons)])))
+    fallback, blocks = _feedback_verdict(view.model_copy(update={"buttons": (), "next_review": None}))
+    review = [context(f"*{escape(view.next_review)}*")] if view.next_review else []
+    return SlackMessage(text=fallback, blocks=tuple(_fit([*blocks, *review, *actions(view.buttons)])))
 
 
 def _verdict_line(view: AnswerFeedback | DailyFeedback) -> str:
@@ -521,6 +525,59 @@ def _daily_feedback(view: DailyFeedback) -> SlackMessage:
     blocks = _verdict_blocks(view, f"{escape(view.date_label)} · {escape(view.topic)} · {escape(view.deck_title)}", prompt=False)
     blocks.append(context(f":fire: *Streak:* {_streak(view.streak)}"))
     return message(f"{_verdict_line(view)}. {escape(view.scoring_note)} Streak: {view.streak.current} (best {view.streak.best}).", blocks)
+
+
+def _place(view: WritePrompt | WrittenChecklist | WrittenResult) -> str:
+    return f"{_progress(view.position, view.total)} · {escape(view.topic)} · {escape(view.deck_title)}"
+
+
+def _points(view: WrittenChecklist | WrittenResult) -> str:
+    return "\n".join(f"{':ballot_box_with_check:' if p.ticked else ':white_large_square:'} {escape(p.text)}" for p in view.points)
+
+
+@_render.register
+def _write_prompt(view: WritePrompt) -> SlackMessage:
+    # Shown only when the modal could not be opened (adapters.slack.modal opens it): it says how to try again.
+    blocks = [
+        header("Write your answer"),
+        context(_place(view)),
+        section(f"*{escape(view.prompt)}*\n\nThe form to write your answer in could not be opened just now: click Write my answer again."),
+    ]
+    return message(f"Write your answer: {escape(view.prompt)}", blocks)
+
+
+@_render.register
+def _written_checklist(view: WrittenChecklist) -> SlackMessage:
+    # What the person wrote is shown as text (escaped, its marks literal) in sections of Slack's 3,000 characters: the
+    # form takes 3,000, and escaping can lengthen it.
+    written = escape_name(view.text)
+    blocks: list[Block] = [header("Your answer"), context(_place(view))]
+    if view.note:
+        blocks.append(context(f"_{escape(view.note)}_"))
+    blocks.append(section(f"_{escape(view.prompt)}_"))
+    blocks.extend(section(written[i : i + SECTION_TEXT_LIMIT]) for i in range(0, len(written), SECTION_TEXT_LIMIT))
+    blocks.append(section(f"*Which of these did your answer cover?* Tick them, then grade it.\n{_points(view)}"))
+    blocks.append(context("Only you can see what you wrote."))
+    blocks.extend(actions(view.buttons))
+    return message(f"Your answer to {escape(view.prompt)}: tick the key points it covered.", blocks)
+
+
+@_render.register
+def _written_result(view: WrittenResult) -> SlackMessage:
+    mark = ":white_check_mark:" if view.grade in ("Good", "Easy") else ":repeat:"
+    blocks: list[Block] = [
+        header(f"{mark} {view.grade}: {view.covered} of {view.total_points} key points"),
+        context(_place(view)),
+        section(escape(view.grade_note)),
+        section(f"*What an interviewer listens for:*\n{_points(view)}"),
+        section(f"*Best answer ({escape(view.best.letter)}):* {escape(view.best.text)}"),
+        section(f"*Why the best answer is best:* {escape(view.explanation)}"),
+    ]
+    if view.next_review:
+        blocks.append(context(f"*{escape(view.next_review)}*"))
+    blocks.append(context(escape(view.scoring_note)))
+    blocks.extend(actions(view.buttons))
+    return message(f"{view.grade}: {view.covered} of {view.total_points} key points. {escape(view.grade_note)}", blocks)
 
 
 @_render.register

@@ -32,12 +32,13 @@ from bot.store.records import (
 )
 from bot.store.runs import RunStore
 from bot.store.scores import ScoreStore
+from bot.store.study import StudyStore
 from bot.store.summary import SummaryStore
 from bot.store.teams import TeamStore
 
 
-class SQLiteStore(RunStore, DailyStore, DigestStore, PrivacyStore, SummaryStore, ScoreStore, TeamStore, StoreBase):
-    """Runs, answers, points, teams, daily posts, digests and people in one SQLite file."""
+class SQLiteStore(RunStore, DailyStore, DigestStore, PrivacyStore, SummaryStore, ScoreStore, TeamStore, StudyStore, StoreBase):
+    """Runs, answers, points, teams, daily posts, digests, study plans and people in one SQLite file."""
 
 
 __all__ = [

@@ -32,6 +32,11 @@ TABLES = (
     "forget_notices",
     "digest_channels",
     "digest_posts",
+    "study_cards",
+    "study_reviews",
+    "written_answers",
+    "study_plans",
+    "study_reminders",
 )
 # Identity columns whose sequence must go on after the copied ids.
 IDENTITIES = {
@@ -43,6 +48,7 @@ IDENTITIES = {
     "daily_posts": "post_id",
     "digest_channels": "channel_key",
     "digest_posts": "digest_id",
+    "written_answers": "written_id",
 }
 CHUNK = 20_000  # rows per COPY: a million answers never sit in memory at once
 

@@ -253,6 +253,80 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX digest_posts_by_status ON digest_posts (status);
     """,
+    """
+    -- Study mode. A review session is a run of kind 'review' whose plan is the person's due questions of one deck:
+    -- its buttons are the same action ids as a deck run's, so they keep working after a restart. One open run per
+    -- person, deck and kind, so a review can be under way beside a deck run of the same deck.
+    ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'deck' CHECK (kind IN ('deck', 'review'));
+    DROP INDEX runs_one_open_per_deck;
+    CREATE UNIQUE INDEX runs_one_open_per_deck ON runs (person_id, deck_id, kind) WHERE finished_at IS NULL;
+    -- Every question a person has answered is an FSRS card, graded in the answer's own transaction.
+    CREATE TABLE study_cards (
+        person_id       INTEGER NOT NULL REFERENCES people (person_id),
+        deck_id         TEXT NOT NULL,
+        question_id     TEXT NOT NULL,
+        card            TEXT NOT NULL,     -- fsrs's card as JSON (stability, difficulty, due, last review)
+        due_at          INTEGER NOT NULL,  -- when it comes back, as the card says
+        last_rating     INTEGER NOT NULL,  -- 1 Again, 2 Hard, 3 Good, 4 Easy
+        reviews         INTEGER NOT NULL,
+        first_review_at INTEGER NOT NULL,
+        last_review_at  INTEGER NOT NULL,
+        PRIMARY KEY (person_id, deck_id, question_id)
+    ) WITHOUT ROWID;
+    -- The review log: a question of a run grades its card once, by a pick or by a written answer, whichever comes first.
+    CREATE TABLE study_reviews (
+        run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+        position    INTEGER NOT NULL,
+        person_id   INTEGER NOT NULL REFERENCES people (person_id),
+        deck_id     TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        source      TEXT NOT NULL CHECK (source IN ('choice', 'written')),
+        rating      INTEGER NOT NULL,
+        reviewed_at INTEGER NOT NULL,
+        local_day   TEXT NOT NULL,     -- the person's date then: study streaks count days
+        due_at      INTEGER NOT NULL,  -- when the card comes back after this review
+        PRIMARY KEY (run_id, position)  -- keyed by its place: no rowid table beside it to write on every answer
+    ) WITHOUT ROWID;
+    CREATE INDEX study_reviews_by_person ON study_reviews (person_id, local_day);
+    -- Answers written in the person's own words: shown to them alone, graded once against the key points.
+    CREATE TABLE written_answers (
+        written_id  INTEGER PRIMARY KEY,
+        run_id      INTEGER NOT NULL REFERENCES runs (run_id),
+        position    INTEGER NOT NULL,
+        person_id   INTEGER NOT NULL REFERENCES people (person_id),
+        deck_id     TEXT NOT NULL,
+        question_id TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        written_at  INTEGER NOT NULL,
+        ticked      INTEGER,  -- bit i set: key point i covered; NULL until graded
+        graded_at   INTEGER,
+        UNIQUE (run_id, position)  -- one written answer per question of a run: a resubmitted form finds it
+    );
+    CREATE INDEX written_answers_by_person ON written_answers (person_id);
+    -- A person's study plan: their timezone, interview day and daily reminder.
+    CREATE TABLE study_plans (
+        person_id         INTEGER PRIMARY KEY REFERENCES people (person_id),
+        zone              TEXT NOT NULL,  -- IANA name: the person's days, interview day and reminder time are in it
+        interview_day     TEXT,           -- YYYY-MM-DD
+        remind_time       TEXT,           -- HH:MM; NULL: no reminders
+        remind_next_at    INTEGER,        -- when the next reminder (or its retry) is due; NULL when off
+        remind_off_reason TEXT,           -- why reminders were switched off for the person (a refused DM)
+        notice_pending    INTEGER NOT NULL DEFAULT 0,  -- 1 until the person's next command has said why
+        updated_at        INTEGER NOT NULL
+    );
+    CREATE INDEX study_plans_reminders ON study_plans (remind_next_at) WHERE remind_next_at IS NOT NULL;
+    -- A reminder is claimed here before it is sent: one per person and local day, across restarts and processes.
+    CREATE TABLE study_reminders (
+        person_id  INTEGER NOT NULL REFERENCES people (person_id),
+        local_date TEXT NOT NULL,
+        status     TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'nothing_due', 'failed', 'refused')),
+        attempts   INTEGER NOT NULL,
+        claimed_by TEXT NOT NULL,
+        claimed_at INTEGER NOT NULL,
+        last_error TEXT,
+        PRIMARY KEY (person_id, local_date)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

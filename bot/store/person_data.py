@@ -116,6 +116,43 @@ PERSON_TABLES: tuple[PersonTable, ...] = (
                   WHERE a.person_id = :person ORDER BY a.post_id""",
         forget=("DELETE FROM daily_answers WHERE person_id = :person",),
     ),
+    # Study mode: review cards, the review log, answers written in one's own words, the plan and the reminders sent.
+    PersonTable(
+        table="study_cards",
+        section="review_cards",
+        export="""SELECT deck_id, question_id, card, due_at, last_rating, reviews, first_review_at, last_review_at
+                  FROM study_cards WHERE person_id = :person ORDER BY deck_id, question_id""",
+        forget=("DELETE FROM study_cards WHERE person_id = :person",),
+        json_columns=("card",),
+    ),
+    PersonTable(
+        table="study_reviews",
+        section="reviews",
+        export="""SELECT run_id, position, deck_id, question_id, source, rating, reviewed_at, local_day, due_at
+                  FROM study_reviews WHERE person_id = :person ORDER BY reviewed_at, run_id, position""",
+        forget=("DELETE FROM study_reviews WHERE person_id = :person",),
+    ),
+    PersonTable(
+        table="written_answers",
+        section="written_answers",
+        export="""SELECT written_id, run_id, position, deck_id, question_id, text, written_at, ticked, graded_at
+                  FROM written_answers WHERE person_id = :person ORDER BY written_id""",
+        forget=("DELETE FROM written_answers WHERE person_id = :person",),
+    ),
+    PersonTable(
+        table="study_plans",
+        section="study_plan",
+        export="""SELECT zone, interview_day, remind_time, remind_next_at, remind_off_reason, updated_at
+                  FROM study_plans WHERE person_id = :person""",
+        forget=("DELETE FROM study_plans WHERE person_id = :person",),
+    ),
+    PersonTable(
+        table="study_reminders",
+        section="reminders",
+        export="""SELECT local_date, status, attempts, claimed_at, last_error FROM study_reminders
+                  WHERE person_id = :person ORDER BY local_date""",
+        forget=("DELETE FROM study_reminders WHERE person_id = :person",),
+    ),
     # Settings an admin made keep working when the admin is forgotten; only who made them is wiped.
     PersonTable(
         table="daily_channels",

@@ -33,6 +33,7 @@ class Run(NamedTuple):
     plan: tuple[PlanStep, ...]
     started_at: int
     finished_at: int | None
+    kind: Literal["deck", "review"] = "deck"  # a review run plans due questions and scores no points
 
 
 class Answer(NamedTuple):
@@ -45,6 +46,8 @@ class Answer(NamedTuple):
     answered_at: int
     # Whether this was the person's first answer to the question (the one that can score); known when recorded.
     first: bool = False
+    # When the question comes back for review (its card's due time after this answer); known when recorded.
+    next_due: int | None = None
 
 
 class ClickOutcome(NamedTuple):
@@ -234,7 +237,11 @@ def _run_from_row(row: Sequence[Any]) -> Run:
     Read by position: this runs for every click, and sqlite3.Row looks names up one by one.
     """
     plan = tuple([PlanStep(step["question"], tuple(step["order"])) for step in orjson.loads(row[4])])
-    return Run(row[0], row[1], row[2], row[3], plan, row[5], row[6])
+    return Run(row[0], row[1], row[2], row[3], plan, row[5], row[6], row[7])
+
+
+# Where the owner's (platform, space id, user id) start in a row of runs joined to people (`r.*, p.platform, ...`).
+RUN_OWNER = 8
 
 
 def plan_json(plan: Sequence[PlanStep]) -> str:
@@ -251,3 +258,74 @@ def _answer_from_row(row: sqlite3.Row) -> Answer:
         points=row["points"],
         answered_at=row["answered_at"],
     )
+
+
+class StudyCard(_Record):
+    """One question as a person's review card: when it comes back and how it went last."""
+
+    deck_id: str
+    question_id: str
+    due_at: int
+    last_rating: int  # fsrs's Rating: 1 Again, 2 Hard, 3 Good, 4 Easy
+    reviews: int
+    first_review_at: int
+    last_review_at: int
+
+
+class StudyPlan(_Record):
+    """A person's timezone, interview day and daily reminder."""
+
+    person_id: int
+    zone: str
+    interview_day: str | None = None
+    remind_time: str | None = None
+    remind_next_at: int | None = None
+    remind_off_reason: str | None = None
+    notice_pending: bool = False
+
+
+class StudyState(_Record):
+    """What planning a person's reviews reads, in one go: their plan, their cards, the days they reviewed (newest first)."""
+
+    person_id: int
+    plan: StudyPlan | None
+    cards: tuple[StudyCard, ...]
+    review_days: tuple[str, ...]
+
+
+class WrittenAnswer(_Record):
+    """An answer a person wrote in their own words to a question of a run; `owner` is their (platform, space id, user id)."""
+
+    written_id: int
+    run_id: int
+    position: int
+    person_id: int
+    deck_id: str
+    question_id: str
+    text: str
+    written_at: int
+    ticked: int | None
+    graded_at: int | None
+    owner: tuple[str, str, str]
+
+
+class WrittenGrade(NamedTuple):
+    """What grading a written answer did: `graded` now, `already` graded before (with its ticks), or `no_answer`; and
+    whether it graded the card (False when a pick at that question of the run graded it first), and when the card is due."""
+
+    status: Literal["graded", "already", "no_answer"]
+    ticked: int = 0
+    graded_card: bool = False
+    next_due: int | None = None
+
+
+class Reminder(_Record):
+    """A person whose daily reminder is due: who and where, their timezone, reminder time and the due instant read."""
+
+    person_id: int
+    platform: str
+    space_id: str
+    user_id: str
+    zone: str
+    remind_time: str
+    remind_next_at: int

@@ -8,13 +8,16 @@ writes what they return, so the rules live once whatever the database.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from bot.store.protocol import AnswerKey
 from bot.store.records import Answer, BoardRow, ClickOutcome, DailyAnswerOutcome, DailyChannel, Run, TeamRow
+from bot.store.study_rules import CardKey, Grading, RunPlace, StoredCard
 
 Owner = tuple[str, str, str]  # (platform, space id, user id) of a run's person
+# Who clicked: (platform, space id, user id), the space None for a click in the person's direct messages with the bot.
+Identity = tuple[str, str | None, str]
 
 
 def judge(key: AnswerKey, run: Run, position: int, option_key: str) -> bool | None:
@@ -36,9 +39,15 @@ def judge(key: AnswerKey, run: Run, position: int, option_key: str) -> bool | No
     return option_key == question.correct
 
 
+def owns(owner: Owner, identity: Identity) -> bool:
+    """Whether `identity` may act in a run of `owner`: the same user of the same platform in the same space, or in their
+    direct messages with the bot (no space), which are theirs whatever space the run is in: a reminder leads there."""
+    return owner[0] == identity[0] and owner[2] == identity[2] and identity[1] in (None, owner[1])
+
+
 class Click(NamedTuple):  # built per click: a tuple is cheaper than a frozen dataclass
     run_id: int
-    identity: Owner
+    identity: Identity
     position: int
     option_key: str
     key: AnswerKey
@@ -78,7 +87,7 @@ def check_clicks(
             outcomes.append(ClickOutcome(status="no_run"))
             continue
         run, owner = found
-        if owner != click.identity:
+        if not owns(owner, click.identity):
             outcomes.append(ClickOutcome(status="not_owner", run=run))
             continue
         correct = judge(click.key, run, click.position, click.option_key)
@@ -129,15 +138,18 @@ class ScoredAnswers(NamedTuple):
     credits: list[Credit]
 
 
-def score_answers(accepted: Sequence[Accepted], answered_before: set[tuple[int, str, str]]) -> ScoredAnswers:
-    """Points per the scoring rule: a correct answer scores 1 only as the person's first answer to that question of that deck."""
+def score_answers(
+    accepted: Sequence[Accepted], answered_before: set[tuple[int, str, str]], unscored: Collection[tuple[int, int]] = ()
+) -> ScoredAnswers:
+    """Points per the scoring rule: a correct answer scores 1 only as the person's first answer to that question of that deck,
+    in a deck run (a review scores nothing), and not at a (run, position) in `unscored` (one the person wrote an answer to)."""
     scored = ScoredAnswers([], [], [], [], [])
     for index, click, run, (platform, space_id, _), correct in accepted:
         question_id = run.plan[click.position].question
         key = (run.person_id, run.deck_id, question_id)
         first = key not in answered_before
         answered_before.add(key)
-        points = int(first and correct)
+        points = int(first and correct and run.kind == "deck" and (click.run_id, click.position) not in unscored)
         answer = Answer(click.run_id, click.position, question_id, click.option_key, correct, points, click.at, first)
         scored.results.append((index, answer))
         scored.rows.append(
@@ -149,6 +161,32 @@ def score_answers(accepted: Sequence[Accepted], answered_before: set[tuple[int, 
             scored.finished.append((click.at, click.run_id))
         scored.credits.append(Credit(run.person_id, platform, space_id, points, click.periods))
     return scored
+
+
+def gradings_of(results: Sequence[tuple[int, Answer]], accepted: Sequence[Accepted]) -> list[Grading]:
+    """Each recorded answer as the grading of its review card (a pick: right or wrong)."""
+    person_of = {a.index: a.run.person_id for a in accepted}
+    deck_of = {a.index: a.run.deck_id for a in accepted}
+    return [
+        Grading(
+            (person_of[index], deck_of[index], answer.question_id), (answer.run_id, answer.position), answer.answered_at, answer.correct
+        )
+        for index, answer in results
+    ]
+
+
+def with_due(
+    results: Sequence[tuple[int, Answer]], accepted: Sequence[Accepted], due: Mapping[RunPlace, int], cards: Mapping[CardKey, StoredCard]
+) -> list[tuple[int, Answer]]:
+    """The recorded answers with when their question comes back: as graded now, or as the card stood (a written answer to
+    that question of the run graded it first)."""
+    deck_of = {a.index: (a.run.person_id, a.run.deck_id) for a in accepted}
+    out = []
+    for index, answer in results:
+        card = cards.get((*deck_of[index], answer.question_id))
+        next_due = due.get((answer.run_id, answer.position), card.due_at if card else None)
+        out.append((index, answer._replace(next_due=next_due)))
+    return out
 
 
 def fill_answers(outcomes: list[ClickOutcome], results: Sequence[tuple[int, Answer]], repeats: Sequence[tuple[int, int]]) -> None:

@@ -7,27 +7,41 @@ import sqlite3
 from collections.abc import Sequence
 
 from bot.store.protocol import AnswerKey
-from bot.store.records import Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
-from bot.store.rules import Accepted, Click, Owner, check_clicks, fill_answers, first_answer_keys, score_answers
+from bot.store.records import RUN_OWNER, Answer, ClickOutcome, PlanStep, Run, _answer_from_row, _run_from_row, plan_json
+from bot.store.rules import (
+    Accepted,
+    Click,
+    Identity,
+    Owner,
+    check_clicks,
+    fill_answers,
+    first_answer_keys,
+    gradings_of,
+    score_answers,
+    with_due,
+)
 from bot.store.scores import ScoreStore, credit_many
+from bot.store.study import grade, written_places
 
 
 class RunStore(ScoreStore):
     """Runs of a deck and the answers given in them."""
 
-    async def start_run(self, person_id: int, deck_id: str, deck_version: int, plan: Sequence[PlanStep], at: int) -> tuple[Run, bool]:
-        """The person's open run of the deck if there is one (False), else a new run with this plan (True)."""
+    async def start_run(
+        self, person_id: int, deck_id: str, deck_version: int, plan: Sequence[PlanStep], at: int, kind: str = "deck"
+    ) -> tuple[Run, bool]:
+        """The person's open run of the deck (of this kind) if there is one (False), else a new run with this plan (True)."""
         plan_text = plan_json(plan)
 
         def write(db: sqlite3.Connection) -> tuple[Run, bool]:
             row = db.execute(
-                "SELECT * FROM runs WHERE person_id = ? AND deck_id = ? AND finished_at IS NULL", (person_id, deck_id)
+                "SELECT * FROM runs WHERE person_id = ? AND deck_id = ? AND kind = ? AND finished_at IS NULL", (person_id, deck_id, kind)
             ).fetchone()
             if row is not None:
                 return _run_from_row(row), False
             row = db.execute(
-                "INSERT INTO runs (person_id, deck_id, deck_version, plan, started_at) VALUES (?, ?, ?, ?, ?) RETURNING *",
-                (person_id, deck_id, deck_version, plan_text, at),
+                "INSERT INTO runs (person_id, deck_id, deck_version, plan, started_at, kind) VALUES (?, ?, ?, ?, ?, ?) RETURNING *",
+                (person_id, deck_id, deck_version, plan_text, at, kind),
             ).fetchone()
             return _run_from_row(row), True
 
@@ -41,11 +55,14 @@ class RunStore(ScoreStore):
         row = await self._fetchone("SELECT * FROM runs WHERE run_id = ?", (run_id,))
         return _run_from_row(row) if row else None
 
-    async def owned_run(self, run_id: int, platform: str, space_id: str, user_id: str) -> tuple[Run | None, bool]:
-        """(the run, whether this identity owns it) in one read: the hot path of every click."""
+    async def owned_run(self, run_id: int, platform: str, space_id: str | None, user_id: str) -> tuple[Run | None, bool]:
+        """(the run, whether this identity owns it) in one read: the hot path of every click.
+
+        `space_id` None: the click came from the person's direct messages, which own their runs in any space (rules.owns).
+        """
         row = await self._fetchone(
-            """SELECT r.*, p.platform = ? AND p.space_id = ? AND p.user_id = ? AS owned
-               FROM runs AS r JOIN people AS p ON p.person_id = r.person_id WHERE r.run_id = ?""",
+            """SELECT r.*, p.platform = ?1 AND (?2 IS NULL OR p.space_id = ?2) AND p.user_id = ?3 AS owned
+               FROM runs AS r JOIN people AS p ON p.person_id = r.person_id WHERE r.run_id = ?4""",
             (platform, space_id, user_id, run_id),
         )
         return (_run_from_row(row), bool(row["owned"])) if row else (None, False)
@@ -57,7 +74,7 @@ class RunStore(ScoreStore):
     async def answer_click(
         self,
         run_id: int,
-        identity: tuple[str, str, str],
+        identity: Identity,
         position: int,
         option_key: str,
         key: AnswerKey,
@@ -66,16 +83,13 @@ class RunStore(ScoreStore):
     ) -> ClickOutcome:
         """Check and record a click on an answer button: committed before this returns.
 
-        `identity` is (platform, space id, user id); `key` is the answer key the click is checked against
+        `identity` is (platform, space id or None in direct messages, user id); `key` is the answer key the click is checked against
         (bot.store.rules.judge). Scoring rule: a correct answer scores 1 point only if it is the first answer
         the person has ever given to that question of that deck; every later answer (replays) is practice.
         Clicks that queue up together are checked and recorded together (`_record_clicks`), exactly as if one
         after the other.
         """
         return await self._write_grouped(_record_clicks, Click(run_id, identity, position, option_key, key, at, periods))
-
-
-_OWNER = 7  # where the owner's (platform, space id, user id) start in a row of runs joined to people
 
 
 def _record_clicks(db: sqlite3.Connection, clicks: list[Click]) -> list[ClickOutcome]:
@@ -85,7 +99,7 @@ def _record_clicks(db: sqlite3.Connection, clicks: list[Click]) -> list[ClickOut
     read = db.cursor()
     read.row_factory = None
     runs: dict[int, tuple[Run, Owner]] = {
-        row[0]: (_run_from_row(row), row[_OWNER:])
+        row[0]: (_run_from_row(row), row[RUN_OWNER:])
         for row in read.execute(
             """SELECT r.*, p.platform, p.space_id, p.user_id
                FROM runs AS r JOIN people AS p ON p.person_id = r.person_id
@@ -116,7 +130,9 @@ def _record_answers(db: sqlite3.Connection, accepted: list[Accepted]) -> list[tu
             (json.dumps(first_answer_keys(accepted)),),
         )
     }
-    scored = score_answers(accepted, answered_before)
+    # A question the person wrote an answer to scores nothing when picked: the checklist showed what the best answer covers.
+    written = written_places(db, [(a.click.run_id, a.click.position) for a in accepted])
+    scored = score_answers(accepted, answered_before, written)
     db.executemany(
         """INSERT INTO answers (run_id, position, person_id, deck_id, question_id, option_key, correct, points, answered_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -129,4 +145,5 @@ def _record_answers(db: sqlite3.Connection, accepted: list[Accepted]) -> list[tu
     )
     db.executemany("UPDATE runs SET finished_at = ? WHERE run_id = ?", scored.finished)
     credit_many(db, scored.credits)
-    return scored.results
+    changes, cards = grade(db, gradings_of(scored.results, accepted), written)
+    return with_due(scored.results, accepted, changes.due, cards)

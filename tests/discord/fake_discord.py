@@ -52,6 +52,70 @@ LIMITS = {
     "custom_id": 100,
 }
 
+# Discord's modal limits (https://discord.com/developers/docs/components/reference): a title of 45 characters, a
+# custom_id of 100, at most 5 top-level components; a label's text 45 and description 100; a text input's custom_id 100,
+# placeholder 100, lengths 0-4000; a text display's content 4000. A text input inside a label takes no label of its own.
+MODAL_LIMITS = {"title": 45, "custom_id": 100, "components": 5, "label": 45, "description": 100, "input_value": 4000, "placeholder": 100}
+MODAL = 9  # the interaction response type that opens a modal
+MODAL_SUBMIT = 5  # the interaction type of its submission
+CANNOT_MESSAGE_USER = 50007
+
+
+def modal_problems(data: Any) -> list[str]:
+    """Every way a modal breaks Discord's rules (Discord would refuse the response with 400)."""
+    if not isinstance(data, dict) or set(data) - {"custom_id", "title", "components"}:
+        return [f"a modal takes custom_id, title and components only: {data!r}"]
+    problems: list[str] = []
+    if not 1 <= len(data.get("title") or "") <= MODAL_LIMITS["title"]:
+        problems.append(f"modal title of {len(data.get('title') or '')} characters")
+    if not 1 <= len(data.get("custom_id") or "") <= MODAL_LIMITS["custom_id"]:
+        problems.append(f"modal custom_id of {len(data.get('custom_id') or '')} characters")
+    components = data.get("components") or []
+    if not 1 <= len(components) <= MODAL_LIMITS["components"]:
+        problems.append(f"{len(components)} modal components")
+    inputs = 0
+    for component in components:
+        kind = component.get("type")
+        if kind == 10:
+            if not 1 <= len(component.get("content") or "") <= MODAL_LIMITS["input_value"]:
+                problems.append("text display content out of range")
+        elif kind == 18:
+            if not 1 <= len(component.get("label") or "") <= MODAL_LIMITS["label"]:
+                problems.append(f"label text of {len(component.get('label') or '')} characters")
+            if len(component.get("description") or "") > MODAL_LIMITS["description"]:
+                problems.append("label description over 100")
+            inner = component.get("component") or {}
+            if inner.get("label") is not None:  # discord.py sends `label: null` there, which Discord takes as none
+                problems.append("a text input inside a label has a label of its own")
+            problems += _text_input_problems(inner)
+            inputs += 1
+        elif kind == 1 and len(component.get("components") or []) == 1:  # the older form: a text input in an action row
+            inner = component["components"][0]
+            if not 1 <= len(inner.get("label") or "") <= MODAL_LIMITS["label"]:
+                problems.append("text input label out of range")
+            problems += _text_input_problems(inner)
+            inputs += 1
+        else:
+            problems.append(f"unexpected modal component {component!r}")
+    if not inputs:
+        problems.append("a modal without an input")
+    return problems
+
+
+def _text_input_problems(item: dict[str, Any]) -> list[str]:
+    problems = []
+    if item.get("type") != 4 or item.get("style") not in (1, 2):
+        problems.append(f"not a text input: {item!r}")
+    if not 1 <= len(item.get("custom_id") or "") <= MODAL_LIMITS["custom_id"]:
+        problems.append("text input custom_id out of range")
+    if len(item.get("placeholder") or "") > MODAL_LIMITS["placeholder"]:
+        problems.append("placeholder over 100")
+    for key in ("min_length", "max_length"):
+        if key in item and not 0 <= int(item[key]) <= MODAL_LIMITS["input_value"]:
+            problems.append(f"{key} {item[key]} out of 0-4000")
+    return problems
+
+
 # The JSON fields each message endpoint takes, as discord-api-types (v10) defines its body: field -> whether it may
 # be null. Discord itself ignores what it does not know; this fake refuses it (400, and a violation), so that the
 # bot sends exactly the fields an endpoint takes and leaves out the ones it has nothing for.
@@ -223,6 +287,7 @@ class Pending:
     delivered: asyncio.Event = field(default_factory=asyncio.Event)  # a message was sent or edited
     thinking_flags: int | None = None  # after a type 5 response, until a followup takes its place (or it is deleted)
     files: list[File] = field(default_factory=list)  # files sent with its responses and followups
+    modal: dict[str, Any] | None = None  # the modal a type 9 response opened
     last_message: dict[str, Any] | None = None  # what the person sees now: the reply, or the suggestions
     delivered_at: float | None = None  # monotonic time of the first message shown
 
@@ -406,6 +471,9 @@ class FakeDiscord:
         self.callback_hold = 0.0  # seconds an interaction response waits before it is answered (a slow Discord)
         self._sockets: list[Connection] = []
         self.dispatched: list[tuple[str, tuple[int, int], int]] = []  # (interaction id or event, shard, port) of every dispatch
+        self.dm_channels: dict[str, str] = {}  # DM channel id -> its user, as POST /users/@me/channels opened them
+        self.direct_messages: list[Call] = []  # messages the bot sent into DM channels
+        self.refusing_dms: set[str] = set()  # users whose DMs are closed to the bot: 403, code 50007
         self.connections: set[tuple[str, int]] = set()  # the bot's (address, port) of every connection it used
         self._seq = 0
         self._ready = asyncio.Event()
@@ -417,6 +485,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(middlewares=[self._record])
         app.router.add_get(f"{API}/users/@me", self._me)
+        app.router.add_post(f"{API}/users/@me/channels", self._open_dm)
         app.router.add_get(f"{API}/oauth2/applications/@me", self._application)
         app.router.add_get(f"{API}/gateway/bot", self._gateway_bot)
         app.router.add_get(f"{API}/gateway", self._gateway_plain)
@@ -752,13 +821,50 @@ class FakeDiscord:
         return await self.send(payload)
 
     async def click(
-        self, user: dict[str, Any], message: dict[str, Any], custom_id: str, *, age: float = 0.0, guild_id: str = GUILD_ID
+        self,
+        user: dict[str, Any],
+        message: dict[str, Any],
+        custom_id: str,
+        *,
+        age: float = 0.0,
+        guild_id: str = GUILD_ID,
+        guild: bool = True,
     ) -> Pending:
-        """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components)."""
-        payload = self._base(3, user, age=age, guild_id=guild_id)
+        """`user` clicks the button `custom_id` on `message` (as Discord sends it: with the message and its components);
+        `guild=False`: in the bot's direct messages with them."""
+        payload = self._base(3, user, age=age, guild_id=guild_id, guild=guild)
         payload["message"] = message
         payload["data"] = {"custom_id": custom_id, "component_type": 2}
         return await self.send(payload, age=age)
+
+    async def submit_modal(self, user: dict[str, Any], opened: Pending, values: dict[str, str], *, guild: bool = True) -> Pending:
+        """`user` fills in and submits the modal `opened` showed (a MODAL_SUBMIT, as Discord sends it: the components'
+        types and ids with the values typed; with the message whose button opened it). Discord's client holds the person
+        to the inputs' lengths, so a value that breaks them fails the test."""
+        modal = opened.modal
+        assert modal is not None, "the interaction opened no modal"
+
+        def filled(component: dict[str, Any]) -> dict[str, Any]:
+            if component["type"] == 18:
+                return {"type": 18, "id": component.get("id", 0), "component": filled(component["component"])}
+            if component["type"] == 1:
+                return {"type": 1, "components": [filled(c) for c in component["components"]]}
+            if component["type"] == 4:
+                value = values.get(component["custom_id"], "")
+                assert component.get("min_length", 0) <= len(value) <= component.get("max_length", 4000), len(value)
+                return {"type": 4, "id": component.get("id", 0), "custom_id": component["custom_id"], "value": value}
+            return {"type": component["type"], "id": component.get("id", 0)}
+
+        data = {"custom_id": modal["custom_id"], "components": [filled(c) for c in modal["components"]]}
+        return await self.modal_submit(user, data, message=opened.payload.get("message"), guild=guild)
+
+    async def modal_submit(self, user: dict[str, Any], data: Any, *, message: dict[str, Any] | None = None, guild: bool = True) -> Pending:
+        """A MODAL_SUBMIT with this `data`, whatever it holds (a submission of a modal the bot never opened, say)."""
+        payload = self._base(MODAL_SUBMIT, user, guild=guild)
+        payload["data"] = data
+        if message is not None:
+            payload["message"] = message
+        return await self.send(payload)
 
     async def answered(self, pending: Pending, timeout: float = 5.0) -> Call:
         """The bot's first response to an interaction (fails the test if none comes)."""
@@ -850,6 +956,23 @@ class FakeDiscord:
             pending.answered.set()
             pending.deliver(data)
             return web.Response(status=204)
+        if kind == MODAL:
+            problems = [] if pending.payload["type"] in (2, 3) else ["a modal answers only a command or a click"]
+            problems += modal_problems(data)
+            if problems:
+                self.violations.extend(f"interaction {pending.id} modal: {problem}" for problem in problems)
+                return _error(400, 50035, f"Invalid Form Body: {'; '.join(problems)}")
+            pending.responses.append(call)
+            pending.answered.set()
+            pending.modal = data
+            pending.deliver({"modal": data})
+            return (
+                _json({"interaction": {"id": pending.id, "type": pending.payload["type"]}})
+                if "with_response" in request.query
+                else web.Response(status=204)
+            )
+        # A submitted form may update the message whose button opened it, as a click does.
+        is_click = is_click or (pending.payload["type"] == MODAL_SUBMIT and "message" in pending.payload)
         if kind not in (4, 5, 6, 7) or (kind in (6, 7) and not is_click):
             self.violations.append(f"interaction {pending.id}: response type {kind} is not valid here")
             return _error(400, 50035, "Invalid Form Body")
@@ -1036,8 +1159,36 @@ class FakeDiscord:
             return _error(403, 50013, "Missing Permissions")
         return None
 
+    async def _open_dm(self, request: web.Request) -> web.Response:
+        """POST /users/@me/channels: the DM channel with a user (the same one each time), as Discord opens it."""
+        body = request[JSON_BODY] or {}
+        recipient = str(body.get("recipient_id", "")) if isinstance(body, dict) else ""
+        if set(body) != {"recipient_id"} or not recipient.isdigit():
+            self.violations.append(f"opening a DM with {body!r}")
+            return _error(400, 50035, "Invalid Form Body")
+        channel_id = next((c for c, user in self.dm_channels.items() if user == recipient), None) or snowflake()
+        self.dm_channels[channel_id] = recipient
+        user = user_payload(recipient, f"user-{recipient}")
+        return _json({"id": channel_id, "type": 1, "recipients": [user], "last_message_id": None, "flags": 0})
+
+    async def _direct_message(self, request: web.Request, channel_id: str) -> web.Response:
+        if self.dm_channels[channel_id] in self.refusing_dms:
+            return _error(403, CANNOT_MESSAGE_USER, "Cannot send messages to this user")
+        data = request[JSON_BODY] or {}
+        refused = self._refused_body(f"direct message to {channel_id}", data, MESSAGE_CREATE)
+        if refused is not None:
+            return refused
+        self._check_message(f"direct message to {channel_id}", data)
+        self.direct_messages.append(Call("POST", request.path, data, time.monotonic(), _port(request)))
+        message = self._message(data) | {"channel_id": channel_id, "type": 0, "flags": 0}
+        message.pop("application_id")
+        self.messages[message["id"]] = message
+        return _json(message)
+
     async def _channel_post(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
+        if channel_id in self.dm_channels:
+            return await self._direct_message(request, channel_id)
         files = request[FILES]
         # As Discord: a message with files also needs Attach Files in the channel.
         refused = self._refused(request, channel_id, SEND_MESSAGES | EMBED_LINKS | (ATTACH_FILES if files else 0))

@@ -34,7 +34,9 @@ def embed(message: dict[str, Any]) -> dict[str, Any]:
     return message["embeds"][0]
 
 
-async def test_start_gets_a_private_question_card_with_four_buttons_within_3_seconds(fake: FakeDiscord, db_path: Path) -> None:
+async def test_start_gets_a_private_question_card_with_four_answers_and_write_my_answer_within_3_seconds(
+    fake: FakeDiscord, db_path: Path
+) -> None:
     async with running_bot(fake, db_path):
         pending = await fake.slash(ALICE, "start")
         response = await fake.answered(pending)
@@ -46,9 +48,9 @@ async def test_start_gets_a_private_question_card_with_four_buttons_within_3_sec
     assert card["title"].startswith("Question 1 / 5")
     assert [f["name"] for f in card["fields"]] == ["A", "B", "C", "D"]
     assert card["footer"]["text"]
-    assert len(data["components"]) == 1
-    assert labels(data) == ["A", "B", "C", "D"]
-    assert all(cid.startswith("rq1:a:") for cid in custom_ids(data))
+    assert len(data["components"]) == 1  # five buttons: one row
+    assert labels(data) == ["A", "B", "C", "D", "Write my answer"]
+    assert all(cid.startswith("rq1:a:") for cid in custom_ids(data)[:4]) and custom_ids(data)[4].startswith("rq1:w:")
 
 
 def run_id_of(message: dict[str, Any]) -> int:
@@ -186,6 +188,9 @@ EXPECTED_TREE = {
         "help": [],
         "leaderboard": ["board", "window"],
         "stats": ["show", "deck"],
+        "review": ["deck"],
+        "interview": {"set": ["date"], "off": []},
+        "remind": {"set": ["time", "timezone"], "off": []},
         "team": {"create": ["name"], "join": ["name"], "leave": [], "list": [], "show": ["name"]},
         "daily": {
             "set": ["time", "timezone", "channel", "deck"],
@@ -277,8 +282,9 @@ async def test_tips_help_leaderboard_and_stats_answer_privately(fake: FakeDiscor
             shown[sub] = await fake.delivered(pending)
     assert all(message["flags"] & EPHEMERAL for message in shown.values())
     assert embed(shown["tips"])["title"] == "How to structure your answer" and embed(shown["tips"])["fields"]
-    assert [f["name"] for f in embed(shown["help"])["fields"]][:6] == [
+    assert [f["name"] for f in embed(shown["help"])["fields"]][:7] == [
         "Quiz",
+        "Study",
         "Study groups",
         "Daily question",
         "Weekly digest",

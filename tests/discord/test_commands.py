@@ -33,7 +33,7 @@ def deck_parameter(group: app_commands.Group, name: str) -> app_commands.Paramet
     return next(p for p in command.parameters if p.name == "deck")
 
 
-def test_the_group_has_seven_subcommands_and_the_team_daily_digest_and_admin_groups() -> None:
+def test_the_group_has_its_subcommands_and_the_interview_remind_team_daily_digest_and_admin_groups() -> None:
     group = build_group(Handler(), decks(1))  # type: ignore[arg-type]
     assert group.name == "recsys-quiz"
     assert sorted(c.name for c in group.commands) == [
@@ -43,7 +43,10 @@ def test_the_group_has_seven_subcommands_and_the_team_daily_digest_and_admin_gro
         "export",
         "forget-me",
         "help",
+        "interview",
         "leaderboard",
+        "remind",
+        "review",
         "start",
         "stats",
         "team",

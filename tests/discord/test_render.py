@@ -44,8 +44,12 @@ from bot.views import (
     TopicAccuracy,
     TopicResult,
     WindowPoints,
+    WritePrompt,
+    WrittenChecklist,
+    WrittenResult,
 )
 from tests.discord.fake_discord import limit_problems
+from tests.view_samples import samples
 
 
 def buttons(*labels: str) -> tuple[Button, ...]:
@@ -192,6 +196,7 @@ SAMPLES: dict[type[Any], Any] = {
         streak=Streak(current=2, best=5),
     ),
     Notice: Notice(tone="warning", title="Already answered", text="Nothing changed.", buttons=buttons("Continue")),
+    **{kind: view for kind, view in samples().items() if kind in (WritePrompt, WrittenChecklist, WrittenResult)},
 }
 
 
@@ -221,7 +226,22 @@ def test_every_view_type_renders_an_embed_within_limits(view_type: type[Any]) ->
     rendered = render(SAMPLES[view_type])
     assert rendered.embed.title
     assert limit_problems(as_payload(rendered)) == []
-    assert [b.custom_id for b in rendered.buttons] == [b.action_id for b in getattr(SAMPLES[view_type], "buttons", ())]
+    view = SAMPLES[view_type]
+    assert [b.custom_id for b in rendered.buttons] == [
+        b.action_id for b in (*getattr(view, "buttons", ()), *getattr(view, "more_buttons", ()))
+    ]
+
+
+@pytest.mark.parametrize("mark", ["a", "*", "@everyone "])
+def test_a_written_answer_of_4000_characters_is_shown_as_text_within_the_embed_limits(mark: str) -> None:
+    text = (mark * 4000)[:4000]
+    view = samples()[WrittenChecklist].model_copy(update={"text": text})
+    rendered = render(view)
+    assert limit_problems(as_payload(rendered)) == []
+    description = rendered.embed.description or ""
+    assert "@everyone" not in description.replace("@\u200beveryone", "")
+    if mark == "a":
+        assert description == text  # shown whole: the form takes 4,000 characters, a description 4,096
 
 
 def test_the_question_card_shows_prompt_lettered_fields_position_and_deck_with_one_row_of_buttons() -> None:

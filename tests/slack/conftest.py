@@ -119,7 +119,7 @@ class SlackSender:
             "api_app_id": "A1",
             "token": "legacy-verification-token",
             "container": {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": ephemeral},
-            "trigger_id": "1.2.3",
+            "trigger_id": self.fake.new_trigger_id(),
             "team": {"id": team, "domain": "fake"},
             "enterprise": None,
             "is_enterprise_install": False,
@@ -168,6 +168,25 @@ class SlackSender:
 
     async def click(self, action_id: str, user: str = "U1", **kwargs: Any) -> Answer:
         return await self.post(self.form(self.click_payload(action_id, user)), **kwargs)
+
+    def submission_payload(
+        self, view: dict[str, Any], values: dict[tuple[str, str], str], user: str = "U1", *, team: str = TEAM
+    ) -> dict[str, Any]:
+        """A submitted modal as Slack sends it (`view_submission`): the view as opened, with what was typed in its state."""
+        state: dict[str, dict[str, Any]] = {}
+        for (block_id, action_id), value in values.items():
+            state.setdefault(block_id, {})[action_id] = {"type": "plain_text_input", "value": value}
+        return {
+            "type": "view_submission",
+            "team": {"id": team, "domain": "fake"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": team},
+            "api_app_id": "A1",
+            "token": "legacy-verification-token",
+            "trigger_id": self.fake.new_trigger_id(),
+            "view": {**view, "id": "V1", "team_id": team, "state": {"values": state}, "hash": "1.abc", "app_id": "A1"},
+            "response_urls": [],
+            "is_enterprise_install": False,
+        }
 
     async def ask(self, text: str, user: str = "U1", *, channel: str = "C1") -> Posted:
         """A slash command, acknowledged in time; the bot's answer (its response_url message)."""

@@ -6,6 +6,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,12 +27,58 @@ CONTEXT_ELEMENTS = 10
 SECTION_FIELDS = 10
 # Slack takes at most five messages on one response_url (within 30 minutes), each a JSON body.
 RESPONSE_URL_USES = 5
-# A Home tab (views.publish): up to 100 blocks; private_metadata 3000, callback_id 255, external_id 255 characters.
+# A Home tab (views.publish): up to 100 blocks; private_metadata and callback_id as a modal's (below).
 HOME_BLOCKS = 100
-VIEW_PRIVATE_METADATA = 3000
-VIEW_CALLBACK_ID = 255
 # files.completeUploadExternal's channel_id: a channel, group, DM or shared channel id, never a user id.
 UPLOAD_CHANNEL = re.compile(r"^[CGDZ][A-Z0-9]{8,}$")
+
+# Modals (https://docs.slack.dev/reference/views/modal-views): title, submit and close of 24 characters, a callback_id
+# of 255, private_metadata of 3,000, at most 100 blocks; a plain_text_input holds at most 3,000 characters; an input's
+# label and hint 2,000. A trigger_id opens a modal within 3 seconds of the interaction that carried it.
+MODAL_TEXT = 24
+CALLBACK_ID = 255
+PRIVATE_METADATA = 3000
+MODAL_BLOCKS = 100
+INPUT_MAX = 3000
+INPUT_LABEL = 2000
+TRIGGER_LIFETIME = 3.0
+
+
+def modal_problems(view: Any) -> list[str]:
+    """Every way a modal view breaks Slack's rules (views.open would answer invalid_arguments)."""
+    if not isinstance(view, dict) or view.get("type") != "modal":
+        return [f"not a modal view: {view!r}"]
+    problems: list[str] = []
+    for key, required in (("title", True), ("submit", False), ("close", False)):
+        text = view.get(key)
+        if text is None and not required:
+            continue
+        if not isinstance(text, dict) or text.get("type") != "plain_text" or not 1 <= len(text.get("text") or "") <= MODAL_TEXT:
+            problems.append(f"modal {key}: {text!r} (plain_text of 1 to {MODAL_TEXT} characters)")
+    if not 1 <= len(view.get("callback_id") or "") <= CALLBACK_ID:
+        problems.append("callback_id out of range")
+    if len(view.get("private_metadata") or "") > PRIVATE_METADATA:
+        problems.append("private_metadata over 3000")
+    blocks = view.get("blocks") or []
+    if not 1 <= len(blocks) <= MODAL_BLOCKS:
+        problems.append(f"{len(blocks)} blocks in a modal")
+    inputs = [b for b in blocks if b.get("type") == "input"]
+    if inputs and not view.get("submit"):
+        problems.append("a modal with an input needs a submit button")
+    for block in inputs:
+        element = block.get("element") or {}
+        label = block.get("label") or {}
+        if label.get("type") != "plain_text" or not 1 <= len(label.get("text") or "") <= INPUT_LABEL:
+            problems.append("input label out of range")
+        if len((block.get("hint") or {}).get("text") or "") > INPUT_LABEL:
+            problems.append("input hint over 2000")
+        if element.get("type") != "plain_text_input" or not element.get("action_id"):
+            problems.append(f"unexpected input element {element!r}")
+        for key in ("min_length", "max_length"):
+            if key in element and not 0 <= int(element[key]) <= INPUT_MAX:
+                problems.append(f"plain_text_input {key} {element[key]} out of 0-{INPUT_MAX}")
+    problems += block_kit_problems({"text": "-", "blocks": [b for b in blocks if b.get("type") != "input"]})
+    return problems
 
 
 def block_kit_problems(message: dict[str, Any], *, max_blocks: int = MAX_BLOCKS, needs_text: bool = True) -> list[str]:
@@ -143,9 +190,9 @@ def view_problems(view: Any) -> list[str]:
     blocks = view.get("blocks")
     if not isinstance(blocks, list) or not blocks:
         problems.append("a view needs 1 to 100 blocks")
-    if len(str(view.get("private_metadata", ""))) > VIEW_PRIVATE_METADATA:
+    if len(str(view.get("private_metadata", ""))) > PRIVATE_METADATA:
         problems.append("private_metadata over 3000")
-    if len(str(view.get("callback_id", ""))) > VIEW_CALLBACK_ID:
+    if len(str(view.get("callback_id", ""))) > CALLBACK_ID:
         problems.append("callback_id over 255")
     if any(key in view for key in ("submit", "close", "title")):
         problems.append("a home tab has no title, submit or close")
@@ -189,6 +236,9 @@ class FakeSlack:
         self.uploads: list[Upload] = []  # files shared by files.completeUploadExternal
         self.dms: dict[str, str] = {}  # user -> the id of the app's DM with them (conversations.open)
         self._pending_files: dict[str, dict[str, Any]] = {}  # file id -> {filename, length, content}
+        self.triggers: dict[str, float] = {}  # trigger ids handed out with interactions -> when (monotonic)
+        self.views_opened: list[dict[str, Any]] = []  # modals views.open showed
+        self.dm_refusals: dict[str, str] = {}  # user id -> the error a direct message to them gets (user_not_found, ...)
         self._ts = itertools.count(1)
         self._changed = asyncio.Condition()
         self._keys = itertools.count(1)
@@ -298,6 +348,14 @@ class FakeSlack:
         if method == "users.info":
             user = self.users.get(str(args.get("user")))
             return _slack_json({"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"})
+        if method == "views.open":
+            return self._views_open(args)
+        if (
+            method == "chat.postMessage"
+            and str(args.get("channel", "")).startswith(("U", "W"))
+            and str(args["channel"]) in self.dm_refusals
+        ):
+            return _slack_json({"ok": False, "error": self.dm_refusals[str(args["channel"])]})
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             return await self._chat(method, args)
         if method == "conversations.open":
@@ -403,6 +461,27 @@ class FakeSlack:
         if method != "chat.postEphemeral":
             self.messages[(channel, ts)] = {k: v for k, v in args.items() if k in ("text", "blocks")}
         return _slack_json({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    def new_trigger_id(self) -> str:
+        """A trigger_id as an interaction carries it: it opens a modal within 3 seconds."""
+        trigger = f"{next(self._keys)}.{len(self.triggers)}.trigger"
+        self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def _views_open(self, args: dict[str, Any]) -> web.Response:
+        view = json.loads(args["view"]) if isinstance(args.get("view"), str) else args.get("view")
+        issued = self.triggers.pop(str(args.get("trigger_id")), None)  # each opens one modal
+        if issued is None or time.monotonic() - issued > TRIGGER_LIFETIME:
+            return _slack_json({"ok": False, "error": "expired_trigger_id" if issued else "invalid_trigger_id"})
+        problems = modal_problems(view)
+        if problems:
+            return _slack_json({"ok": False, "error": "invalid_arguments", "response_metadata": {"messages": problems}})
+        self.views_opened.append(view)
+        return _slack_json({"ok": True, "view": {"id": f"V{len(self.views_opened)}", **view}})
+
+    def direct_messages(self, user: str) -> list[Posted]:
+        """The app's direct messages to a user (chat.postMessage with their user id as the channel)."""
+        return self.channel_messages(user)
 
     async def next_reply(self, after: int, timeout: float = 5.0) -> Posted:
         """The first private answer (response_url or chat.postEphemeral) once `after` messages have been posted."""

@@ -12,6 +12,7 @@ import pytest
 
 from tests.slack.conftest import BOT_TOKEN, SIGNING_SECRET, STARTUP, SlackSender, free_port, spawn_bot, wait_for_port
 from tests.slack.fake_slack import FakeSlack
+from tests.slack.helpers import answer_buttons
 
 
 async def _stop(process: asyncio.subprocess.Process) -> tuple[int, str]:
@@ -35,7 +36,7 @@ async def test_http_mode_serves_signed_slash_commands_and_stops_cleanly_on_sigte
         assert answer.status == 200
         assert (await sender.slash("start", signed=False)).status == 401
     card = await fake.next_message(0)
-    assert len(card.buttons) == 4
+    assert len(answer_buttons(card)) == 4 and len(card.buttons) == 5  # A-D, then Write my answer
     code, err = await _stop(process)
     assert code == 0, err
     assert (tmp_path / "entry.db").exists()

@@ -37,9 +37,9 @@ async def test_slash_start_acks_within_3s_and_sends_an_ephemeral_question_card_w
     assert card.via == "response_url"
     assert card.problems == []
     assert card.body["response_type"] == "ephemeral"
-    assert len(card.buttons) == 4
-    assert [b["text"]["text"] for b in card.buttons] == ["A", "B", "C", "D"]
-    assert all(i.startswith("rq1:a:") for i in card.action_ids)
+    assert len(answer_buttons(card)) == 4 and len(card.buttons) == 5  # A-D, then Write my answer
+    assert [b["text"]["text"] for b in card.buttons] == ["A", "B", "C", "D", "Write my answer"]
+    assert all(i.startswith("rq1:a:") for i in card.action_ids[:4]) and card.action_ids[4].startswith("rq1:w:")
     assert "Question 1 of 5" in card.body["text"]
     kinds = [b["type"] for b in card.blocks]
     assert kinds[0] == "header" and kinds[-1] == "actions" and "context" in kinds
@@ -165,7 +165,7 @@ async def test_help_tips_leaderboard_and_stats_each_answer_with_their_card(slack
 async def test_the_start_button_on_the_help_card_starts_a_run(slack: SlackSender, fake: FakeSlack) -> None:
     help_card = await _start(slack, fake, text="help")
     card = await _click(slack, fake, help_card.action_ids[0])
-    assert len(card.buttons) == 4
+    assert len(answer_buttons(card)) == 4 and len(card.buttons) == 5  # A-D, then Write my answer
     assert card.body["response_type"] == "ephemeral"  # a new card; the help stays readable
 
 
@@ -241,7 +241,7 @@ async def test_the_ack_never_waits_for_the_engine(
 
 async def test_simultaneous_clicks_on_every_button_record_one_answer(slack: SlackSender, fake: FakeSlack, quiz_engine: QuizEngine) -> None:
     card = await _start(slack, fake)
-    answers = await asyncio.gather(*(slack.click(action_id) for action_id in card.action_ids * 2))
+    answers = await asyncio.gather(*(slack.click(button.encode()) for button in answer_buttons(card) * 2))
     assert all(a.status == 200 and a.elapsed < DEADLINE for a in answers)
     replies = await fake.wait_for(lambda p: len(p) >= 1 + len(answers))
     kinds = sorted("feedback" if m.body.get("replace_original") else m.body["text"].split(":")[0] for m in replies[1:])

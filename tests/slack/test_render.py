@@ -86,15 +86,15 @@ def test_hostile_text_never_becomes_a_mention_or_link(view_type: type) -> None:
         assert not re.search(r"&(?!amp;|lt;|gt;)", text), text  # every & is an escape
 
 
-def test_the_question_card_has_header_prompt_options_progress_and_four_buttons() -> None:
+def test_the_question_card_has_header_prompt_options_progress_four_answer_buttons_and_write_my_answer() -> None:
     card = samples("Design a feature store")[QuestionCard]
     payload = render(card).payload()
     kinds = [b["type"] for b in payload["blocks"]]
     assert kinds == ["header", "context", "section", "section", "section", "section", "section", "context", "actions"]
     assert payload["blocks"][0]["text"]["text"].startswith("Question 2 of 5")
     buttons = payload["blocks"][-1]["elements"]
-    assert [b["text"]["text"] for b in buttons] == ["A", "B", "C", "D"]
-    assert [b["action_id"] for b in buttons] == [b.action_id for b in card.buttons]
+    assert [b["text"]["text"] for b in buttons] == ["A", "B", "C", "D", "Write my answer"]
+    assert [b["action_id"] for b in buttons] == [b.action_id for b in (*card.buttons, *card.more_buttons)]
     assert "Question 2 of 5" in payload["blocks"][-2]["elements"][0]["text"]
     assert payload["text"] == "Question 2 of 5: Design a feature store (answer with A, B, C, D)"
 

@@ -14,7 +14,7 @@ from bot.engine import QuizEngine
 from bot.origin import Origin
 from tests.slack.conftest import BOT_TOKEN, DEADLINE, TEAM, SlackSender
 from tests.slack.fake_slack import FakeSlack
-from tests.slack.helpers import best_and_wrong, daily_best_and_wrong, totals
+from tests.slack.helpers import answer_buttons, best_and_wrong, daily_best_and_wrong, totals
 
 APP_TOKEN = "xapp-1-test"
 
@@ -46,7 +46,7 @@ async def test_socket_mode_start_and_click_are_acked_and_answered(connected: Non
     ack = await fake.wait_for_socket_ack("env-1", timeout=DEADLINE)
     assert "payload" not in ack or not ack["payload"]  # acknowledged empty; the card goes to the response_url
     card = await fake.next_message(0)
-    assert card.body["response_type"] == "ephemeral" and len(card.buttons) == 4
+    assert card.body["response_type"] == "ephemeral" and len(answer_buttons(card)) == 4
 
     best, _ = best_and_wrong(quiz_engine, card)
     await fake.socket_outbox.put(

@@ -9,10 +9,11 @@ import pytest
 
 from adapters.slack.home import HOME_BLOCKS, home_tab
 from adapters.slack.render import render
-from bot.actions import BoardPageAction, StartAction, decode
+from bot.actions import BoardPageAction, ReviewAction, StartAction, decode
 from bot.engine import QuizEngine
+from bot.origin import Origin
 from bot.store.person_data import FORMAT_VERSION, SECTIONS
-from bot.views import Button, DeckProgress, HomeView, LeaderboardRow, Streak
+from bot.views import Button, DeckProgress, HomeView, LeaderboardRow, QuestionCard, Streak
 from tests.conftest import FakeClock
 from tests.slack.conftest import SlackSender, settled
 from tests.slack.fake_slack import FakeSlack, Posted, block_kit_problems, view_problems
@@ -248,3 +249,18 @@ def test_a_digest_of_hostile_names_and_many_topics_renders_within_block_kits_lim
     shown = json.dumps(message.payload())
     assert "<!channel>" not in shown and "<@U123>" not in shown and "&lt;!channel&gt;" in shown
     assert "*Most missed:*" in shown and "*Accuracy per topic*" in shown
+
+
+async def test_the_home_tab_shows_the_reviews_due_with_a_review_button_that_starts_one(quiz_engine: QuizEngine) -> None:
+    origin = Origin(platform="slack", space_id="T1", user_id="U77", display_name="Ann")
+    home = await quiz_engine.home(origin)
+    assert home.due_reviews is None  # someone new has nothing to review yet
+    card = (await quiz_engine.start(origin)).view
+    assert isinstance(card, QuestionCard)
+    await quiz_engine.handle(origin, card.buttons[0].action_id)
+    home = await quiz_engine.home(origin)
+    assert home.due_reviews is not None and home.due_reviews >= 0
+    review = next(b for b in home.buttons if b.label == "Review")
+    assert isinstance(decode(review.action_id), ReviewAction)
+    started = (await quiz_engine.handle(origin, review.action_id)).view
+    assert started.kind in ("question", "notice")  # a review of what is due, or "all caught up"

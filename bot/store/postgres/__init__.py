@@ -11,12 +11,14 @@ from bot.store.postgres.digests import PostgresDigests
 from bot.store.postgres.migrations import MIGRATIONS, SCHEMA_VERSION
 from bot.store.postgres.privacy import PostgresPrivacy
 from bot.store.postgres.runs import PostgresRuns
+from bot.store.postgres.study import PostgresStudy
 from bot.store.postgres.summary import PostgresSummary
 from bot.store.postgres.teams import PostgresTeams
 
 
-class PostgresStore(PostgresRuns, PostgresDaily, PostgresDigests, PostgresPrivacy, PostgresSummary, PostgresTeams):
-    """Runs, answers, points, teams, daily posts, digests and people in one PostgreSQL database, shared by any number of processes."""
+class PostgresStore(PostgresRuns, PostgresDaily, PostgresDigests, PostgresPrivacy, PostgresSummary, PostgresTeams, PostgresStudy):
+    """Runs, answers, points, teams, daily posts, digests, study plans and people in one PostgreSQL database, shared by any
+    number of processes."""
 
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "PostgresStore", "connect_pool", "shown_url"]
