@@ -3,10 +3,11 @@ responds."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -89,8 +90,29 @@ CHANNEL_USAGE = notice(
 _ANSWER_VERBS = frozenset({AnswerAction.verb, DailyAnswerAction.verb})
 
 
+# An answer click waits at most this long for its answer to be on disk before Slack is acknowledged (Slack's limit: 3 s).
+RECORD_BEFORE_ACK = 2.0
+
+
 def _verb(action_id: str) -> str:
     return action_id.partition(":")[2].partition(":")[0]
+
+
+class Clicked(NamedTuple):
+    """A click the engine has answered (its answer recorded), with what delivering the reply needs."""
+
+    click: BlockActions
+    origin: Origin
+    reply: Reply
+    client: AsyncWebClient
+
+
+def _clicked_action_id(body: dict[str, Any]) -> str:
+    """The first action's id as sent, or "" when the payload has none (parse_block_actions then says what is wrong)."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    action_id = first.get("action_id") if isinstance(first, dict) else None
+    return action_id if isinstance(action_id, str) else ""
 
 
 async def _safely(work: Awaitable[T], failed: T = FAILED) -> T:  # type: ignore[assignment]
@@ -132,6 +154,7 @@ class QuizListeners:
         self.publisher = publisher
         self.command = command
         self.in_flight = in_flight or InFlight()
+        self.record_before_ack = RECORD_BEFORE_ACK  # seconds an answer click waits to be on disk before its ack
         self.homes = homes or HomeTabs()
 
     def register(self, app: AsyncApp) -> None:
@@ -323,18 +346,48 @@ class QuizListeners:
         return None
 
     async def on_action(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
-        """Every button: acknowledged first (bolt answers Slack then), worked on after."""
-        await ack()
-        async with self.in_flight.slot():
-            await self._click(body, client)
+        """Every button. An answer is recorded before Slack is told the click arrived; every other click is acknowledged
+        first and worked on after.
 
-    async def _click(self, body: dict[str, Any], client: AsyncWebClient) -> None:
+        Slack never resends a click it had acknowledged, so an answer acknowledged and not yet written would be lost
+        if this process died in between (a worker killed mid-burst). Recording takes milliseconds, well inside Slack's
+        3 s; should the database take longer than RECORD_BEFORE_ACK, Slack is acknowledged anyway and the answer is
+        recorded when the database answers (a retried delivery in the meantime is counted once: the engine's answers
+        are idempotent). bolt answers Slack's HTTP request when ack() is called, wherever in the listener that is.
+        """
+        if _verb(_clicked_action_id(body)) not in _ANSWER_VERBS:
+            await ack()
+            async with self.in_flight.slot():
+                await self._deliver(await self._click(body, client))
+            return
+        recorded, acked = asyncio.Event(), asyncio.Event()
+
+        async def answer() -> None:
+            async with self.in_flight.slot():
+                clicked = await self._click(body, client)
+                recorded.set()
+                await acked.wait()  # the reply goes out after Slack has its acknowledgement
+                await self._deliver(clicked)
+
+        answering = asyncio.ensure_future(answer())
+        waiting = asyncio.ensure_future(recorded.wait())
+        try:
+            # Until the answer is on disk (or the work failed), but no longer than the budget: a slot may be long to come.
+            await asyncio.wait({answering, waiting}, timeout=self.record_before_ack, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiting.cancel()
+            await ack()
+            acked.set()
+        await answering
+
+    async def _click(self, body: dict[str, Any], client: AsyncWebClient) -> Clicked | None:
+        """The engine's reply to a click (its answer recorded), not yet delivered; a malformed click is answered here."""
         try:
             click = parse_block_actions(body)
         except MalformedPayload as error:
             log.info("malformed block_actions payload: %s", error)
             await self._answer_malformed(body, client)
-            return
+            return None
         assert click.space_id is not None  # checked by the payload model
         origin = await self.directory.origin(
             client,
@@ -344,7 +397,14 @@ class QuizListeners:
             channel_id=click.channel_id,
             lookup=needs_profile(click.action_id),
         )
-        reply = await _safely(self.engine.handle(origin, click.action_id))
+        return Clicked(click, origin, await _safely(self.engine.handle(origin, click.action_id)), client)
+
+    async def _deliver(self, clicked: Clicked | None) -> None:
+        """Show a click's reply where the click came from (or open the form it asked for)."""
+        if clicked is None:
+            return
+        click, origin, reply, client = clicked
+        assert click.space_id is not None
         if isinstance(reply.view, WritePrompt) and await self._open_form(reply.view, click, client):
             return
         container = click.container
