@@ -363,16 +363,23 @@ class QuizListeners:
         recorded, acked = asyncio.Event(), asyncio.Event()
 
         async def answer() -> None:
-            async with self.in_flight.slot():
-                clicked = await self._click(body, client)
+            # Recording takes no slot: the slots are held by replies being delivered (a backlog of those must not keep
+            # an answer off the disk past its acknowledgement). It is counted, so stopping waits for it.
+            async with self.in_flight.tracked():
+                clicked = await self._click(body, client, before_ack=True)
                 recorded.set()
                 await acked.wait()  # the reply goes out after Slack has its acknowledgement
-                await self._deliver(clicked)
+                async with self.in_flight.slot():
+                    await self._deliver(clicked)
+                    if clicked is not None and needs_profile(clicked.click.action_id):
+                        # The name came from the payload (no users.info before the ack): look it up now, so the
+                        # person's next click or command carries their workspace display name.
+                        await self.directory.profile(client, clicked.origin.space_id, clicked.origin.user_id)
 
         answering = asyncio.ensure_future(answer())
         waiting = asyncio.ensure_future(recorded.wait())
         try:
-            # Until the answer is on disk (or the work failed), but no longer than the budget: a slot may be long to come.
+            # Until the answer is on disk (or the work failed), but no longer than the budget.
             await asyncio.wait({answering, waiting}, timeout=self.record_before_ack, return_when=asyncio.FIRST_COMPLETED)
         finally:
             waiting.cancel()
@@ -380,8 +387,11 @@ class QuizListeners:
             acked.set()
         await answering
 
-    async def _click(self, body: dict[str, Any], client: AsyncWebClient) -> Clicked | None:
-        """The engine's reply to a click (its answer recorded), not yet delivered; a malformed click is answered here."""
+    async def _click(self, body: dict[str, Any], client: AsyncWebClient, *, before_ack: bool = False) -> Clicked | None:
+        """The engine's reply to a click (its answer recorded), not yet delivered; a malformed click is answered here.
+
+        `before_ack`: no users.info call (up to 1.5 s) before Slack is acknowledged: the cached profile or the payload's name.
+        """
         try:
             click = parse_block_actions(body)
         except MalformedPayload as error:
@@ -395,7 +405,7 @@ class QuizListeners:
             user_id=click.user.id,
             fallback_name=click.user.username or click.user.name,
             channel_id=click.channel_id,
-            lookup=needs_profile(click.action_id),
+            lookup=needs_profile(click.action_id) and not before_ack,
         )
         return Clicked(click, origin, await _safely(self.engine.handle(origin, click.action_id)), client)
 

@@ -33,11 +33,17 @@ class InFlight:
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
+        """Work on an acknowledged request: one of at most `limit` at once (the others wait, costing no CPU)."""
+        async with self.tracked(), self._slots:
+            yield
+
+    @asynccontextmanager
+    async def tracked(self) -> AsyncIterator[None]:
+        """Count work that takes no slot (recording an answer before its acknowledgement), so drain() waits for it too."""
         self._count += 1
         self._idle.clear()
         try:
-            async with self._slots:
-                yield
+            yield
         finally:
             self._count -= 1
             if not self._count:
