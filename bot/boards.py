@@ -210,7 +210,7 @@ class Boards:
         person_id = await self.store.person_id(origin)
         change = await self.store.leave_team(person_id) if person_id is not None else None
         if change is None or change.status == "not_in_team":
-            return notice("You're not in a team", "There is nothing to leave. Join one with `team join <name>`.", "warning")
+            return notice("You're not in a team", "There is nothing to leave. Join one with `team join` and its name.", "warning")
         return notice("Left the team", f"You left {change.team}. The points you earned for it stay with it.", "success")
 
     async def team_names(self, origin: Origin, prefix: str = "", limit: int = 25) -> list[str]:
@@ -225,7 +225,7 @@ class Boards:
         view = TeamListView(
             window=self.label("all"),
             teams=tuple(TeamLine(name=t.name, members=t.members, points=t.points, is_mine=t.name == mine) for t in teams),
-            footer=f"You are in {mine}." if mine else "You are not in a team: join one with `team join <name>`.",
+            footer=f"You are in {mine}." if mine else "You are not in a team: join one with `team join` and its name.",
         )
         return Reply(view=view, ephemeral=True)
 
@@ -234,7 +234,7 @@ class Boards:
             person_id = await self.store.person_id(origin)
             raw_name = await self.store.team_of(person_id) if person_id is not None else None
             if raw_name is None:
-                return notice("Which team?", "You are not in a team: name one, as in `team show <name>`, or see `team list`.", "warning")
+                return notice("Which team?", "You are not in a team: give `team show` a team's name, or see `team list`.", "warning")
         try:
             key = team_name_key(normalise_team_name(raw_name))
         except TeamNameError:

@@ -203,7 +203,7 @@ class TeamListView(_View):
     kind: Literal["team_list"] = "team_list"
     window: str
     teams: tuple[TeamLine, ...]
-    empty_text: str = "No teams yet: create one with `team create <name>`."
+    empty_text: str = "No teams yet: create one with `team create` and a name."
     footer: str | None = None
 
 

@@ -397,7 +397,7 @@ def test_team_names_are_escaped_on_team_cards() -> None:
         text = text_of(embed)
         assert "@here" not in text and "<@&130000000000000000>" not in text and "\\_\\_x\\_\\_" in text
     empty = render(TeamListView(window="All time", teams=())).embed
-    assert empty.description == "No teams yet: create one with `team create <name>`."
+    assert empty.description == "No teams yet: create one with `team create` and a name."
 
 
 def test_question_stats_mark_the_best_and_the_most_fooling_answer_and_cap_the_fields() -> None:
