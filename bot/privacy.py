@@ -34,12 +34,18 @@ SECTION_WORDS = {
     "team_membership": ("team membership", "team memberships"),
     "team_points": ("team points total", "team points totals"),
     "daily_answers": ("daily answer", "daily answers"),
+    "review_cards": ("review card", "review cards"),
+    "reviews": ("review", "reviews"),
+    "written_answers": ("written answer", "written answers"),
+    "study_plan": ("study plan", "study plans"),
+    "reminders": ("reminder sent", "reminders sent"),
     "daily_channels_set_up": ("daily channel set up", "daily channels set up"),
     "digest_channels_set_up": ("digest channel set up", "digest channels set up"),
 }
 FORGET_WHAT = (
-    "This deletes everything recsys-quiz keeps about you: your runs, answers, points, team membership and daily answers, "
-    "in every space you used it in. Your points leave the boards and your team's totals. How many people picked each "
+    "This deletes everything recsys-quiz keeps about you: your runs, answers, points, team membership, daily answers, "
+    "review cards, the answers you wrote in your own words, your interview date and reminders, in every space you used "
+    "it in. Your points leave the boards and your team's totals. How many people picked each "
     "option of past daily questions stays, as anonymous counts, so those posts still add up. This cannot be undone."
 )
 

@@ -300,3 +300,9 @@ async def test_a_forgotten_persons_daily_answer_keeps_the_reveal_true(
     revealed = publisher.edits[-1][1]
     assert revealed.closed and revealed.answered == 2
     assert [r.picks for r in revealed.results if r.letter == "A"] == [2]
+
+
+def test_every_export_section_has_words_for_the_summary_a_person_reads() -> None:
+    from bot.privacy import SECTION_WORDS
+
+    assert set(SECTION_WORDS) == set(SECTIONS)  # a new section gets its words, never shows as a raw key
