@@ -19,7 +19,7 @@ from bot.content import DeckLibrary
 from bot.daily import parse_post_time, parse_zone
 from bot.engine import QuizEngine
 from bot.origin import Origin
-from bot.views import Reply, TeamListView, notice
+from bot.views import Reply, notice
 
 log = logging.getLogger(__name__)
 
@@ -333,18 +333,16 @@ def _team_group(handler: CommandHandler, run: Run) -> app_commands.Group:
 
     async def team_names(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
         # Discord waits 3 s for suggestions and shows at most 25; a failure shows none rather than an error.
+        # The names starting with what was typed (or a look-alike of it), read from an index: one per keystroke.
         try:
-            reply = await handler.engine.team_list(origin_of(interaction))
+            names = await handler.engine.team_names(origin_of(interaction), str(current), CHOICES)
         except UnreadableInteraction as error:
             log.warning("interaction %s: %s; no team name suggestions", interaction.id, error)
             return []
         except Exception:
             log.exception("interaction %s: team name suggestions failed", interaction.id)
             return []
-        view = reply.view
-        names = [t.name for t in view.teams] if isinstance(view, TeamListView) else []
-        needle = str(current).strip().casefold()
-        return [app_commands.Choice(name=clip(n, CHOICE_NAME), value=n) for n in names if needle in n.casefold()][:CHOICES]
+        return [app_commands.Choice(name=clip(n, CHOICE_NAME), value=n) for n in names]
 
     @team.command(name="create", description="Start a study group and join it")
     @app_commands.describe(name="2 to 32 letters, digits, spaces and - . ' & + ! ? ( ) , /")
