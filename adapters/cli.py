@@ -8,7 +8,7 @@ import argparse
 import getpass
 import io
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -100,46 +100,44 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: b
         return EXIT_INTERRUPTED
 
 
-def cmd_leaderboard(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
+def _print_engine_reply(args: argparse.Namespace, ask: Callable[[Any], Coroutine[Any, Any, Any]], failed_on_warning: bool = False) -> int:
+    """Open the engine on the settings (with --db), print the view of the Reply `ask(engine)` returns, and close.
+
+    The exit code is 1 when `failed_on_warning` and the reply is a warning or an error notice, else 0.
+    """
     from rich.console import Console
 
     from adapters.console.render import render
-    from bot.origin import ID_MAX, Origin
     from bot.runtime import open_engine
+
+    settings = core_settings(args)
+
+    async def main() -> int:
+        async with open_engine(settings) as engine:
+            reply = await ask(engine)
+        Console(highlight=False).print(render(reply.view))
+        refused = reply.view.kind == "notice" and reply.view.tone in ("warning", "error")
+        return 1 if failed_on_warning and refused else 0
+
+    return run_async(main(), settings.database.shown)
+
+
+def cmd_leaderboard(args: argparse.Namespace) -> int:
+    from pydantic import ValidationError
+
+    from bot.origin import ID_MAX, Origin
 
     platform, _, space = args.space.partition(":")
     try:
         viewer = Origin(platform=platform, space_id=space, user_id="-", display_name="")
     except ValidationError:
         _refuse(f"--space takes PLATFORM:SPACE_ID (a platform in small letters, an id of at most {ID_MAX} characters), e.g. console:local")
-    settings = core_settings(args)
-
-    async def main() -> int:
-        async with open_engine(settings) as engine:
-            reply = await engine.leaderboard(viewer, "teams" if args.teams else "people", args.window)
-        Console(highlight=False).print(render(reply.view))
-        return 0
-
-    return run_async(main(), settings.database.shown)
+    return _print_engine_reply(args, lambda engine: engine.leaderboard(viewer, "teams" if args.teams else "people", args.window))
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from adapters.console.render import render
-    from bot.runtime import open_engine
-
     user = _user_name(args.user)
-    settings = core_settings(args)
-
-    async def main() -> int:
-        async with open_engine(settings) as engine:
-            reply = await engine.stats(_console_origin(user))  # type: ignore[arg-type]
-        Console(highlight=False).print(render(reply.view))
-        return 0
-
-    return run_async(main(), settings.database.shown)
+    return _print_engine_reply(args, lambda engine: engine.stats(_console_origin(user)))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -162,45 +160,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_forget_me(args: argparse.Namespace) -> int:
     """Delete everything the database keeps about a terminal player; --yes is the confirmation a chat asks for with a button."""
-    from rich.console import Console
-
-    from adapters.console.render import render
-    from bot.runtime import open_engine
-
     user = _user_name(args.user)
     if not args.yes:
         _refuse(f"forget-me deletes everything kept about {user} on this database, for good: add --yes to do it")
-    settings = core_settings(args)
-
-    async def main() -> int:
-        async with open_engine(settings) as engine:
-            reply = await engine.privacy.forget(_console_origin(user))  # type: ignore[arg-type]
-        Console(highlight=False).print(render(reply.view))
-        return 0
-
-    return run_async(main(), settings.database.shown)
+    return _print_engine_reply(args, lambda engine: engine.privacy.forget(_console_origin(user)))
 
 
 def cmd_interview(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from adapters.console.render import render
-    from bot.runtime import open_engine
-
     user = _user_name(args.user)
-    settings = core_settings(args)
 
-    async def main() -> int:
-        async with open_engine(settings) as engine:
-            origin = _console_origin(user)
-            if args.day.strip().lower() == "off":
-                reply = await engine.interview_off(origin)  # type: ignore[arg-type]
-            else:
-                reply = await engine.interview(origin, args.day, args.zone)  # type: ignore[arg-type]
-        Console(highlight=False).print(render(reply.view))
-        return 1 if reply.view.kind == "notice" and reply.view.tone in ("warning", "error") else 0  # type: ignore[union-attr]
+    def ask(engine: Any) -> Coroutine[Any, Any, Any]:
+        origin = _console_origin(user)
+        if args.day.strip().lower() == "off":
+            return engine.interview_off(origin)  # type: ignore[no-any-return]
+        return engine.interview(origin, args.day, args.zone)  # type: ignore[no-any-return]
 
-    return run_async(main(), settings.database.shown)
+    return _print_engine_reply(args, ask, failed_on_warning=True)
 
 
 def _print_decks_view(make: Callable[[Any], Any]) -> int:
