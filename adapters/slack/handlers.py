@@ -9,8 +9,7 @@ import re
 from collections.abc import Awaitable
 from typing import Any, NamedTuple, TypeVar
 
-from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.commands import Subcommand, parse
