@@ -12,7 +12,7 @@ import pytest
 
 from bot.content import DeckLibrary
 from bot.daily import ABANDONED, SEND_LEASE, DailyTarget
-from bot.reminders import ReminderTarget
+from bot.reminders import RETRY_ATTEMPTS, ReminderTarget
 from bot.views import DigestView, Notice
 from tests.conftest import FakeClock, QuizDatabase
 from tests.test_daily import utc
@@ -117,10 +117,10 @@ async def test_a_digest_sender_slower_than_its_lease_writes_nothing_over_the_tak
         clock.advance(SEND_LEASE)
         fast = FakeDigestPublisher()
         await digest_engine_on(store_b, decks, clock, fast).digest.tick()
-        assert len(fast.posts) == 1
         with caplog.at_level(logging.WARNING, logger="bot.digest"):
             slow.call.release.set()
             await asyncio.wait_for(sending, 5)
+    assert len(fast.posts) == 1
     assert len(slow.posts) == 1  # the platform took it: it cannot be unsent, but it is not recorded
     late = [r for r in caplog.records if r.levelno == logging.WARNING and "late-digest" in r.getMessage()]
     assert len(late) == 1 and "after another process had taken the digest over" in late[0].getMessage()
@@ -202,6 +202,21 @@ async def test_a_reminder_left_half_sent_late_in_its_day_is_not_sent_the_next_da
     ]
 
 
+async def test_a_reminder_abandoned_on_its_last_attempt_is_not_tried_again(
+    database: QuizDatabase, decks: DeckLibrary, clock: FakeClock
+) -> None:
+    await _reminder_claimed_and_killed(database, decks, clock, "08:30")
+    await database.execute(f"UPDATE study_reminders SET attempts = {RETRY_ATTEMPTS}")  # as if the earlier ones had failed
+    sender = FakeSender()
+    async with await database.open() as store:  # type: ignore[attr-defined]
+        survivor = study_engine_on(store, decks, clock, sender)
+        for _ in range(4):
+            clock.advance(SEND_LEASE)
+            await survivor.reminders.tick()
+    assert sender.sent == []
+    assert await database.rows("SELECT status, attempts FROM study_reminders") == [("failed", RETRY_ATTEMPTS)]
+
+
 async def test_a_reminder_sender_slower_than_its_lease_writes_nothing_over_the_takeover(
     database: QuizDatabase, decks: DeckLibrary, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -216,10 +231,10 @@ async def test_a_reminder_sender_slower_than_its_lease_writes_nothing_over_the_t
         fast = FakeSender()
         other = study_engine_on(store_b, decks, clock, fast)
         await other.reminders.tick()
-        assert len(fast.sent) == 1
         with caplog.at_level(logging.WARNING, logger="bot.reminders"):
             slow.call.release.set()
             await asyncio.wait_for(sending, 5)
+    assert len(fast.sent) == len(slow.sent) == 1
     late = [r for r in caplog.records if r.levelno == logging.WARNING and "after another process had taken it over" in r.getMessage()]
     assert len(late) == 1
     assert await database.rows("SELECT status, attempts, claimed_by FROM study_reminders") == [("sent", 2, other.reminders.instance)]
