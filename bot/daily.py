@@ -21,7 +21,7 @@ from bot.actions import DailyAnswerAction
 from bot.content import Deck, DeckLibrary, Question
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.store import DailyChannel, DailyPick, DailyPost, Store
+from bot.store import Claim, DailyChannel, DailyPick, DailyPost, Store
 from bot.views import (
     Button,
     DailyFeedback,
@@ -46,7 +46,10 @@ RETRY_AFTER_REFUSAL = 900
 # between its claim and recording the platform's answer, and with no lease the channel's post for that day would
 # never go out. Far longer than any send takes (the platforms' clients give up within a minute or two), so a live
 # sender is never overtaken; the one case it can double: a process killed in the instant after the platform took
-# the post and before it was recorded, which then goes out again once this has passed.
+# the post and before it was recorded, which then goes out again once this has passed. A sender that was slower than
+# this all the same (a long rate-limit wait, a paused machine) finds on its return that it lost its claim
+# (bot.store.records.Claim): its message is deleted and the one of the process that took over stays the post.
+# Weekly digests and review reminders have the same lease.
 SEND_LEASE = 600
 ABANDONED = "the bot stopped while sending it"
 DAILY_SCORING = "A correct daily answer scores 1 point; each daily post scores once per person."
@@ -89,9 +92,14 @@ class PublishError(Exception):
         self.retryable = retryable
 
 
+def reason_of(error: Exception) -> str:
+    """Why a send (or a delete) failed, as shown to admins and logged."""
+    return error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
+
+
 def failure_of(error: Exception, attempts: int) -> tuple[str, int]:
     """Why a send failed, as shown to admins, and how many seconds to wait before the next attempt (doubling, capped)."""
-    reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
+    reason = reason_of(error)
     delay = min(RETRY_FIRST_DELAY * 2**attempts, RETRY_MAX_DELAY)
     if isinstance(error, PublishError) and not error.retryable:
         # A refusal (missing permission, bot not in the channel) may be fixed by an admin the same day.
@@ -100,13 +108,17 @@ def failure_of(error: Exception, attempts: int) -> tuple[str, int]:
 
 
 class DailyPublisher(Protocol):
-    """What an adapter supplies: post a view to a channel, and edit that post later."""
+    """What an adapter supplies: post a view to a channel, edit that post later, and delete a post that must not stay."""
 
     async def post(self, target: DailyTarget, view: DailyPostView) -> str:
         """Send the view; return a reference to the message (its id) for later edits."""
         ...
 
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None: ...
+
+    async def delete(self, target: DailyTarget, message_ref: str) -> None:
+        """Delete a message this bot posted; PublishError when the platform will not."""
+        ...
 
 
 CHANNEL_ID_MAX = 64  # as Origin's ids: Discord's snowflakes and Slack's channel ids are far shorter
@@ -398,26 +410,62 @@ class DailyService:
     async def _send(self, post: DailyPost) -> DailyPost:
         publisher = self._publishers.get(post.platform)
         target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
+        claim = Claim(self.instance, post.attempts)
         try:
             if publisher is None:
                 raise PublishError(f"no publisher for {post.platform} in this process")
             view = await self.post_view(post)
             message_ref = await publisher.post(target, view)
+        except asyncio.CancelledError:
+            # The process is stopping (its scheduler's tick is cancelled): left failed with a retry time, the post goes out
+            # from the next process to tick rather than after the lease.
+            await self._failed(post, claim, PublishError(ABANDONED))
+            raise
         except Exception as error:
-            reason, delay = failure_of(error, post.attempts)
-            await self.store.mark_failed(post.post_id, reason, self._now() + delay)
-            log.warning("daily post %s to channel %s failed (attempt %d): %s", post.post_id, post.channel_id, post.attempts + 1, reason)
+            await self._failed(post, claim, error)
         else:
-            await self.store.mark_sent(post.post_id, message_ref, self._now())
-            await self.store.close_earlier_posts(post.channel_key, post.post_id, self._now())
-            log.info("daily post %s sent to channel %s", post.post_id, post.channel_id)
-            # Reveal the previous post(s) now rather than at the next tick.
-            for earlier in await self.store.posts_to_refresh(post.platform):
-                if earlier.channel_key == post.channel_key and earlier.post_id != post.post_id:
-                    await self._refresh(earlier)
+            if await self.store.mark_sent(post.post_id, claim, message_ref, self._now()):
+                await self.store.close_earlier_posts(post.channel_key, post.post_id, self._now())
+                log.info("daily post %s sent to channel %s", post.post_id, post.channel_id)
+                # Reveal the previous post(s) now rather than at the next tick.
+                for earlier in await self.store.posts_to_refresh(post.platform):
+                    if earlier.channel_key == post.channel_key and earlier.post_id != post.post_id:
+                        await self._refresh(earlier)
+            else:
+                await self._orphaned(publisher, target, post, message_ref)
         updated = await self.store.daily_post(post.post_id)
         assert updated is not None
         return updated
+
+    async def _failed(self, post: DailyPost, claim: Claim, error: Exception) -> None:
+        """Record a failed attempt to be retried after its wait, unless another process took the post over meanwhile."""
+        reason, delay = failure_of(error, post.attempts)
+        if await self.store.mark_failed(post.post_id, claim, reason, self._now() + delay):
+            log.warning("daily post %s to channel %s failed (attempt %d): %s", post.post_id, post.channel_id, post.attempts + 1, reason)
+        else:
+            log.info("daily post %s to channel %s failed (%s) after another process took it over", post.post_id, post.channel_id, reason)
+
+    async def _orphaned(self, publisher: DailyPublisher, target: DailyTarget, post: DailyPost, message_ref: str) -> None:
+        """This process posted after its lease had passed and another process had taken the post over: that one's message
+        is the post (counts and the reveal go to it), so this one is deleted, and never recorded."""
+        try:
+            await publisher.delete(target, message_ref)
+        except Exception as error:
+            log.warning(
+                "daily post %s: message %s went out to channel %s after another process had taken the post over, and could "
+                "not be deleted (%s); it stays, without answer counts or the reveal",
+                post.post_id,
+                message_ref,
+                post.channel_id,
+                reason_of(error),
+            )
+        else:
+            log.warning(
+                "daily post %s: message %s went out to channel %s after another process had taken the post over; deleted it",
+                post.post_id,
+                message_ref,
+                post.channel_id,
+            )
 
     async def _refresh(self, post: DailyPost) -> None:
         publisher = self._publishers.get(post.platform)

@@ -13,10 +13,10 @@ from zoneinfo import ZoneInfo
 from bot.boards import question_line
 from bot.chart import TopicWeek, accuracy_chart
 from bot.content import DeckLibrary
-from bot.daily import DailyTarget, PublishError, channel_id_problem, due_instant, failure_of
+from bot.daily import ABANDONED, SEND_LEASE, DailyTarget, PublishError, channel_id_problem, due_instant, failure_of
 from bot.notices import shared_reply
 from bot.origin import Origin
-from bot.store import DigestChannel, DigestPost, OptionTally, Store
+from bot.store import Claim, DigestChannel, DigestPost, OptionTally, Store
 from bot.views import DigestView, LeaderboardRow, QuestionStatsLine, Reply, TopicWeekLine, notice
 from bot.windows import period_key
 
@@ -95,6 +95,12 @@ class DigestService:
     async def tick(self) -> None:
         """Post what is due and retry failed sends, for every attached platform; one broken channel stops no other."""
         for platform in list(self._publishers):
+            now = self._now()
+            # The daily posts' lease (bot.daily.SEND_LEASE): a digest still being sent that long after its claim was left
+            # by a process that stopped midway; failed now, it is retried like any failed send, on its Monday only.
+            abandoned = await self.store.fail_abandoned_digests(platform, now - SEND_LEASE, ABANDONED, now)
+            if abandoned:
+                log.warning("%d weekly digest(s) on %s were left half-sent by a process that stopped; sending again", abandoned, platform)
             for channel in await self.store.digest_channels(platform):
                 try:
                     await self._post_if_due(channel)
@@ -131,11 +137,14 @@ class DigestService:
         if monday is None or monday[0] != post.week:
             return
         if await self.store.reclaim_digest(post.digest_id, self.instance, self._now()):
-            await self._send(post, monday[1])
+            fresh = await self.store.digest_post(post.digest_id)  # as claimed: its attempts are the claim's
+            if fresh is not None:
+                await self._send(fresh, monday[1])
 
     async def _send(self, post: DigestPost, due: float) -> None:
         publisher = self._publishers.get(post.platform)
         target = DailyTarget(platform=post.platform, space_id=post.space_id, channel_id=post.channel_id)
+        claim = Claim(self.instance, post.attempts)
         try:
             if publisher is None:
                 raise PublishError(f"no publisher for {post.platform} in this process")
@@ -143,14 +152,35 @@ class DigestService:
             # Drawing takes a good part of a second: off the event loop, which keeps answering clicks meanwhile.
             chart = await asyncio.to_thread(self._chart, _chart_rows(view), view.chart_title)
             message_ref = await publisher.post(target, view, chart)
+        except asyncio.CancelledError:
+            # The process is stopping mid-send (a deploy during the chart's drawing or upload): left failed with a retry
+            # time, the digest goes out from the next process to tick that Monday rather than after the lease.
+            await self._failed(post, claim, PublishError(ABANDONED))
+            raise
         except Exception as error:
-            reason, delay = failure_of(error, post.attempts)
-            await self.store.mark_digest_failed(post.digest_id, reason, self._now() + delay)
+            await self._failed(post, claim, error)
+            return
+        if await self.store.mark_digest_sent(post.digest_id, claim, message_ref, self._now()):
+            log.info("weekly digest %s sent to channel %s", post.digest_id, post.channel_id)
+        else:
+            # This process was slower than the lease, and another one took the digest over: the channel may have it twice.
+            log.warning(
+                "weekly digest %s: message %s went out to channel %s after another process had taken the digest over; "
+                "that one's is the digest recorded, this one stays in the channel",
+                post.digest_id,
+                message_ref,
+                post.channel_id,
+            )
+
+    async def _failed(self, post: DigestPost, claim: Claim, error: Exception) -> None:
+        """Record a failed attempt to be retried after its wait, unless another process took the digest over meanwhile."""
+        reason, delay = failure_of(error, post.attempts)
+        if await self.store.mark_digest_failed(post.digest_id, claim, reason, self._now() + delay):
             attempt = post.attempts + 1
             log.warning("weekly digest %s to channel %s failed (attempt %d): %s", post.digest_id, post.channel_id, attempt, reason)
-            return
-        await self.store.mark_digest_sent(post.digest_id, message_ref, self._now())
-        log.info("weekly digest %s sent to channel %s", post.digest_id, post.channel_id)
+        else:
+            taken = "weekly digest %s to channel %s failed (%s) after another process took it over"
+            log.info(taken, post.digest_id, post.channel_id, reason)
 
     # The digest itself --------------------------------------------------------------------------
 

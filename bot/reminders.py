@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from datetime import date, datetime, timedelta
@@ -10,10 +11,10 @@ from typing import TYPE_CHECKING, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from bot.actions import ReviewAction
-from bot.daily import PublishError, due_instant, parse_post_time, parse_zone
+from bot.daily import ABANDONED, SEND_LEASE, PublishError, due_instant, parse_post_time, parse_zone, reason_of
 from bot.origin import Origin
 from bot.review import Agenda
-from bot.store import Store
+from bot.store import Claim, Store
 from bot.store.records import Reminder
 from bot.store.study_rules import zone_of
 from bot.views import Button, Notice, Reply, notice
@@ -123,6 +124,11 @@ class Reminders:
         """Send the reminders due now on every platform this process sends on; one person's trouble never stops the others."""
         now = self.engine.now()
         for platform, sender in list(self._senders.items()):
+            # The daily posts' lease (bot.daily.SEND_LEASE): a reminder still being sent that long after its claim was left
+            # by a process that stopped midway; failed now and due again at once, it goes out if that is still its day.
+            abandoned = await self.store.fail_abandoned_reminders(platform, now - SEND_LEASE, ABANDONED, now, RETRY_ATTEMPTS)
+            if abandoned:
+                log.warning("%d reminder(s) on %s were left half-sent by a process that stopped; sending them again", abandoned, platform)
             for reminder in await self.store.reminders_due(platform, now):
                 try:
                     await self._remind(reminder, sender, now)
@@ -143,28 +149,42 @@ class Reminders:
         attempt = await self.store.claim_reminder(reminder, day, tomorrow_at, self.instance, now)
         if not attempt:
             return  # another process has it, it was sent today, or the person changed it meanwhile
+        claim = Claim(self.instance, attempt)
         person = Origin(platform=reminder.platform, space_id=reminder.space_id, user_id=reminder.user_id)
-        _, agenda = await self.engine.reviews.agenda_of(reminder.person_id, person)
-        if not (agenda.due_count or agenda.new_count):
-            await self.store.finish_reminder(reminder.person_id, day, "nothing_due")
-            return
         target = ReminderTarget(platform=reminder.platform, space_id=reminder.space_id, user_id=reminder.user_id)
         try:
+            _, agenda = await self.engine.reviews.agenda_of(reminder.person_id, person)
+            if not (agenda.due_count or agenda.new_count):
+                await self.store.finish_reminder(reminder.person_id, day, claim, "nothing_due")
+                return
             await sender.send(target, reminder_view(agenda, reminder.space_id, today))
+        except asyncio.CancelledError:
+            # The process is stopping (its scheduler's tick is cancelled): left failed with a retry time, the reminder goes
+            # out from the next process to tick that day rather than after the lease.
+            await self._failed(reminder.person_id, day, claim, PublishError(ABANDONED), now, tomorrow_at)
+            raise
         except RecipientRefused as refused:
             log.info("reminder to person %s refused (%s): reminders switched off", reminder.person_id, refused.reason)
-            await self.store.refuse_reminders(reminder.person_id, day, refused.reason, now)
+            await self.store.refuse_reminders(reminder.person_id, day, claim, refused.reason, now)
         except Exception as error:
-            reason = error.reason if isinstance(error, PublishError) else f"{type(error).__name__}: {error}"
-            retry_at = now + RETRY_FIRST_DELAY * 2 ** (attempt - 1)
-            retryable = not isinstance(error, PublishError) or error.retryable
-            again = retryable and attempt < RETRY_ATTEMPTS and retry_at < tomorrow_at
-            log.warning(
-                "reminder to person %s failed (attempt %d%s): %s", reminder.person_id, attempt, ", will retry" if again else "", reason
-            )
-            await self.store.finish_reminder(reminder.person_id, day, "failed", reason, (tomorrow_at, retry_at) if again else None)
+            await self._failed(reminder.person_id, day, claim, error, now, tomorrow_at)
         else:
-            await self.store.finish_reminder(reminder.person_id, day, "sent")
+            if not await self.store.finish_reminder(reminder.person_id, day, claim, "sent"):
+                # This process was slower than the lease, and another one took the reminder over: the person may have it twice.
+                log.warning("reminder to person %s for %s went out after another process had taken it over", reminder.person_id, day)
+
+    async def _failed(self, person_id: int, day: str, claim: Claim, error: Exception, now: int, tomorrow_at: int) -> None:
+        """Record a failed attempt, tried again later that day while attempts are left, unless another process took it over."""
+        reason = reason_of(error)
+        retry_at = now + RETRY_FIRST_DELAY * 2 ** (claim.attempt - 1)
+        retryable = not isinstance(error, PublishError) or error.retryable
+        again = retryable and claim.attempt < RETRY_ATTEMPTS and retry_at < tomorrow_at
+        retry = (tomorrow_at, retry_at) if again else None
+        if await self.store.finish_reminder(person_id, day, claim, "failed", reason, retry):
+            retrying = ", will retry" if again else ""
+            log.warning("reminder to person %s failed (attempt %d%s): %s", person_id, claim.attempt, retrying, reason)
+        else:
+            log.info("reminder to person %s failed (%s) after another process took it over", person_id, reason)
 
 
 def _next_time(now: int, remind_time: str, zone_name: str) -> int:

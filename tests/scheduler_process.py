@@ -42,6 +42,9 @@ class PrintingPublisher:
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
         return None
 
+    async def delete(self, target: DailyTarget, message_ref: str) -> None:
+        say(f"deleted {target.channel_id} {message_ref}")
+
 
 async def all_sent(engine: QuizEngine, channels: int) -> bool:
     sent = 0

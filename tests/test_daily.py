@@ -23,12 +23,15 @@ def utc(text: str) -> float:
 
 
 class FakePublisher:
-    """Records posts and edits as a platform would show them; can be told to fail."""
+    """Records posts, edits and deletes as a platform would show them; can be told to fail."""
 
-    def __init__(self) -> None:
+    def __init__(self, prefix: str = "m") -> None:
+        self.prefix = prefix  # message ids: m1, m2, ... (another process's publisher can be given its own)
         self.posts: list[tuple[DailyTarget, DailyPostView, str]] = []
         self.edits: list[tuple[str, DailyPostView]] = []
+        self.deleted: list[str] = []
         self.failures: list[PublishError] = []
+        self.delete_failures: list[PublishError] = []
         self.broken_channels: set[str] = set()
 
     async def post(self, target: DailyTarget, view: DailyPostView) -> str:
@@ -36,12 +39,17 @@ class FakePublisher:
             raise RuntimeError("boom")
         if self.failures:
             raise self.failures.pop(0)
-        ref = f"m{len(self.posts) + 1}"
+        ref = f"{self.prefix}{len(self.posts) + 1}"
         self.posts.append((target, view, ref))
         return ref
 
     async def edit(self, target: DailyTarget, message_ref: str, view: DailyPostView) -> None:
         self.edits.append((message_ref, view))
+
+    async def delete(self, target: DailyTarget, message_ref: str) -> None:
+        if self.delete_failures:
+            raise self.delete_failures.pop(0)
+        self.deleted.append(message_ref)
 
     def channels(self) -> list[str]:
         return [target.channel_id for target, _, _ in self.posts]

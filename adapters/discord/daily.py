@@ -83,6 +83,14 @@ class DiscordPublisher:
         except Exception as error:
             raise publish_error(error) from error
 
+    async def delete(self, target: DailyTarget, message_ref: str) -> None:
+        """DELETE the channel message (a bot may always delete its own), through discord.py's public PartialMessage."""
+        message = self._client.get_partial_messageable(int(target.channel_id)).get_partial_message(int(message_ref))
+        try:
+            await message.delete()
+        except Exception as error:
+            raise publish_error(error) from error
+
 
 def missing_from(permissions: discord.Permissions, needed: dict[str, str] = NEEDED) -> list[str]:
     """The names of the permissions a post needs (a daily post's by default) that `permissions` lacks."""

@@ -1,4 +1,4 @@
-"""Daily question posts on Slack: the publisher (chat.postMessage / chat.update) and the `daily set` channel check."""
+"""Daily question posts on Slack: the publisher (chat.postMessage / chat.update / chat.delete) and the `daily set` channel check."""
 
 from __future__ import annotations
 
@@ -91,6 +91,13 @@ class SlackDailyPublisher:
             if failure.retryable:
                 raise failure from error
             log.warning("giving up editing daily post %s in channel %s: %s", message_ref, target.channel_id, failure.reason)
+
+    async def delete(self, target: DailyTarget, message_ref: str) -> None:
+        """chat.delete of a message the bot posted (its bot token may delete its own)."""
+        try:
+            await self.client.chat_delete(channel=target.channel_id, ts=message_ref)
+        except SLACK_FAILURES as error:
+            raise publish_error(error) from error
 
     async def announce(self, channel_id: str, text: str) -> None:
         """A short plain message to the channel; PublishError says why the bot cannot post there."""

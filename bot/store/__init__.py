@@ -14,6 +14,7 @@ from bot.store.protocol import AnswerKey, QuestionKey, Store
 from bot.store.records import (
     Answer,
     BoardRow,
+    Claim,
     ClickOutcome,
     DailyAnswerOutcome,
     DailyChannel,
@@ -51,6 +52,7 @@ __all__ = [
     "ForeignDatabaseError",
     "StoreError",
     "BoardRow",
+    "Claim",
     "DailyAnswerOutcome",
     "DailyChannel",
     "DailyPick",

@@ -340,6 +340,11 @@ class StoreBase:
         """Run a read function (any number of queries) in the reader's thread, in one hop."""
         return await self._reader.run(function)
 
+    async def _changed(self, sql: str, parameters: Iterable[Any] = ()) -> int:
+        """Run one statement in the writer; the rows it changed."""
+        values = tuple(parameters)
+        return await self._write(lambda db: db.execute(sql, values).rowcount)
+
     async def _fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Row | None:
         values = tuple(parameters)
         return await self._read(lambda db: db.execute(sql, values).fetchone())

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 
 from bot.origin import Origin
 from bot.store.base import upsert_people
-from bot.store.records import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost
+from bot.store.records import Claim, DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost
 from bot.store.rules import DailyAnswer, check_daily_answers, claimable
 from bot.store.scores import ScoreStore, credit_many
+from bot.store.sends import DAILY_SENDS
 
 _POST_COLUMNS = """p.post_id, p.channel_key, c.platform, c.space_id, c.channel_id, p.slot, p.local_date, p.deck_id,
     p.question_id, p.option_order, p.cycle, p.status, p.attempts, p.last_error, p.next_attempt_at, p.message_ref,
@@ -116,22 +117,13 @@ class DailyStore(ScoreStore):
         rows = await self._fetchall("SELECT slot FROM daily_posts WHERE channel_key = ? AND local_date = ?", (channel_key, local_date))
         return [str(row[0]) for row in rows]
 
-    async def mark_sent(self, post_id: int, message_ref: str, at: int) -> None:
-        await self._write(
-            lambda db: db.execute(
-                """UPDATE daily_posts SET status = 'sent', message_ref = ?, sent_at = ?, attempts = attempts + 1,
-                          last_error = NULL, next_attempt_at = NULL WHERE post_id = ?""",
-                (message_ref, at, post_id),
-            )
-        )
+    async def mark_sent(self, post_id: int, claim: Claim, message_ref: str, at: int) -> bool:
+        """Record the post as sent with its message; False, writing nothing, when the caller no longer holds `claim`."""
+        return await self._changed(DAILY_SENDS.sent, (message_ref, at, post_id, *claim)) == 1
 
-    async def mark_failed(self, post_id: int, error: str, next_attempt_at: int | None) -> None:
-        await self._write(
-            lambda db: db.execute(
-                "UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE post_id = ?",
-                (error[:500], next_attempt_at, post_id),
-            )
-        )
+    async def mark_failed(self, post_id: int, claim: Claim, error: str, next_attempt_at: int | None) -> bool:
+        """Record a failed attempt, to be retried from `next_attempt_at`; False, writing nothing, when `claim` was lost."""
+        return await self._changed(DAILY_SENDS.failed, (error[:500], next_attempt_at, post_id, *claim)) == 1
 
     async def reclaim_failed(self, post_id: int, instance: str, at: int, ignore_wait: bool = False) -> bool:
         """Take a failed post for another attempt once its wait is over (or at once); only one process can win it."""
@@ -149,17 +141,7 @@ class DailyStore(ScoreStore):
     async def fail_abandoned(self, platform: str, claimed_before: int, reason: str, retry_at: int) -> int:
         """Posts still being sent claimed at or before `claimed_before` (the process sending them stopped midway)
         are marked failed with `reason`, to be retried from `retry_at` like any failed send; how many there were."""
-
-        def write(db: sqlite3.Connection) -> int:
-            cursor = db.execute(
-                """UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-                   WHERE status = 'sending' AND claimed_at <= ?
-                     AND channel_key IN (SELECT channel_key FROM daily_channels WHERE platform = ?)""",
-                (reason[:500], retry_at, claimed_before, platform),
-            )
-            return cursor.rowcount
-
-        return await self._write(write)
+        return await self._changed(DAILY_SENDS.abandoned, (reason[:500], retry_at, claimed_before, platform))
 
     async def daily_post(self, post_id: int) -> DailyPost | None:
         row = await self._fetchone(f"{_POSTS} WHERE p.post_id = ?", (post_id,))

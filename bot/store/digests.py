@@ -5,7 +5,8 @@ from __future__ import annotations
 import sqlite3
 
 from bot.store.base import StoreBase
-from bot.store.records import DigestChannel, DigestPost, OptionTally
+from bot.store.records import Claim, DigestChannel, DigestPost, OptionTally
+from bot.store.sends import DIGEST_SENDS
 
 _DIGESTS = """SELECT d.digest_id, d.channel_key, c.platform, c.space_id, c.channel_id, d.week, d.status, d.attempts, d.last_error,
                      d.next_attempt_at, d.message_ref, d.sent_at
@@ -101,23 +102,13 @@ class DigestStore(StoreBase):
         rows = await self._fetchall(f"{_DIGESTS} WHERE d.channel_key = ? ORDER BY d.digest_id DESC LIMIT ?", (channel_key, limit))
         return [_digest(row) for row in rows]
 
-    async def mark_digest_sent(self, digest_id: int, message_ref: str, at: int) -> None:
-        await self._write(
-            lambda db: db.execute(
-                """UPDATE digest_posts SET status = 'sent', message_ref = ?, sent_at = ?, attempts = attempts + 1,
-                          last_error = NULL, next_attempt_at = NULL WHERE digest_id = ?""",
-                (message_ref, at, digest_id),
-            )
-        )
+    async def mark_digest_sent(self, digest_id: int, claim: Claim, message_ref: str, at: int) -> bool:
+        """Record the digest as sent; False, writing nothing, when the caller no longer holds `claim` (bot.store.sends)."""
+        return await self._changed(DIGEST_SENDS.sent, (message_ref, at, digest_id, *claim)) == 1
 
-    async def mark_digest_failed(self, digest_id: int, error: str, next_attempt_at: int | None) -> None:
-        await self._write(
-            lambda db: db.execute(
-                """UPDATE digest_posts SET status = 'failed', attempts = attempts + 1, last_error = ?, next_attempt_at = ?
-                   WHERE digest_id = ?""",
-                (error[:500], next_attempt_at, digest_id),
-            )
-        )
+    async def mark_digest_failed(self, digest_id: int, claim: Claim, error: str, next_attempt_at: int | None) -> bool:
+        """Record a failed attempt, retried from `next_attempt_at` on its Monday; False, writing nothing, when `claim` was lost."""
+        return await self._changed(DIGEST_SENDS.failed, (error[:500], next_attempt_at, digest_id, *claim)) == 1
 
     async def reclaim_digest(self, digest_id: int, instance: str, at: int) -> bool:
         """Take a failed digest for another attempt once its wait is over; only one process can win it."""
@@ -131,6 +122,11 @@ class DigestStore(StoreBase):
             return cursor.rowcount == 1
 
         return await self._write(write)
+
+    async def fail_abandoned_digests(self, platform: str, claimed_before: int, reason: str, retry_at: int) -> int:
+        """Digests still being sent claimed at or before `claimed_before` (the process sending them stopped midway) are
+        marked failed with `reason`, to be retried from `retry_at` like any failed send; how many there were."""
+        return await self._changed(DIGEST_SENDS.abandoned, (reason[:500], retry_at, claimed_before, platform))
 
     async def failed_digests(self, platform: str) -> list[DigestPost]:
         rows = await self._fetchall(f"{_DIGESTS} WHERE d.status = 'failed' AND c.platform = ? ORDER BY d.digest_id", (platform,))

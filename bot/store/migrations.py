@@ -327,6 +327,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (person_id, local_date)
     ) WITHOUT ROWID;
     """,
+    """
+    -- Reminders get the daily posts' lease: every reminder tick looks for those still being sent long after their claim
+    -- (a process stopped midway) to send them again, so the few being sent are found without reading every day's rows.
+    CREATE INDEX study_reminders_sending ON study_reminders (claimed_at) WHERE status = 'sending';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

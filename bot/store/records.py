@@ -223,6 +223,15 @@ class DigestPost(_Record):
     sent_at: int | None
 
 
+class Claim(NamedTuple):
+    """Who is sending a claimed row (a daily post, a digest, a reminder) and which attempt it is: what comes of the send
+    is written only while the row is still being sent under this claim. A row handed to another process after its lease
+    (or tried again by this one) is claimed anew, so a sender that was only slow finds it lost the row and writes nothing."""
+
+    instance: str  # the service's instance id, stored as claimed_by
+    attempt: int  # the row's attempts as claimed: no two claims of one row see the same count
+
+
 class DailyAnswerOutcome(NamedTuple):  # one per click of a channel's burst: a tuple is cheaper than a frozen model
     status: Literal["recorded", "already_answered", "closed"]
     option_key: str | None = None

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from typing import Any
 
 from bot.store.base import StoreBase
-from bot.store.records import Reminder, StudyCard, StudyPlan, StudyState, WrittenAnswer, WrittenGrade
+from bot.store.records import Claim, Reminder, StudyCard, StudyPlan, StudyState, WrittenAnswer, WrittenGrade
 from bot.store.study_rules import CardChanges, CardKey, Grading, PlanRead, RunPlace, StoredCard, grade_cards
 
 REVIEW_DAYS_READ = 400  # a study streak is counted over at most this many of the latest days with a review
@@ -49,8 +49,18 @@ CLAIM_REMINDER = """INSERT INTO study_reminders (person_id, local_date, status, 
         claimed_by = excluded.claimed_by, claimed_at = excluded.claimed_at
     WHERE study_reminders.status = 'failed'
     RETURNING attempts"""
-# The day's last error stays when a retry went through.
-FINISH_REMINDER = "UPDATE study_reminders SET status = ?, last_error = COALESCE(?, last_error) WHERE person_id = ? AND local_date = ?"
+# The day's last error stays when a retry went through. Written only while the caller still holds its claim (instance,
+# attempt): once the lease has passed (bot.daily.SEND_LEASE) another process may have taken the reminder over.
+FINISH_REMINDER = """UPDATE study_reminders SET status = ?, last_error = COALESCE(?, last_error)
+    WHERE person_id = ? AND local_date = ? AND status = 'sending' AND claimed_by = ? AND attempts = ?"""
+# Reminders still being sent long after their claim were abandoned by a process that stopped midway: marked failed (one
+# statement, so of several processes each row is marked by one) ...
+FAIL_ABANDONED_REMINDERS = """UPDATE study_reminders SET status = 'failed', last_error = ?
+    WHERE status = 'sending' AND claimed_at <= ? AND person_id IN (SELECT person_id FROM people WHERE platform = ?)
+    RETURNING person_id, attempts"""
+# ... and, unless that was the day's last attempt, the person's next reminder brought forward to the retry, which sends it
+# if that is still its day (bot.reminders).
+RETRY_ABANDONED_REMINDER = "UPDATE study_plans SET remind_next_at = ? WHERE person_id = ? AND remind_next_at > ?"
 RETRY_REMINDER = "UPDATE study_plans SET remind_next_at = ? WHERE person_id = ? AND remind_next_at = ?"
 REFUSE_REMINDERS = """UPDATE study_plans SET remind_time = NULL, remind_next_at = NULL, remind_off_reason = ?, notice_pending = 1,
     updated_at = ? WHERE person_id = ?"""
@@ -91,6 +101,11 @@ def study_state(person_id: int, plan: Any, cards: Sequence[Any], days: Sequence[
         cards=tuple(StudyCard(**dict(row)) for row in cards),
         review_days=tuple(str(row[0]) for row in days),
     )
+
+
+def retries_of(abandoned: Sequence[Any], retry_at: int, max_attempts: int) -> list[tuple[int, int, int]]:
+    """RETRY_ABANDONED_REMINDER's parameters for the abandoned reminders (person, attempts) that have attempts left."""
+    return [(retry_at, row[0], retry_at) for row in abandoned if row[1] < max_attempts]
 
 
 def written_grading(row: Any, rating: int, at: int) -> Grading:
@@ -252,25 +267,48 @@ class StudyStore(StoreBase):
         return await self._write(write)
 
     async def finish_reminder(
-        self, person_id: int, local_date: str, status: str, error: str | None = None, retry: tuple[int, int] | None = None
-    ) -> None:
-        """Record how a claimed reminder went; `retry` (next due instant as claimed, retry instant) brings it back sooner."""
+        self,
+        person_id: int,
+        local_date: str,
+        claim: Claim,
+        status: str,
+        error: str | None = None,
+        retry: tuple[int, int] | None = None,
+    ) -> bool:
+        """Record how a claimed reminder went; `retry` (next due instant as claimed, retry instant) brings it back sooner.
+        False, writing nothing, when the caller no longer holds `claim`."""
 
-        def write(db: sqlite3.Connection) -> None:
-            db.execute(FINISH_REMINDER, (status, error, person_id, local_date))
+        def write(db: sqlite3.Connection) -> bool:
+            if db.execute(FINISH_REMINDER, (status, error, person_id, local_date, *claim)).rowcount != 1:
+                return False
             if retry is not None:
                 db.execute(RETRY_REMINDER, (retry[1], person_id, retry[0]))
+            return True
 
-        await self._write(write)
+        return await self._write(write)
 
-    async def refuse_reminders(self, person_id: int, local_date: str, reason: str, at: int) -> None:
-        """The platform refused the person's reminder for good: it is switched off, and their next command says why."""
+    async def refuse_reminders(self, person_id: int, local_date: str, claim: Claim, reason: str, at: int) -> bool:
+        """The platform refused the person's reminder for good: it is switched off, and their next command says why.
+        False, writing nothing, when the caller no longer holds `claim`."""
 
-        def write(db: sqlite3.Connection) -> None:
-            db.execute(FINISH_REMINDER, ("refused", reason, person_id, local_date))
+        def write(db: sqlite3.Connection) -> bool:
+            if db.execute(FINISH_REMINDER, ("refused", reason, person_id, local_date, *claim)).rowcount != 1:
+                return False
             db.execute(REFUSE_REMINDERS, (reason, at, person_id))
+            return True
 
-        await self._write(write)
+        return await self._write(write)
+
+    async def fail_abandoned_reminders(self, platform: str, claimed_before: int, reason: str, retry_at: int, max_attempts: int) -> int:
+        """Reminders still being sent claimed at or before `claimed_before` (the process sending them stopped midway) are
+        marked failed with `reason`, and those with fewer than `max_attempts` brought forward to `retry_at`; how many."""
+
+        def write(db: sqlite3.Connection) -> int:
+            abandoned = db.execute(FAIL_ABANDONED_REMINDERS, (reason[:500], claimed_before, platform)).fetchall()
+            db.executemany(RETRY_ABANDONED_REMINDER, retries_of(abandoned, retry_at, max_attempts))
+            return len(abandoned)
+
+        return await self._write(write)
 
     async def take_study_notice(self, platform: str, space_id: str, user_id: str) -> str | None:
         """Why the person's reminders were switched off, once: the first command after it gets it, no later one."""

@@ -465,6 +465,7 @@ class FakeDiscord:
         self.channel_posts: list[Call] = []  # POST /channels/{id}/messages
         self.channel_files: dict[str, list[File]] = {}  # message id -> the files posted with it
         self.channel_edits: list[Call] = []  # PATCH /channels/{id}/messages/{id}
+        self.channel_deletes: list[Call] = []  # DELETE /channels/{id}/messages/{id}
         self.channel_refusals: list[Call] = []  # posts and edits refused for a missing permission
         self.channel_post_failures: list[int] = []  # HTTP statuses the next channel posts get (e.g. 503: Discord is down)
         self.callback_failures: list[tuple[int, int]] = []  # (status, code) the next interaction responses get instead
@@ -500,6 +501,7 @@ class FakeDiscord:
         app.router.add_get(f"{API}/channels/{{channel}}", self._channel)
         app.router.add_post(f"{API}/channels/{{channel}}/messages", self._channel_post)
         app.router.add_patch(f"{API}/channels/{{channel}}/messages/{{message}}", self._channel_edit)
+        app.router.add_delete(f"{API}/channels/{{channel}}/messages/{{message}}", self._channel_delete)
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/{tail:.*}", self._unexpected)
         self._runner = web.AppRunner(app)
@@ -1209,6 +1211,19 @@ class FakeDiscord:
         message.pop("application_id")
         self.messages[message["id"]] = self.channel_messages[message["id"]] = message
         return _json(message)
+
+    async def _channel_delete(self, request: web.Request) -> web.Response:
+        """DELETE of a channel message: a bot deletes its own messages without Manage Messages; 204 No Content."""
+        channel_id, message_id = request.match_info["channel"], request.match_info["message"]
+        refused = self._refused(request, channel_id, 0)
+        if refused is not None:
+            return refused
+        message = self.channel_messages.get(message_id)
+        if message is None or message["channel_id"] != channel_id:
+            return _error(404, 10008, "Unknown Message")
+        self.channel_deletes.append(Call("DELETE", request.path, None, time.monotonic(), _port(request)))
+        del self.channel_messages[message_id]
+        return web.Response(status=204)
 
     async def _channel_edit(self, request: web.Request) -> web.Response:
         channel_id, message_id = request.match_info["channel"], request.match_info["message"]

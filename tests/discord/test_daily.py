@@ -14,8 +14,8 @@ import aiohttp
 import discord
 import pytest
 
-from adapters.discord.daily import publish_error
-from bot.daily import PublishError
+from adapters.discord.daily import DiscordPublisher, publish_error
+from bot.daily import DailyTarget, PublishError
 from tests.conftest import FakeClock
 from tests.discord.conftest import running_bot
 from tests.discord.fake_discord import (
@@ -209,6 +209,23 @@ async def test_a_post_discord_refuses_is_recorded_and_shown_in_status_and_the_sc
     assert refused_only and len(fake.channel_refusals) == 2
     assert "failed (Discord refused (403, code 50013)" in embed(status)["description"]
     assert embed(now)["title"] == "Posted" and len(fake.channel_posts) == 1
+
+
+async def test_a_post_is_deleted_through_the_public_partial_message_and_an_unknown_one_is_refused_for_good(
+    fake: FakeDiscord, db_path: Path
+) -> None:
+    async with running_bot(fake, db_path, clock=FakeClock(berlin(23, 7))) as client:
+        await configure(fake, permissions=MANAGE_GUILD)
+        await shown(fake, ADMIN, "daily now", permissions=MANAGE_GUILD)
+        message_id = daily_message(fake)["id"]
+        publisher = DiscordPublisher(client)
+        target = DailyTarget(platform="discord", space_id=GUILD_ID, channel_id=CHANNEL_ID)
+        await publisher.delete(target, message_id)
+        with pytest.raises(PublishError) as gone:
+            await publisher.delete(target, message_id)
+    assert [call.path for call in fake.channel_deletes] == [f"/api/v10/channels/{CHANNEL_ID}/messages/{message_id}"]
+    assert message_id not in fake.channel_messages
+    assert gone.value.retryable is False and "404, code 10008" in gone.value.reason
 
 
 async def test_a_post_that_meets_a_discord_outage_is_retried_later_that_day(fake: FakeDiscord, db_path: Path) -> None:

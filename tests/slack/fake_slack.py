@@ -358,6 +358,8 @@ class FakeSlack:
             return _slack_json({"ok": False, "error": self.dm_refusals[str(args["channel"])]})
         if method in ("chat.postMessage", "chat.postEphemeral", "chat.update"):
             return await self._chat(method, args)
+        if method == "chat.delete":
+            return await self._chat_delete(args)
         if method == "conversations.open":
             return self._open_dm(args)
         if method == "files.getUploadURLExternal":
@@ -461,6 +463,14 @@ class FakeSlack:
         if method != "chat.postEphemeral":
             self.messages[(channel, ts)] = {k: v for k, v in args.items() if k in ("text", "blocks")}
         return _slack_json({"ok": True, "channel": channel, "ts": ts, "message_ts": ts})
+
+    async def _chat_delete(self, args: dict[str, Any]) -> web.Response:
+        """chat.delete of a message the bot posted, as Slack answers it; message_not_found when there is none."""
+        channel, ts = str(args.get("channel")), str(args.get("ts"))
+        if self.messages.pop((channel, ts), None) is None:
+            return _slack_json({"ok": False, "error": "message_not_found"})
+        await self._record(Posted(via="chat.delete", key=channel, body=args, problems=[], ts=ts))
+        return _slack_json({"ok": True, "channel": channel, "ts": ts})
 
     def new_trigger_id(self) -> str:
         """A trigger_id as an interaction carries it: it opens a modal within 3 seconds."""

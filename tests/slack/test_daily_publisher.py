@@ -39,6 +39,16 @@ async def test_a_post_returns_its_ts_and_an_edit_updates_that_message(publisher:
     assert edited.ts == ts and "*7 answers* so far" in edited.all_text
 
 
+async def test_a_post_is_deleted_by_its_ts_and_a_second_delete_is_refused_for_good(publisher: SlackDailyPublisher, fake: FakeSlack) -> None:
+    ts = await publisher.post(TARGET, _view())
+    await publisher.delete(TARGET, ts)
+    with pytest.raises(PublishError) as gone:
+        await publisher.delete(TARGET, ts)
+    assert [(p.ts, p.body["channel"]) for p in fake.channel_messages("C1", via="chat.delete")] == [(ts, "C1")]
+    assert ("C1", ts) not in fake.messages
+    assert gone.value.retryable is False and "message_not_found" in gone.value.reason
+
+
 @pytest.mark.parametrize("error", ["not_in_channel", "channel_not_found", "is_archived", "missing_scope", "invalid_auth"])
 async def test_a_refusal_is_final(publisher: SlackDailyPublisher, fake: FakeSlack, error: str) -> None:
     fake.fail_next("chat.postMessage", error)

@@ -37,6 +37,12 @@ MIGRATION_LOCK = 0x72_65_63_73_71_75_69_7A  # pg_advisory_xact_lock key ("recsqu
 RETRYABLE = (asyncpg.exceptions.DeadlockDetectedError, asyncpg.exceptions.SerializationError)
 
 
+def numbered(sql: str) -> str:
+    """SQLite's `?` placeholders as PostgreSQL's $1, $2, ...: for the SQL both stores share."""
+    parts = sql.split("?")
+    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, start=1))
+
+
 def status_count(status: str) -> int:
     """Rows a command touched, from asyncpg's status string ('UPDATE 1' -> 1)."""
     return int(status.rsplit(" ", 1)[-1])

@@ -7,10 +7,13 @@ from collections.abc import Sequence
 
 from bot.origin import Origin
 from bot.store.daily import _POSTS, _channel, _post
-from bot.store.postgres.base import Connection, lock_people, status_count, upsert_people
+from bot.store.postgres.base import Connection, lock_people, numbered, status_count, upsert_people
 from bot.store.postgres.scores import PostgresScores, credit_many
-from bot.store.records import DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost
+from bot.store.records import Claim, DailyAnswerOutcome, DailyChannel, DailyPick, DailyPost
 from bot.store.rules import DailyAnswer, check_daily_answers, claimable
+from bot.store.sends import DAILY_SENDS, SendSql
+
+SENDS = SendSql(*map(numbered, DAILY_SENDS))
 
 
 async def daily_history(db: Connection, person_id: int, platform: str, space_id: str) -> list[tuple[bool, bool]]:
@@ -134,22 +137,13 @@ class PostgresDaily(PostgresScores):
 
         return await self._write(write)
 
-    async def mark_sent(self, post_id: int, message_ref: str, at: int) -> None:
-        await self._update(
-            """UPDATE daily_posts SET status = 'sent', message_ref = $1, sent_at = $2, attempts = attempts + 1,
-                      last_error = NULL, next_attempt_at = NULL WHERE post_id = $3""",
-            message_ref,
-            at,
-            post_id,
-        )
+    async def mark_sent(self, post_id: int, claim: Claim, message_ref: str, at: int) -> bool:
+        """Record the post as sent with its message; False, writing nothing, when the caller no longer holds `claim`."""
+        return await self._update(SENDS.sent, message_ref, at, post_id, *claim) == 1
 
-    async def mark_failed(self, post_id: int, error: str, next_attempt_at: int | None) -> None:
-        await self._update(
-            "UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE post_id = $3",
-            error[:500],
-            next_attempt_at,
-            post_id,
-        )
+    async def mark_failed(self, post_id: int, claim: Claim, error: str, next_attempt_at: int | None) -> bool:
+        """Record a failed attempt, to be retried from `next_attempt_at`; False, writing nothing, when `claim` was lost."""
+        return await self._update(SENDS.failed, error[:500], next_attempt_at, post_id, *claim) == 1
 
     async def reclaim_failed(self, post_id: int, instance: str, at: int, ignore_wait: bool = False) -> bool:
         """Take a failed post for another attempt once its wait is over (or at once); only one process can win it."""
@@ -167,15 +161,7 @@ class PostgresDaily(PostgresScores):
         """Posts still being sent claimed at or before `claimed_before` (the process sending them stopped midway)
         are marked failed with `reason`, to be retried from `retry_at` like any failed send; how many there were.
         One statement: of several processes doing this at once, each post is marked by one."""
-        return await self._update(
-            """UPDATE daily_posts SET status = 'failed', attempts = attempts + 1, last_error = $1, next_attempt_at = $2
-               WHERE status = 'sending' AND claimed_at <= $3
-                 AND channel_key IN (SELECT channel_key FROM daily_channels WHERE platform = $4)""",
-            reason[:500],
-            retry_at,
-            claimed_before,
-            platform,
-        )
+        return await self._update(SENDS.abandoned, reason[:500], retry_at, claimed_before, platform)
 
     async def daily_post(self, post_id: int) -> DailyPost | None:
         row = await self._fetchone(f"{_POSTS} WHERE p.post_id = $1", post_id)

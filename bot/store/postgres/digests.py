@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from bot.store.digests import _DIGESTS, WEEK_TALLIES
 from bot.store.person_data import to_positional
-from bot.store.postgres.base import Connection, PostgresBase, status_count
-from bot.store.records import DigestChannel, DigestPost, OptionTally
+from bot.store.postgres.base import Connection, PostgresBase, numbered, status_count
+from bot.store.records import Claim, DigestChannel, DigestPost, OptionTally
+from bot.store.sends import DIGEST_SENDS, SendSql
 
 _WEEK_TALLIES, _WEEK_TALLY_NAMES = to_positional(WEEK_TALLIES)
+SENDS = SendSql(*map(numbered, DIGEST_SENDS))
 
 
 class PostgresDigests(PostgresBase):
@@ -97,23 +99,13 @@ class PostgresDigests(PostgresBase):
         rows = await self._fetchall(f"{_DIGESTS} WHERE d.channel_key = $1 ORDER BY d.digest_id DESC LIMIT $2", channel_key, limit)
         return [DigestPost(**dict(row)) for row in rows]
 
-    async def mark_digest_sent(self, digest_id: int, message_ref: str, at: int) -> None:
-        await self._update(
-            """UPDATE digest_posts SET status = 'sent', message_ref = $1, sent_at = $2, attempts = attempts + 1,
-                      last_error = NULL, next_attempt_at = NULL WHERE digest_id = $3""",
-            message_ref,
-            at,
-            digest_id,
-        )
+    async def mark_digest_sent(self, digest_id: int, claim: Claim, message_ref: str, at: int) -> bool:
+        """Record the digest as sent; False, writing nothing, when the caller no longer holds `claim` (bot.store.sends)."""
+        return await self._update(SENDS.sent, message_ref, at, digest_id, *claim) == 1
 
-    async def mark_digest_failed(self, digest_id: int, error: str, next_attempt_at: int | None) -> None:
-        await self._update(
-            """UPDATE digest_posts SET status = 'failed', attempts = attempts + 1, last_error = $1, next_attempt_at = $2
-               WHERE digest_id = $3""",
-            error[:500],
-            next_attempt_at,
-            digest_id,
-        )
+    async def mark_digest_failed(self, digest_id: int, claim: Claim, error: str, next_attempt_at: int | None) -> bool:
+        """Record a failed attempt, retried from `next_attempt_at` on its Monday; False, writing nothing, when `claim` was lost."""
+        return await self._update(SENDS.failed, error[:500], next_attempt_at, digest_id, *claim) == 1
 
     async def reclaim_digest(self, digest_id: int, instance: str, at: int) -> bool:
         """Take a failed digest for another attempt once its wait is over; only one process can win it."""
@@ -125,6 +117,10 @@ class PostgresDigests(PostgresBase):
             digest_id,
         )
         return changed == 1
+
+    async def fail_abandoned_digests(self, platform: str, claimed_before: int, reason: str, retry_at: int) -> int:
+        """Digests still being sent claimed at or before `claimed_before` are marked failed (see the SQLite store); how many."""
+        return await self._update(SENDS.abandoned, reason[:500], retry_at, claimed_before, platform)
 
     async def failed_digests(self, platform: str) -> list[DigestPost]:
         rows = await self._fetchall(f"{_DIGESTS} WHERE d.status = 'failed' AND c.platform = $1 ORDER BY d.digest_id", platform)

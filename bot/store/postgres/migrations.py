@@ -322,5 +322,8 @@ MIGRATIONS: tuple[Migration, ...] = (
         PRIMARY KEY (person_id, local_date)
     );
     """,
+    """
+    CREATE INDEX study_reminders_sending ON study_reminders (claimed_at) WHERE status = 'sending';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)

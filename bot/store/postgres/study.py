@@ -6,16 +6,10 @@ from collections.abc import Collection, Sequence
 
 from bot.store import study as shared
 from bot.store.postgres.base import Connection, PostgresBase, lock_people, status_count
-from bot.store.records import Reminder, StudyPlan, StudyState, WrittenAnswer, WrittenGrade
-from bot.store.study import REVIEW_DAYS_READ, _plan, _written, graded, study_state, written_grading
+from bot.store.postgres.base import numbered as _numbered
+from bot.store.records import Claim, Reminder, StudyPlan, StudyState, WrittenAnswer, WrittenGrade
+from bot.store.study import REVIEW_DAYS_READ, _plan, _written, graded, retries_of, study_state, written_grading
 from bot.store.study_rules import CardChanges, CardKey, Grading, PlanRead, RunPlace, StoredCard, grade_cards
-
-
-def _numbered(sql: str) -> str:
-    """SQLite's `?` placeholders as PostgreSQL's $1, $2, ...: the SQL both stores share (bot.store.study) reads alike."""
-    parts = sql.split("?")
-    return "".join(part + (f"${i}" if i < len(parts) else "") for i, part in enumerate(parts, start=1))
-
 
 CARDS_OF = _numbered(shared.CARDS_OF)
 REVIEW_DAYS = _numbered(shared.REVIEW_DAYS)
@@ -32,6 +26,8 @@ REMINDERS_DUE = _numbered(shared.REMINDERS_DUE)
 MOVE_REMINDER = _numbered(shared.MOVE_REMINDER)
 CLAIM_REMINDER = _numbered(shared.CLAIM_REMINDER)
 FINISH_REMINDER = _numbered(shared.FINISH_REMINDER)
+FAIL_ABANDONED_REMINDERS = _numbered(shared.FAIL_ABANDONED_REMINDERS)
+RETRY_ABANDONED_REMINDER = _numbered(shared.RETRY_ABANDONED_REMINDER)
 RETRY_REMINDER = _numbered(shared.RETRY_REMINDER)
 REFUSE_REMINDERS = _numbered(shared.REFUSE_REMINDERS)
 PENDING_NOTICE = _numbered(shared.PENDING_NOTICE)
@@ -188,25 +184,49 @@ class PostgresStudy(PostgresBase):
         return await self._write(write)
 
     async def finish_reminder(
-        self, person_id: int, local_date: str, status: str, error: str | None = None, retry: tuple[int, int] | None = None
-    ) -> None:
-        """Record how a claimed reminder went; `retry` (next due instant as claimed, retry instant) brings it back sooner."""
+        self,
+        person_id: int,
+        local_date: str,
+        claim: Claim,
+        status: str,
+        error: str | None = None,
+        retry: tuple[int, int] | None = None,
+    ) -> bool:
+        """Record how a claimed reminder went (see the SQLite store); False, writing nothing, when `claim` was lost."""
 
-        async def write(db: Connection) -> None:
-            await db.execute(FINISH_REMINDER, status, error, person_id, local_date)
+        async def write(db: Connection) -> bool:
+            if status_count(await db.execute(FINISH_REMINDER, status, error, person_id, local_date, *claim)) != 1:
+                return False
             if retry is not None:
                 await db.execute(RETRY_REMINDER, retry[1], person_id, retry[0])
+            return True
 
-        await self._write(write)
+        return await self._write(write)
 
-    async def refuse_reminders(self, person_id: int, local_date: str, reason: str, at: int) -> None:
-        """The platform refused the person's reminder for good: it is switched off, and their next command says why."""
+    async def refuse_reminders(self, person_id: int, local_date: str, claim: Claim, reason: str, at: int) -> bool:
+        """The platform refused the person's reminder for good: it is switched off, and their next command says why.
+        False, writing nothing, when the caller no longer holds `claim`."""
 
-        async def write(db: Connection) -> None:
-            await db.execute(FINISH_REMINDER, "refused", reason, person_id, local_date)
+        async def write(db: Connection) -> bool:
+            if status_count(await db.execute(FINISH_REMINDER, "refused", reason, person_id, local_date, *claim)) != 1:
+                return False
             await db.execute(REFUSE_REMINDERS, reason, at, person_id)
+            return True
 
-        await self._write(write)
+        return await self._write(write)
+
+    async def fail_abandoned_reminders(self, platform: str, claimed_before: int, reason: str, retry_at: int, max_attempts: int) -> int:
+        """Reminders still being sent claimed at or before `claimed_before` are marked failed and, with attempts left,
+        retried from `retry_at` (see the SQLite store); how many there were."""
+
+        async def write(db: Connection) -> int:
+            abandoned = await db.fetch(FAIL_ABANDONED_REMINDERS, reason[:500], claimed_before, platform)
+            retries = retries_of(abandoned, retry_at, max_attempts)
+            if retries:
+                await db.executemany(RETRY_ABANDONED_REMINDER, retries)
+            return len(abandoned)
+
+        return await self._write(write)
 
     async def take_study_notice(self, platform: str, space_id: str, user_id: str) -> str | None:
         """Why the person's reminders were switched off, once: the first command after it gets it, no later one."""
