@@ -16,7 +16,11 @@ from adapters.wiring import core_settings, run_async
 
 EXIT_INTERRUPTED = 130
 MAX_SLACK_WORKERS = 64
-RESUME_HINT = "Stopped. Your answers so far are saved; run `recsys-quiz play` again to resume."
+
+
+def resume_hint(command: str) -> str:
+    """What a stopped `play` or `review` says: the same command picks the run up again."""
+    return f"Stopped. Your answers so far are saved; run `recsys-quiz {command}` again to resume."
 
 
 def _default_user() -> str:
@@ -90,13 +94,13 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: b
             try:
                 return await run(engine, _console_origin(user), args.deck, console, read_line)  # type: ignore[arg-type]
             except EOFError:
-                console.print(f"\n{RESUME_HINT}")
+                console.print(f"\n{resume_hint('review' if review else 'play')}")
                 return 0
 
     try:
         return run_async(main(), settings.database.shown)
     except KeyboardInterrupt:
-        console.print(f"\n{RESUME_HINT}")
+        console.print(f"\n{resume_hint('review' if review else 'play')}")
         return EXIT_INTERRUPTED
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
@@ -16,7 +17,8 @@ from bot.content import default_content_dir
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 POSTGRES_SCHEMES = ("postgresql", "postgres")
-DATABASE_FORMS = "a file path, sqlite:///path or postgresql://user@host:5432/dbname"
+POSTGRES_EXAMPLE = "postgresql://user@host:5432/dbname"
+DATABASE_FORMS = f"a file path, sqlite:///path or {POSTGRES_EXAMPLE}"
 
 
 class Database(NamedTuple):
@@ -33,8 +35,11 @@ class Database(NamedTuple):
 
 
 def shown_url(url: str) -> str:
-    """A database URL without its password, for messages and logs."""
-    parts = urlsplit(url)
+    """A database URL without its password, for messages and logs (also one that is not a valid URL)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host: blank whatever sits between "user:" and "@"
+        return re.sub(r"(://[^/@:]*:)[^@/]*@", r"\1***@", url, count=1)
     if parts.password is None:
         return url
     return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
@@ -59,13 +64,16 @@ def parse_database(text: str) -> Database:
             raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: a SQLite URL is sqlite:///relative/path.db or sqlite:////absolute/path.db")
         return Database("sqlite", Path(rest[1:]), None)
     if scheme in POSTGRES_SCHEMES:
-        parts = urlsplit(value)
         try:
-            parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+            parts = urlsplit(value)
+        except ValueError as error:
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: not a valid URL ({error}); write it as {POSTGRES_EXAMPLE}") from None
+        try:
+            parts.port  # noqa: B018 - raises ValueError on a port that is not a number from 0 to 65535
         except ValueError:
-            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: the port is not a number") from None
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: the port is not a number from 0 to 65535") from None
         if not parts.path.strip("/"):
-            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: name the database, as in postgresql://user@host:5432/dbname")
+            raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: name the database, as in {POSTGRES_EXAMPLE}")
         return Database("postgresql", None, value)
     raise ValueError(f"RECSYS_QUIZ_DB {shown!r}: unsupported kind of database {scheme!r}; give {DATABASE_FORMS}")
 

@@ -12,7 +12,7 @@ ButtonStyle = Literal["primary", "secondary", "success", "danger"]
 Tone = Literal["info", "success", "warning", "error"]
 # A sentence each adapter adds to a notice in its own words: how to start a run there, who its admins are, or an
 # example of `daily set`, `interview` or `remind` in its syntax, or how a person gives their timezone there.
-Hint = Literal["start", "admins", "daily_set", "interview", "remind", "zone"]
+Hint = Literal["start", "admins", "daily_set", "interview", "remind", "zone", "teams"]
 # The notices every surface shows the same way (bot.notices builds them): a test renders each on every surface.
 NoticeCode = Literal["not_recorded", "recorded_not_shown", "not_yours", "expired", "incomplete", "admins_only"]
 
@@ -144,6 +144,7 @@ class LeaderboardView(_View):
     ranking_rule: str
     rows: tuple[LeaderboardRow, ...]
     empty_text: str = "No points yet: answer a question to get on the board."
+    empty_hint: Hint | None = None  # the adapter appends its own sentence to empty_text
     footer: str | None = None
     page: int = 1
     pages: int = 1

@@ -37,7 +37,9 @@ def test_the_setting_names_a_sqlite_file_or_a_postgresql_database(value: str, ki
     ("value", "says"),
     [
         ("mysql://quiz@db/quiz", "unsupported kind of database 'mysql'"),
-        ("postgresql://quiz@db:port/quiz", "the port is not a number"),
+        ("postgresql://quiz@db:port/quiz", "the port is not a number from 0 to 65535"),
+        ("postgresql://quiz@db:99999/quiz", "the port is not a number from 0 to 65535"),
+        ("postgresql://quiz@[db/quiz", r"not a valid URL \(Invalid IPv6 URL\); write it as postgresql://user@host:5432/dbname"),
         ("postgresql://quiz@db:5432/", "name the database"),
         ("sqlite://quiz.db", "sqlite:///relative/path.db"),
         ("  ", "is empty"),
@@ -60,6 +62,12 @@ def _one_line_naming_the_setting(result: object, *words: str) -> None:
 def test_a_bad_url_ends_the_command_with_one_line_and_exit_code_2(tmp_path: Path) -> None:
     result = recsys_quiz("leaderboard", "--db", "postgresql://quiz:s3cret@127.0.0.1:notaport/quiz")
     _one_line_naming_the_setting(result, "port is not a number")
+    assert "s3cret" not in result.stderr
+
+
+def test_a_url_that_does_not_parse_ends_the_command_with_one_line_naming_the_setting_and_no_password() -> None:
+    result = recsys_quiz("leaderboard", "--db", "postgresql://quiz:s3cret@[bad/quiz")
+    _one_line_naming_the_setting(result, "not a valid URL", "postgresql://quiz:***@[bad/quiz")
     assert "s3cret" not in result.stderr
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import re
 from typing import Any
 
@@ -21,9 +22,10 @@ from adapters.slack.commands import VERBS, parse
 from adapters.slack.render import render as slack_render
 from bot.commands import COMMAND_NAMES
 from bot.content import DeckLibrary
-from bot.engine import help_reply
+from bot.engine import QuizEngine, help_reply
 from bot.notices import NOTICE_CODES, shared_notice
-from bot.views import HelpView
+from bot.views import HelpView, LeaderboardView
+from tests.conftest import person
 from tests.discord.test_commands import Handler
 
 # Discord: an embed field holds 1,024 characters, an embed 6,000. Slack: a section 3,000, a message 50 blocks.
@@ -178,3 +180,19 @@ def test_every_surface_renders_every_shared_notice_with_its_own_hint(code: str) 
     console.print(console_render(notice))
     shown = console.export_text()
     assert notice.title in shown and notice.text in shown and hint["console"] in shown
+
+
+async def test_an_empty_teams_board_tells_each_surface_how_teams_are_made_there(engine: QuizEngine) -> None:
+    reply = await engine.leaderboard(person("ann"), "teams")
+    board = reply.view
+    assert isinstance(board, LeaderboardView) and not board.rows
+    assert board.empty_text == "No team has points in this window yet." and board.empty_hint == "teams"
+    discord_text = discord_render(board).embed.description or ""
+    assert "No team has points in this window yet. Create one with `/recsys-quiz team create name:`" in discord_text
+    slack_text = json.dumps(slack_render(board).blocks)
+    assert "No team has points in this window yet. Create one with `/recsys-quiz team create &lt;name&gt;`" in slack_text
+    console = Console(width=200, record=True)
+    console.print(console_render(board))
+    shown = console.export_text()
+    assert "No team has points in this window yet. Teams are created and joined on Discord and Slack." in shown
+    assert "team create" not in shown  # the terminal has no team commands

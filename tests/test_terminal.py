@@ -49,7 +49,7 @@ def test_eof_mid_run_exits_cleanly_and_the_next_play_resumes(tmp_path: Path) -> 
     db = tmp_path / "resume.db"
     first = recsys_quiz("play", "--db", str(db), "--user", "cy", stdin=ANSWER_AND_GO_ON * 2)
     assert first.returncode == 0, first.stderr
-    assert "Your answers so far are saved" in first.stdout
+    assert "Your answers so far are saved; run `recsys-quiz play` again to resume." in flat(first.stdout)
     second = recsys_quiz("play", "--db", str(db), "--user", "cy", stdin=ANSWER_AND_GO_ON * 3)
     assert second.returncode == 0, second.stderr
     assert "Resumed where you left off: question 3 of 5" in second.stdout
@@ -146,6 +146,16 @@ def test_typing_w_writes_an_answer_over_several_lines_ticks_its_key_points_and_t
     assert "wrote your own answer" in shown or "Not the best answer" in shown  # the pick after it scores nothing
     stats = recsys_quiz("stats", "--db", str(db), "--user", "ann")
     assert "Points: 0" in stats.stdout and "Due for review today: 0" in stats.stdout
+
+
+def test_a_stopped_review_says_to_run_review_again_and_resumes_there(tmp_path: Path) -> None:
+    db = tmp_path / "stopped-review.db"
+    first = recsys_quiz("review", "--db", str(db), "--user", "di", stdin=ANSWER_AND_GO_ON * 2)
+    assert first.returncode == 0, first.stderr
+    assert "Your answers so far are saved; run `recsys-quiz review` again to resume." in flat(first.stdout)
+    second = recsys_quiz("review", "--db", str(db), "--user", "di", stdin=ANSWER_AND_GO_ON * 3)
+    assert second.returncode == 0, second.stderr
+    assert "question 3 of 5" in flat(second.stdout)
 
 
 def test_review_and_interview_in_the_terminal(tmp_path: Path) -> None:

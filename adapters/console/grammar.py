@@ -31,6 +31,8 @@ GRAMMAR = Grammar(
         "interview": f"For example: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
         # The terminal sends no messages: reminders live on Discord and Slack.
         "remind": "Daily reminders are sent on Discord and Slack.",
+        # Teams belong to a chat's study group: the terminal shows their boards but has no team commands.
+        "teams": "Teams are created and joined on Discord and Slack.",
         "zone": f"Give your timezone with the date: `{PREFIX} interview 2027-01-15 --zone Europe/Berlin`.",
     },
 )

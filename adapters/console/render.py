@@ -155,7 +155,7 @@ def _(board: LeaderboardView) -> RenderableType:
         cells = [str(row.rank), _name(row.name, "bold" if row.is_asker else ""), str(row.points)]
         table.add_row(*cells, *([_name(row.detail)] if any(r.detail for r in board.rows) else []))
     heading = Text(f"{board.title} · {board.window} · {board.timezone}", style="bold")
-    parts: list[RenderableType] = [heading, table if board.rows else Text(board.empty_text)]
+    parts: list[RenderableType] = [heading, table if board.rows else Text(GRAMMAR.with_hint(board.empty_text, board.empty_hint))]
     if board.pages > 1:
         parts.append(Text(f"Page {board.page} / {board.pages}"))
     if board.footer:

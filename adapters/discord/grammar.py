@@ -44,6 +44,7 @@ GRAMMAR = Grammar(
         "daily_set": f"For example: `{PREFIX} daily set time:09:00 timezone:Europe/Berlin`.",
         "interview": f"For example: `{PREFIX} interview set date:2027-01-15`.",
         "remind": f"For example: `{PREFIX} remind set time:08:30 timezone:Europe/Berlin`.",
+        "teams": f"Create one with `{PREFIX} team create name:` or join one with `{PREFIX} team join name:`.",
         "zone": f"Discord keeps your timezone to itself; a reminder sets it: `{PREFIX} remind set time:08:30 timezone:Europe/Berlin`.",
     },
 )

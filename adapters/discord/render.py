@@ -271,7 +271,7 @@ def _leaderboard(view: LeaderboardView) -> Rendered:
         if row.detail:
             line += f" ({user_text(row.detail)})"
         lines.append(f"{line} ← you" if row.is_asker else line)
-    description = "\n".join(lines) if lines else view.empty_text
+    description = "\n".join(lines) if lines else GRAMMAR.with_hint(view.empty_text, view.empty_hint)
     embed = _embed(view.title, description, COLOUR_QUESTION)
     _field(embed, "Window", f"{view.window} ({view.timezone})", inline=True)
     if view.pages > 1:

@@ -44,6 +44,7 @@ GRAMMAR = Grammar(
         "daily_set": f"For example, in the channel to post to: `{PREFIX} daily set 09:00 Europe/Berlin`.",
         "interview": f"For example: `{PREFIX} interview 2027-01-15`.",
         "remind": f"For example: `{PREFIX} remind 08:30 Europe/Berlin`.",
+        "teams": f"Create one with `{PREFIX} team create <name>` or join one with `{PREFIX} team join <name>`.",
         "zone": f"Your Slack profile gives no timezone: set one with a reminder, `{PREFIX} remind 08:30 Europe/Berlin`.",
     },
 )

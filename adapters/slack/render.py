@@ -349,6 +349,7 @@ def _help(view: HelpView) -> SlackMessage:
 
 @_render.register
 def _leaderboard(view: LeaderboardView) -> SlackMessage:
+    empty = escape(GRAMMAR.with_hint(view.empty_text, view.empty_hint))
     lines = []
     for row in view.rows:
         you = " _(you)_" if row.is_asker else ""
@@ -357,7 +358,7 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
     blocks: list[Block] = [
         header(view.title),
         context(f"*{escape(view.window)}* · times in {escape(view.timezone)}", escape(view.ranking_rule)),
-        *(line_sections(lines) if lines else [section(escape(view.empty_text))]),
+        *(line_sections(lines) if lines else [section(empty)]),
     ]
     small = [escape(view.footer)] if view.footer else []
     if view.pages > 1:
@@ -366,7 +367,7 @@ def _leaderboard(view: LeaderboardView) -> SlackMessage:
     if small:
         blocks.append(context(*small))
     blocks.extend(actions(view.buttons))
-    summary = "; ".join(f"{r.rank}. {escape_name(r.name)} {r.points}" for r in view.rows[:10]) or escape(view.empty_text)
+    summary = "; ".join(f"{r.rank}. {escape_name(r.name)} {r.points}" for r in view.rows[:10]) or empty
     return message(f"{escape(view.title)} ({escape(view.window)}): {summary}", blocks)
 
 
