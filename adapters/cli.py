@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import io
+import os
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -410,7 +411,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        code = int(args.func(args))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (`recsys-quiz content check | head`): stop quietly, as the Python docs advise for
+        # SIGPIPE, and point stdout at devnull so that the interpreter's own flush at exit does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return code
 
 
 if __name__ == "__main__":

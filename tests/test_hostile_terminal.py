@@ -87,3 +87,16 @@ def test_a_bad_space_for_the_leaderboard_says_what_it_takes_in_one_line(tmp_path
     result = recsys_quiz("leaderboard", "--db", str(tmp_path / "space.db"), "--space", space)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "--space" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("content", "check"), ("help",)])
+def test_output_cut_short_by_its_reader_ends_quietly_without_a_traceback(command: tuple[str, ...]) -> None:
+    # `recsys-quiz content check | head -1`: the reader closes the pipe after one line.
+    process = subprocess.Popen([*COMMAND, *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stdout is not None and process.stderr is not None
+    first_line = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read()
+    process.wait(timeout=120)
+    assert first_line.strip()
+    assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
