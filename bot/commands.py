@@ -53,8 +53,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         description="Every Monday, post the group's week to a channel: top people and teams, accuracy per topic, a chart.",
     ),
     CommandSpec(name="digest off", group="Weekly digest", audience="admins", description="Stop a channel's weekly digest."),
-    CommandSpec(name="export", group="Your data", description="Everything the bot keeps about you, as one JSON file."),
-    CommandSpec(name="forget-me", group="Your data", description="Delete everything the bot keeps about you (asks first)."),
+    CommandSpec(name="export", group="Your data", description="Everything the bot keeps about you, as JSON."),
+    CommandSpec(name="forget-me", group="Your data", description="Delete everything the bot keeps about you, once you confirm."),
     CommandSpec(
         name="admin forget",
         group="Your data",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -38,3 +39,19 @@ def test_user_text_is_shown_literally_not_as_markup(view_type: type) -> None:
 def test_unknown_objects_are_refused_loudly() -> None:
     with pytest.raises(TypeError):
         render(object())
+
+
+def test_stats_say_one_point_and_two_points() -> None:
+    from bot.views import StatsView, WindowPoints
+
+    view = StatsView(
+        name="ann",
+        decks=(),
+        topics=(),
+        weakest_topic=None,
+        points=3,
+        answers=3,
+        windows=(WindowPoints(window="This week", points=1), WindowPoints(window="All time", points=2)),
+    )
+    shown = printed(view)
+    assert re.search(r"This week: 1 point\b(?!s)", shown) and "All time: 2 points" in shown

@@ -172,7 +172,7 @@ def _(stats: StatsView) -> RenderableType:
         body.append_text(_name(stats.team))
         body.append("\n")
     for window in stats.windows:
-        body.append(f"  {window.window}: {window.points} points\n")
+        body.append(f"  {window.window}: {window.points} point{'' if window.points == 1 else 's'}\n")
     if stats.streak is not None:
         body.append(f"Daily streak: {stats.streak.current} (best {stats.streak.best})\n")
     for deck in stats.decks:
