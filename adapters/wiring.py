@@ -57,14 +57,14 @@ def run_async(main: Coroutine[Any, Any, int], database: object = None, *, servin
     except sqlite3.Error as error:
         # Read-only file or folder, a full disk, a lock held too long: say which file, not a traceback.
         where = f" {database}" if database else ""
-        print(
-            f"recsys-quiz: cannot use the database{where}: {error}. Check that the file and its folder are writable "
-            "and the disk has space; answers already confirmed are kept.",
-            file=sys.stderr,
-        )
+        print(f"recsys-quiz: cannot use the database{where}: {error}. {_sqlite_advice(error)}", file=sys.stderr)
         return 2
     except ContentError as error:
-        print("recsys-quiz: the decks have problems:\n" + "\n".join(f"  {m}" for m in error.messages), file=sys.stderr)
+        print(
+            "recsys-quiz: the decks have problems (RECSYS_QUIZ_CONTENT names their folder; unset, the shipped decks):\n"
+            + "\n".join(f"  {m}" for m in error.messages),
+            file=sys.stderr,
+        )
         return 2
     except StoreError as error:  # a database it cannot open: unreachable, refused, another program's, too new
         print(f"recsys-quiz: {error}", file=sys.stderr)
@@ -75,6 +75,13 @@ def run_async(main: Coroutine[Any, Any, int], database: object = None, *, servin
         # The server went away or refused a statement after start-up: one line, not a traceback.
         print(f"recsys-quiz: the PostgreSQL database (RECSYS_QUIZ_DB) failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 2
+
+
+def _sqlite_advice(error: BaseException) -> str:
+    """What to do about a SQLite error, by its kind (SQLITE_NOTADB: another file; anything else: permissions, space, locks)."""
+    if getattr(error, "sqlite_errorname", "") == "SQLITE_NOTADB":
+        return "Point RECSYS_QUIZ_DB (or --db) at the quiz's database file, or at a new file to start one."
+    return "Check that the file and its folder are writable and the disk has space; answers already confirmed are kept."
 
 
 def _postgres_error(error: BaseException) -> bool:

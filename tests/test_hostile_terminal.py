@@ -100,3 +100,20 @@ def test_output_cut_short_by_its_reader_ends_quietly_without_a_traceback(command
     process.wait(timeout=120)
     assert first_line.strip()
     assert "Traceback" not in stderr and "BrokenPipeError" not in stderr, stderr
+
+
+def test_a_db_that_is_not_a_database_file_says_to_point_the_setting_at_the_quiz_database(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_text("shopping list\n" * 100)
+    result = recsys_quiz("leaderboard", "--db", str(notes))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "file is not a database. Point RECSYS_QUIZ_DB (or --db) at the quiz's database file" in result.stderr
+    assert "writable" not in result.stderr  # permissions are not the problem here
+    assert notes.read_text() == "shopping list\n" * 100
+
+
+def test_a_content_folder_that_is_missing_names_the_setting(tmp_path: Path) -> None:
+    env = {**os.environ, "RECSYS_QUIZ_CONTENT": str(tmp_path / "nothere"), "RECSYS_QUIZ_DB": str(tmp_path / "q.db")}
+    result = subprocess.run([*COMMAND, "play"], input="", capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert "RECSYS_QUIZ_CONTENT" in result.stderr and "nothere: not a folder of deck YAML files" in result.stderr

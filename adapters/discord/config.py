@@ -108,7 +108,10 @@ class DiscordSettings(BaseSettings):
         if self.client_id is not None:
             return self.client_id
         if self.token is None:
-            raise DiscordSettingsError(f"Set DISCORD_CLIENT_ID (Developer Portal > General Information > Application ID) or {TOKEN_HELP}")
+            raise DiscordSettingsError(
+                "The invite needs the application's id: set DISCORD_CLIENT_ID (Developer Portal > General Information > "
+                f"Application ID), or DISCORD_TOKEN, from which it is read. {TOKEN_HELP}"
+            )
         client_id = client_id_from_token(self.token.get_secret_value())
         if client_id is None:
             raise DiscordSettingsError(

@@ -61,7 +61,8 @@ def test_invite_prefers_discord_client_id_and_needs_no_token(monkeypatch: pytest
 def test_invite_without_token_or_client_id_says_what_to_set(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["discord", "--invite"]) == 2
     error = capsys.readouterr().err
-    assert "DISCORD_CLIENT_ID" in error and "DISCORD_TOKEN" in error
+    assert "The invite needs the application's id: set DISCORD_CLIENT_ID" in error
+    assert "or DISCORD_TOKEN, from which it is read." in error and "Reset Token" in error
 
 
 def test_the_client_id_is_read_from_the_tokens_first_part() -> None:
