@@ -271,8 +271,9 @@ def cmd_db_copy(args: argparse.Namespace) -> int:
         assert source.path is not None and target.url is not None
         copied = await copy_sqlite_to_postgres(source.path, target.url)
         print(f"copied {source.shown} to {target.shown}:")
+        width = max((len(table) for table in copied), default=0)
         for table, count in copied.items():
-            print(f"  {table:<20} {count:>10,}")
+            print(f"  {table:<{width}} {count:>10,}")
         return 0
 
     return run_async(main(), source.shown)
