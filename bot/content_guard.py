@@ -109,14 +109,17 @@ def _digits(option: Option) -> float:
     return digit_count(option.text)
 
 
-# Every strategy a learner could use without knowing the subject: length and digit ranks at both ends (a deck
-# tuned only against "the longest" tends to make its best answer the second longest), and the lone citation.
+# Every strategy a learner could use without knowing the subject: every rank by length and every rank by digits
+# (a deck tuned only against "the longest" or "the most digits" tends to make its best answer the second one),
+# and the lone citation.
 STRATEGIES: Sequence[tuple[str, Callable[[Question], bool]]] = (
     ("pick the longest option", lambda q: _picks_best_at_rank(q, _length, 0)),
     ("pick the second-longest option", lambda q: _picks_best_at_rank(q, _length, 1)),
     ("pick the third-longest option", lambda q: _picks_best_at_rank(q, _length, 2)),
     ("pick the shortest option", lambda q: _picks_best_at_bottom(q, _length)),
     ("pick the option with the most digits", lambda q: _picks_best_at_rank(q, _digits, 0)),
+    ("pick the option with the second-most digits", lambda q: _picks_best_at_rank(q, _digits, 1)),
+    ("pick the option with the third-most digits", lambda q: _picks_best_at_rank(q, _digits, 2)),
     ("pick the option with the fewest digits", lambda q: _picks_best_at_bottom(q, _digits)),
     ("pick the only option citing a paper", _only_citation_is_best),
 )

@@ -69,7 +69,7 @@ def test_a_deck_where_no_surface_cue_finds_the_best_answer_passes() -> None:
 
 
 def test_the_longest_option_being_best_in_3_of_5_questions_fails_and_2_of_5_passes() -> None:
-    long_best = {"length": 700, "digits": 4}
+    long_best = {"length": 700, "digits": 6}  # the most digits too (6 > 5 > 4 > 3), but only twice in the passing deck
     three = [question(i, long_best, EVEN) if i < 3 else fair_question(i, shape=i - 2) for i in range(5)]
     report = guard(deck(three))
     assert wins(report, "pick the longest option") == 3
@@ -82,6 +82,40 @@ def test_most_digits_counts_a_tie_with_the_best_answer_as_found() -> None:
     tied = {"length": 630, "digits": 5}  # as many digits as the most of the others
     report = guard(deck([question(i, tied, EVEN) if i < 3 else fair_question(i, shape=(i - 2) * 2 - 1) for i in range(5)]))
     assert wins(report, "pick the option with the most digits") == 3 and not report.ok
+
+
+# Three distractors with 9, 3 and 1 digits; the best answer's length moves through the length ranks (670 longest,
+# 650 second, 630 third, 610 shortest) so that only its digit rank is a cue.
+DIGIT_SPREAD = [{"length": 640, "digits": 9}, {"length": 660, "digits": 3}, {"length": 620, "digits": 1}]
+LENGTHS_BY_RANK = [670, 650, 630, 610]
+
+
+def test_the_option_with_the_second_most_digits_being_best_in_3_of_5_questions_fails_and_2_of_5_passes() -> None:
+    def second_most(index: int) -> dict[str, Any]:
+        return question(index, {"length": LENGTHS_BY_RANK[index], "digits": 5}, DIGIT_SPREAD)  # 9 > 5 > 3 > 1
+
+    three = [second_most(0), second_most(1), second_most(2), fair_question(3, shape=0), fair_question(4, shape=1)]
+    report = guard(deck(three))
+    assert wins(report, "pick the option with the second-most digits") == 3
+    assert report.problems == ("pick the option with the second-most digits finds the best answer in 3 of 5 questions (at most 40%)",)
+    two = [second_most(0), second_most(1), fair_question(2, shape=0), fair_question(3, shape=1), fair_question(4, shape=3)]
+    assert guard(deck(two)).ok, guard(deck(two)).problems
+
+
+def test_the_option_with_the_third_most_digits_being_best_in_3_of_5_questions_fails() -> None:
+    def third_most(index: int) -> dict[str, Any]:
+        return question(index, {"length": LENGTHS_BY_RANK[index], "digits": 2}, DIGIT_SPREAD)  # 9 > 3 > 2 > 1
+
+    report = guard(deck([third_most(0), third_most(1), third_most(2), fair_question(3, shape=0), fair_question(4, shape=1)]))
+    assert wins(report, "pick the option with the third-most digits") == 3
+    assert report.problems == ("pick the option with the third-most digits finds the best answer in 3 of 5 questions (at most 40%)",)
+
+
+def test_a_digit_tie_counts_the_best_answer_as_found_at_every_rank_it_spans() -> None:
+    tied = question(0, {"length": 650, "digits": 3}, DIGIT_SPREAD)  # 9 > 3 = 3 > 1: second- and third-most
+    report = guard(deck([tied, *(fair_question(i, shape=i - 1) for i in range(1, 5))]))
+    assert wins(report, "pick the option with the second-most digits") == 1 + 1  # the tie, and shape 2 (6 > 5 > 4 > 2)
+    assert wins(report, "pick the option with the third-most digits") == 1 + 1  # the tie, and shape 3
 
 
 def test_the_only_option_citing_a_paper_being_best_fails() -> None:
