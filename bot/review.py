@@ -283,7 +283,9 @@ class Reviews:
                 lines.append(f"Interview: today, {day}. Good luck!")
             else:
                 lines.append(f"Interview: {day} has passed; reviews are back to their usual pace.")
-        lines.append(f"Due for review today: {plan.due_count}. Not yet seen: {plan.unseen} question{'s' if plan.unseen != 1 else ''}.")
+        # Counted in the decks the person studies (those they have met questions of): a deck never opened is not "left".
+        unseen = f"{plan.unseen} question{'s' if plan.unseen != 1 else ''}"
+        lines.append(f"Due for review today: {plan.due_count}. Not yet seen in the decks you study: {unseen}.")
         current, best = streak_days(state.review_days, today)
         if best:
             lines.append(f"Study streak: {current} day{'s' if current != 1 else ''} in a row (best {best}).")

@@ -220,7 +220,7 @@ async def test_stats_show_days_left_due_count_and_questions_not_yet_seen_until_o
     clock.advance(86_400)
     lines = (await engine.stats(origin)).view.lines  # type: ignore[union-attr]
     assert "Interview: Fri 15 Jan 2027, in 12 days." in lines
-    assert "Due for review today: 1. Not yet seen: 0 questions." in lines
+    assert "Due for review today: 1. Not yet seen in the decks you study: 0 questions." in lines
     off = await engine.interview(origin, "off")
     assert isinstance(off.view, Notice) and off.view.title == "Interview date forgotten"
     lines = (await engine.stats(origin)).view.lines  # type: ignore[union-attr]
