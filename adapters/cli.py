@@ -105,17 +105,33 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: b
         return EXIT_INTERRUPTED
 
 
-def _print_engine_reply(args: argparse.Namespace, ask: Callable[[Any], Coroutine[Any, Any, Any]], failed_on_warning: bool = False) -> int:
+def _existing_database_settings(args: argparse.Namespace) -> Any:
+    """The settings of a command that only reads (or deletes) what is stored: a SQLite file that is not there is refused,
+    so that a mistyped --db says so instead of creating an empty database (and its folders) and printing nothing."""
+    settings = core_settings(args)
+    database = settings.database
+    if database.kind == "sqlite" and database.path is not None and not database.path.exists():
+        _refuse(
+            f"there is no database at {database.shown} (RECSYS_QUIZ_DB or --db): check the path; "
+            "`recsys-quiz play` creates it with the first answer"
+        )
+    return settings
+
+
+def _print_engine_reply(
+    args: argparse.Namespace, ask: Callable[[Any], Coroutine[Any, Any, Any]], failed_on_warning: bool = False, *, reads_only: bool = False
+) -> int:
     """Open the engine on the settings (with --db), print the view of the Reply `ask(engine)` returns, and close.
 
-    The exit code is 1 when `failed_on_warning` and the reply is a warning or an error notice, else 0.
+    The exit code is 1 when `failed_on_warning` and the reply is a warning or an error notice, else 0. `reads_only`: the
+    database must exist already (_existing_database_settings).
     """
     from rich.console import Console
 
     from adapters.console.render import render
     from bot.runtime import open_engine
 
-    settings = core_settings(args)
+    settings = _existing_database_settings(args) if reads_only else core_settings(args)
 
     async def main() -> int:
         async with open_engine(settings) as engine:
@@ -137,12 +153,14 @@ def cmd_leaderboard(args: argparse.Namespace) -> int:
         viewer = Origin(platform=platform, space_id=space, user_id="-", display_name="")
     except ValidationError:
         _refuse(f"--space takes PLATFORM:SPACE_ID (a platform in small letters, an id of at most {ID_MAX} characters), e.g. console:local")
-    return _print_engine_reply(args, lambda engine: engine.leaderboard(viewer, "teams" if args.teams else "people", args.window))
+    return _print_engine_reply(
+        args, lambda engine: engine.leaderboard(viewer, "teams" if args.teams else "people", args.window), reads_only=True
+    )
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     user = _user_name(args.user)
-    return _print_engine_reply(args, lambda engine: engine.stats(_console_origin(user)))
+    return _print_engine_reply(args, lambda engine: engine.stats(_console_origin(user)), reads_only=True)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -152,7 +170,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from bot.runtime import open_engine
 
     user = _user_name(args.user)
-    settings = core_settings(args)
+    settings = _existing_database_settings(args)
 
     async def main() -> int:
         async with open_engine(settings) as engine:
@@ -168,7 +186,7 @@ def cmd_forget_me(args: argparse.Namespace) -> int:
     user = _user_name(args.user)
     if not args.yes:
         _refuse(f"forget-me deletes everything kept about {user} on this database, for good: add --yes to do it")
-    return _print_engine_reply(args, lambda engine: engine.privacy.forget(_console_origin(user)))
+    return _print_engine_reply(args, lambda engine: engine.privacy.forget(_console_origin(user)), reads_only=True)
 
 
 def cmd_interview(args: argparse.Namespace) -> int:

@@ -117,3 +117,14 @@ def test_a_content_folder_that_is_missing_names_the_setting(tmp_path: Path) -> N
     result = subprocess.run([*COMMAND, "play"], input="", capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert "RECSYS_QUIZ_CONTENT" in result.stderr and "nothere: not a folder of deck YAML files" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [("leaderboard",), ("stats", "--user", "ann"), ("export", "--user", "ann"), ("forget-me", "--user", "ann", "--yes")]
+)
+def test_a_reading_command_on_a_mistyped_db_path_says_so_and_creates_nothing(tmp_path: Path, command: tuple[str, ...]) -> None:
+    missing = tmp_path / "typo" / "quizz.db"
+    result = recsys_quiz(*command, "--db", str(missing))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert f"there is no database at {missing} (RECSYS_QUIZ_DB or --db): check the path" in result.stderr
+    assert not (tmp_path / "typo").exists()
