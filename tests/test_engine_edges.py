@@ -13,7 +13,7 @@ from bot.content import Deck, DeckLibrary
 from bot.engine import QuizEngine, help_reply, scoring_note, tips_reply
 from bot.origin import Origin
 from bot.views import AnswerFeedback, Button, DeckLine, Notice, QuestionCard, Reply, ScoreCard, TopicResult
-from tests.conftest import person
+from tests.conftest import FakeClock, person
 
 SCORING_RULE_TEXT = (
     "A correct answer scores 1 point the first time you ever answer that question. "
@@ -315,3 +315,37 @@ def test_tips_of_a_deck_are_its_own(decks: DeckLibrary) -> None:
         "Compare against the exact answer",
     ]
     assert reply.view.tips[0].text == decks.get("recsys-platform-systems").tips[0].text  # type: ignore[union-attr]
+
+
+# Home, autocomplete, question stats -----------------------------------------------------------------------------
+
+
+async def test_home_counts_the_reviews_due_by_the_end_of_the_persons_own_day(
+    engine: QuizEngine, decks: DeckLibrary, clock: FakeClock
+) -> None:
+    clock.now = 1_790_172_800  # Wednesday 23 Sep 2026, 14:13:20 UTC
+    kiritimati = Origin(platform="console", space_id="local", user_id="k", display_name="K", timezone="Pacific/Kiritimati")
+    utc = Origin(platform="console", space_id="local", user_id="u", display_name="U")
+    for origin in (kiritimati, utc):
+        card = await first_card(engine, origin)
+        await engine.handle(origin, button_for(card, decks.default, correct=False))  # due again in 24 hours
+    clock.advance(12 * 3600)  # Thursday 02:13 UTC; at UTC+14 Thursday 16:13, a day that ends at 10:00 UTC
+    home = await engine.home(utc)
+    assert (home.due_reviews, home.buttons[-1]) == (1, Button(label="Review", action_id="rq1:r:", style="primary"))
+    home = await engine.home(kiritimati)  # the card comes due at 14:13 UTC, after that person's Thursday ends
+    assert (home.due_reviews, home.buttons[-1]) == (0, Button(label="Review", action_id="rq1:r:", style="secondary"))
+
+
+async def test_autocomplete_offers_at_most_25_team_names_from_an_empty_prefix(engine: QuizEngine) -> None:
+    for number in range(26):
+        reply = await engine.team_create(person(f"lead{number}"), f"Team {number:02d}")
+        assert isinstance(reply.view, Notice) and reply.view.tone == "success", reply.view
+    names = await engine.team_names(person("asker"))
+    assert len(names) == 25 and set(names) < {f"Team {number:02d}" for number in range(26)}
+    assert len(await engine.team_names(person("asker"), "Team", 3)) == 3
+
+
+async def test_question_stats_are_of_the_deck_asked_for(engine: QuizEngine) -> None:
+    admin = Origin(platform="console", space_id="local", user_id="admin", display_name="Admin", is_admin=True)
+    view = (await engine.question_stats(admin, "recsys-platform-systems")).view
+    assert view.deck_title == "RecSys platform systems" and len(view.questions) == 27  # type: ignore[union-attr]
