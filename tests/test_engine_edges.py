@@ -349,3 +349,10 @@ async def test_question_stats_are_of_the_deck_asked_for(engine: QuizEngine) -> N
     admin = Origin(platform="console", space_id="local", user_id="admin", display_name="Admin", is_admin=True)
     view = (await engine.question_stats(admin, "recsys-platform-systems")).view
     assert view.deck_title == "RecSys platform systems" and len(view.questions) == 27  # type: ignore[union-attr]
+
+
+async def test_team_show_shows_the_team_named_rather_than_the_askers_own(engine: QuizEngine) -> None:
+    await engine.team_create(person("a"), "Alpha")
+    await engine.team_create(person("b"), "Bravo")
+    assert (await engine.team_show(person("a"), "Bravo")).view.name == "Bravo"  # type: ignore[union-attr]
+    assert (await engine.team_show(person("a"))).view.name == "Alpha"  # type: ignore[union-attr]
