@@ -1,4 +1,4 @@
-"""The rules every store shares (bot/store/rules.py), as pure functions at their edges: checks, points, totals, ranks."""
+"""The rules every store shares (bot/store/rules.py, study_rules.py), as pure functions at their edges: checks, points, totals, ranks, cards."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from bot.store.rules import (
     total_changes,
     with_due,
 )
-from bot.store.study_rules import Grading, StoredCard
+from bot.store.study_rules import Grading, PlanRead, StoredCard, grade_cards
 
 KEY = {
     "deck": {
@@ -328,3 +328,49 @@ def test_a_post_is_claimable_while_its_channel_is_on_with_the_same_deck_and_rota
     assert not claimable(seen.model_copy(update={"enabled": False}), seen)
     assert not claimable(seen.model_copy(update={"deck_id": "other"}), seen)
     assert not claimable(seen.model_copy(update={"rotation": {"order": ["q2"]}}), seen)
+
+
+# Review cards (bot/store/study_rules.py) ----------------------------------------------------------------------------
+
+AT = 1_790_172_800  # Wednesday 23 Sep 2026, 14:13:20 UTC
+DAY = 86_400
+
+
+def test_grade_cards_rates_logs_and_dates_each_answer_in_the_persons_zone() -> None:
+    gradings = [
+        Grading((5, "deck", "q9"), (9, 9), AT, correct=True),  # a place graded before: grades nothing
+        Grading((3, "deck", "q1"), (7, 0), AT, correct=False),  # Again: due in a day
+        Grading((3, "deck", "q1"), (8, 0), AT + DAY, correct=True),  # right after a miss: Hard
+        Grading((3, "deck", "q2"), (7, 1), AT, rating=4),  # a written answer rated Easy
+        Grading((4, "deck", "q1"), (6, 0), AT, correct=True),  # someone without a plan: UTC, Good
+        Grading((3, "deck", "q1"), (7, 0), AT + 5, correct=True),  # the same place again: nothing
+    ]
+    graded = {(9, 9)}
+    changes = grade_cards(gradings, {}, {3: PlanRead("Pacific/Kiritimati", None)}, graded)
+    # (person, deck, question, last rating, reviews, first review at, last review at), one row per card
+    assert [(*row[:3], *row[5:]) for row in changes.cards] == [
+        (3, "deck", "q1", 2, 2, AT, AT + DAY),
+        (3, "deck", "q2", 4, 1, AT, AT),
+        (4, "deck", "q1", 3, 1, AT, AT),
+    ]
+    assert [row[:9] for row in changes.reviews] == [
+        (3, "deck", "q1", 7, 0, "choice", 1, AT, "2026-09-24"),  # already Thursday at UTC+14
+        (3, "deck", "q1", 8, 0, "choice", 2, AT + DAY, "2026-09-25"),
+        (3, "deck", "q2", 7, 1, "written", 4, AT, "2026-09-24"),
+        (4, "deck", "q1", 6, 0, "choice", 3, AT, "2026-09-23"),
+    ]
+    assert changes.due[(7, 0)] == AT + DAY and changes.due[(8, 0)] > AT + DAY
+    assert set(changes.due) == {(7, 0), (8, 0), (7, 1), (6, 0)}
+    assert {row[9] for row in changes.reviews} == set(changes.due.values())
+    assert graded == {(9, 9), (7, 0), (8, 0), (7, 1), (6, 0)}
+
+
+def test_grade_cards_goes_on_from_the_stored_card() -> None:
+    first = grade_cards([Grading((3, "deck", "q1"), (7, 0), AT, correct=False)], {}, {}, set())
+    (row,) = first.cards
+    stored = StoredCard(card=row[3], last_rating=1, reviews=5, first_review_at=100, due_at=row[4])
+    later = grade_cards([Grading((3, "deck", "q1"), (8, 0), AT + DAY, correct=True)], {(3, "deck", "q1"): stored}, {}, set())
+    assert [(*row[:3], *row[5:]) for row in later.cards] == [(3, "deck", "q1", 2, 6, 100, AT + DAY)]  # Hard: missed last time
+    good = stored._replace(last_rating=3)
+    again = grade_cards([Grading((3, "deck", "q1"), (8, 0), AT + DAY, correct=True)], {(3, "deck", "q1"): good}, {}, set())
+    assert again.cards[0][5] == 3  # Good: not missed last time
