@@ -356,3 +356,19 @@ async def test_team_show_shows_the_team_named_rather_than_the_askers_own(engine:
     await engine.team_create(person("b"), "Bravo")
     assert (await engine.team_show(person("a"), "Bravo")).view.name == "Bravo"  # type: ignore[union-attr]
     assert (await engine.team_show(person("a"))).view.name == "Alpha"  # type: ignore[union-attr]
+
+
+async def test_asking_for_a_later_page_of_a_board_replaces_the_message_it_pages(engine: QuizEngine) -> None:
+    first = await engine.leaderboard(person("pager"))
+    later = await engine.leaderboard(person("pager"), "people", "all", 2)
+    assert (first.ephemeral, first.replace) == (True, False)
+    assert (later.ephemeral, later.replace) == (True, True)
+
+
+async def test_stats_with_study_lines_stay_private(engine: QuizEngine, decks: DeckLibrary) -> None:
+    origin = person("studies")
+    card = await first_card(engine, origin)
+    await engine.handle(origin, button_for(card, decks.default, correct=False))
+    reply = await engine.stats(origin)
+    assert reply.ephemeral
+    assert "Due for review today: 0. Not yet seen: 4 questions." in reply.view.lines  # type: ignore[union-attr]
