@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterator
 from typing import ClassVar
 
@@ -12,6 +13,7 @@ from bot.actions import Action, AnswerAction, NextAction, StartAction, WriteActi
 from bot.content import Deck, DeckLibrary
 from bot.engine import QuizEngine, help_reply, scoring_note, tips_reply
 from bot.origin import Origin
+from bot.store import Store
 from bot.views import AnswerFeedback, Button, DeckLine, Notice, QuestionCard, Reply, ScoreCard, TopicResult
 from tests.conftest import FakeClock, person
 
@@ -372,3 +374,31 @@ async def test_stats_with_study_lines_stay_private(engine: QuizEngine, decks: De
     reply = await engine.stats(origin)
     assert reply.ephemeral
     assert "Due for review today: 0. Not yet seen: 4 questions." in reply.view.lines  # type: ignore[union-attr]
+
+
+async def test_a_finished_review_says_reviews_score_nothing_and_offers_more(engine: QuizEngine) -> None:
+    origin = person("reviewer")
+    reply = await engine.review(origin)
+    while isinstance(reply.view, QuestionCard):
+        feedback = await engine.handle(origin, reply.view.buttons[0].action_id)
+        assert isinstance(feedback.view, AnswerFeedback) and feedback.view.points == 0
+        reply = await engine.handle(origin, feedback.view.buttons[0].action_id)
+    score = reply.view
+    assert isinstance(score, ScoreCard) and (score.total, score.points) == (5, 0)
+    assert score.scoring_note == (
+        "Reviews score no board points, so boards stay fair; they count for your study streak and your stats. "
+        "A wrong answer comes back tomorrow, a right one later, and later still each time you get it right."
+    )
+    assert score.buttons == (Button(label="Review more", action_id="rq1:r:", style="primary"),)
+
+
+async def test_an_engine_shuffles_options_with_the_random_source_it_is_given(store: Store, decks: DeckLibrary) -> None:
+    plans = []
+    for user in ("first", "second"):
+        engine = QuizEngine(store, decks, rng=random.Random(5))
+        origin = person(user)
+        card = await first_card(engine, origin)
+        run, _ = await store.owned_run(run_id_of(card), *origin.identity)
+        assert run is not None
+        plans.append(run.plan)
+    assert plans[0] == plans[1]  # a system random source would repeat all five orders once in 24**5 runs
