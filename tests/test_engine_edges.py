@@ -91,6 +91,8 @@ async def test_score_card_counts_right_answers_and_questions_per_topic(engine: Q
     (again,) = score.buttons
     assert (again.label, again.style) == ("Play again", "primary")
     assert decode(again.action_id) == StartAction(deck_id="recsys-platform-systems")
+    replay = (await engine.handle(person("topics"), again.action_id)).view
+    assert isinstance(replay, QuestionCard) and (replay.deck_title, replay.position, replay.total) == ("RecSys platform systems", 1, 27)
 
 
 async def test_score_card_of_the_first_deck_has_one_line_per_question(engine: QuizEngine, decks: DeckLibrary) -> None:
@@ -150,6 +152,9 @@ async def test_feedback_names_the_deck_question_and_the_chosen_and_best_letters(
     assert feedback.next_review == "Comes back for review tomorrow."  # a wrong answer's card is due the next day
     (button,) = feedback.buttons
     assert (button.label, button.style, decode(button.action_id)) == ("Next question", "primary", NextAction(run_id=run_id_of(card)))
+    following = await engine.handle(origin, button.action_id)
+    assert isinstance(following.view, QuestionCard) and following.view.position == 2
+    assert (following.ephemeral, following.replace) == (True, True)
 
 
 def test_scoring_notes_word_for_word() -> None:
@@ -402,3 +407,20 @@ async def test_an_engine_shuffles_options_with_the_random_source_it_is_given(sto
         assert run is not None
         plans.append(run.plan)
     assert plans[0] == plans[1]  # a system random source would repeat all five orders once in 24**5 runs
+
+
+async def test_a_tips_button_shows_the_tips_of_its_own_deck(engine: QuizEngine) -> None:
+    reply = await engine.handle(person(), "rq1:t:recsys-platform-systems")
+    assert reply.ephemeral and reply.view.deck_title == "RecSys platform systems"  # type: ignore[union-attr]
+
+
+async def test_a_run_of_a_deck_no_longer_offered_is_refused(store: Store, decks: DeckLibrary, clock: FakeClock) -> None:
+    origin = person("left-behind")
+    card = await first_card(QuizEngine(store, decks, clock=clock), origin, "recsys-platform-systems")
+    fewer = QuizEngine(store, DeckLibrary([decks.default]), clock=clock)
+    refused = Notice(
+        tone="warning", title="This run's deck has changed", text="The questions of this run are no longer available.", hint="start"
+    )
+    for action_id in (NextAction(run_id=run_id_of(card)).encode(), card.buttons[0].action_id):
+        reply = await fewer.handle(origin, action_id)
+        assert reply.ephemeral and reply.view == refused
