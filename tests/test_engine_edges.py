@@ -424,3 +424,13 @@ async def test_a_run_of_a_deck_no_longer_offered_is_refused(store: Store, decks:
     for action_id in (NextAction(run_id=run_id_of(card)).encode(), card.buttons[0].action_id):
         reply = await fewer.handle(origin, action_id)
         assert reply.ephemeral and reply.view == refused
+
+
+async def test_next_shows_the_next_card_and_then_the_score_card_privately_in_place(engine: QuizEngine, decks: DeckLibrary) -> None:
+    origin = person("in-place")
+    reply: Reply = await engine.start(origin)
+    while isinstance(reply.view, QuestionCard):
+        feedback = await engine.handle(origin, button_for(reply.view, decks.default, correct=True))
+        reply = await engine.handle(origin, feedback.view.buttons[0].action_id)  # type: ignore[union-attr]
+        assert (reply.ephemeral, reply.replace) == (True, True)
+    assert isinstance(reply.view, ScoreCard)
