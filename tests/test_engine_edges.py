@@ -434,3 +434,16 @@ async def test_next_shows_the_next_card_and_then_the_score_card_privately_in_pla
         reply = await engine.handle(origin, feedback.view.buttons[0].action_id)  # type: ignore[union-attr]
         assert (reply.ephemeral, reply.replace) == (True, True)
     assert isinstance(reply.view, ScoreCard)
+
+
+async def test_a_run_whose_question_left_its_deck_is_refused(store: Store, decks: DeckLibrary, clock: FakeClock) -> None:
+    origin = person("question-gone")
+    card = await first_card(QuizEngine(store, decks, clock=clock), origin)
+    raw = decks.default.model_dump()
+    raw["questions"] = raw["questions"][:4]  # the last question is dropped
+    raw["version"] += 1
+    shorter = QuizEngine(store, DeckLibrary([Deck.model_validate(raw)]), clock=clock)
+    reply = await shorter.handle(origin, NextAction(run_id=run_id_of(card)).encode())
+    assert reply.view == Notice(
+        tone="warning", title="This run's deck has changed", text="The questions of this run are no longer available.", hint="start"
+    )
