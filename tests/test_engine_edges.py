@@ -447,3 +447,14 @@ async def test_a_run_whose_question_left_its_deck_is_refused(store: Store, decks
     assert reply.view == Notice(
         tone="warning", title="This run's deck has changed", text="The questions of this run are no longer available.", hint="start"
     )
+
+
+async def test_feedback_in_a_review_says_reviews_score_nothing(engine: QuizEngine, decks: DeckLibrary) -> None:
+    origin = person("review-note")
+    card = (await engine.review(origin)).view
+    for correct in (True, False):  # right or wrong, the note is the review's
+        assert isinstance(card, QuestionCard)
+        feedback = (await engine.handle(origin, button_for(card, decks.default, correct=correct))).view
+        assert isinstance(feedback, AnswerFeedback) and feedback.points == 0
+        assert feedback.scoring_note == "Review: no points (reviews keep boards fair); it counts for your study streak and your stats."
+        card = (await engine.handle(origin, feedback.buttons[0].action_id)).view
