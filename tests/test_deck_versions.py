@@ -7,7 +7,7 @@ import random
 from bot.content import Deck, DeckLibrary
 from bot.engine import DECK_UPDATED_NOTE, QuizEngine
 from bot.store import Store
-from bot.views import AnswerFeedback, QuestionCard
+from bot.views import AnswerFeedback, Notice, QuestionCard
 from tests.conftest import FakeClock, person
 from tests.test_engine import answer_button
 
@@ -61,7 +61,11 @@ async def test_a_run_whose_option_keys_are_gone_restarts_with_a_notice_and_keeps
     new_library = DeckLibrary([edited(decks.default, 2, rename_keys=True)])
     new = QuizEngine(store, new_library, clock=clock, rng=random.Random(2))
     refused = (await new.handle(origin, stale_next)).view  # a button of the old run, clicked after the update
-    assert refused.kind == "notice" and refused.title == "This run's deck has changed"
+    assert refused == Notice(
+        tone="warning", title="This run's deck has changed", text="The questions of this run are no longer available.", hint="start"
+    )
+    stale_answer = (await new.handle(origin, card.buttons[0].action_id)).view  # an answer button of the old run
+    assert stale_answer == refused
     restarted = (await new.start(origin)).view
     assert isinstance(restarted, QuestionCard)
     assert (restarted.position, restarted.note) == (1, DECK_UPDATED_NOTE)

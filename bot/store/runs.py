@@ -51,10 +51,6 @@ class RunStore(ScoreStore):
         """Close a run that can no longer go on (its deck changed), keeping its answers."""
         await self._write(lambda db: db.execute("UPDATE runs SET finished_at = ? WHERE run_id = ? AND finished_at IS NULL", (at, run_id)))
 
-    async def run(self, run_id: int) -> Run | None:
-        row = await self._fetchone("SELECT * FROM runs WHERE run_id = ?", (run_id,))
-        return _run_from_row(row) if row else None
-
     async def owned_run(self, run_id: int, platform: str, space_id: str | None, user_id: str) -> tuple[Run | None, bool]:
         """(the run, whether this identity owns it) in one read: the hot path of every click.
 

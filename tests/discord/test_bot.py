@@ -328,10 +328,11 @@ async def test_a_personal_run_works_in_direct_messages(fake: FakeDiscord, db_pat
     async with running_bot(fake, db_path) as client:
         pending = await fake.slash(ALICE, "start", guild=False)
         card = await fake.delivered(pending)
-        run = await client.engine.store.run(run_id_of(card))
-        person = await client.engine.store.person_id(alice_origin().model_copy(update={"space_id": "dm"}))
+        in_dm = alice_origin().model_copy(update={"space_id": "dm"})
+        run, owned = await client.engine.store.owned_run(run_id_of(card), *in_dm.identity)
+        person = await client.engine.store.person_id(in_dm)
     assert card["flags"] & EPHEMERAL and embed(card)["title"].startswith("Question 1 / 5")
-    assert run is not None and run.person_id == person
+    assert run is not None and run.person_id == person and owned
 
 
 class SlowEngine:

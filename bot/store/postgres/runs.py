@@ -65,10 +65,6 @@ class PostgresRuns(PostgresScores):
 
         await self._write(write)
 
-    async def run(self, run_id: int) -> Run | None:
-        row = await self._fetchone("SELECT * FROM runs WHERE run_id = $1", run_id)
-        return _run_from_row(row) if row else None
-
     async def owned_run(self, run_id: int, platform: str, space_id: str | None, user_id: str) -> tuple[Run | None, bool]:
         """(the run, whether this identity owns it) in one read; `space_id` None: a click in direct messages (see SQLiteStore)."""
         row = await self._fetchone(
