@@ -87,7 +87,7 @@ async def test_score_card_counts_right_answers_and_questions_per_topic(engine: Q
         ("Candidate generation", 0, 1),
     ]
     assert score.scoring_note == SCORING_RULE_TEXT
-    assert [t.title for t in score.tips][:2] == ["Say what the number is used for", "Name the cost of every fix"]
+    assert [t.title for t in score.tips][:2] == ["Say what the number is used for", "Name what each fix and each choice costs"]
     (again,) = score.buttons
     assert (again.label, again.style) == ("Play again", "primary")
     assert decode(again.action_id) == StartAction(deck_id="recsys-platform-systems")
@@ -315,8 +315,7 @@ def test_tips_of_a_deck_are_its_own(decks: DeckLibrary) -> None:
     assert reply.view.deck_title == "RecSys platform systems"  # type: ignore[union-attr]
     assert [t.title for t in reply.view.tips] == [  # type: ignore[union-attr]
         "Say what the number is used for",
-        "Name the cost of every fix",
-        "Name what each choice costs",
+        "Name what each fix and each choice costs",
         "Put a number on the tail",
         "Place every rule and every cache deliberately",
         "Compare against the exact answer",
@@ -378,7 +377,7 @@ async def test_stats_with_study_lines_stay_private(engine: QuizEngine, decks: De
     await engine.handle(origin, button_for(card, decks.default, correct=False))
     reply = await engine.stats(origin)
     assert reply.ephemeral
-    assert "Due for review today: 0. Not yet seen: 4 questions." in reply.view.lines  # type: ignore[union-attr]
+    assert "Due for review today: 0. Not yet seen in the decks you study: 4 questions." in reply.view.lines  # type: ignore[union-attr]
 
 
 async def test_a_finished_review_says_reviews_score_nothing_and_offers_more(engine: QuizEngine) -> None:
