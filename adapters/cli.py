@@ -81,6 +81,7 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: b
     user = _user_name(args.user)
     settings = core_settings(args)
     console = Console(highlight=False)
+    stopped = resume_hint("review" if review else "play")
     # Piped input may be in any encoding: an undecodable byte becomes U+FFFD, read as a line that is not an answer.
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")
@@ -95,13 +96,13 @@ def _play(args: argparse.Namespace, start_up_done: Callable[[], None], review: b
             try:
                 return await run(engine, _console_origin(user), args.deck, console, read_line)  # type: ignore[arg-type]
             except EOFError:
-                console.print(f"\n{resume_hint('review' if review else 'play')}")
+                console.print(f"\n{stopped}")
                 return 0
 
     try:
         return run_async(main(), settings.database.shown)
     except KeyboardInterrupt:
-        console.print(f"\n{resume_hint('review' if review else 'play')}")
+        console.print(f"\n{stopped}")
         return EXIT_INTERRUPTED
 
 

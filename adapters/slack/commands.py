@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -23,22 +23,7 @@ Verb = Literal[
     "forget-me",
     "admin",
 ]
-VERBS: tuple[Verb, ...] = (
-    "start",
-    "tips",
-    "help",
-    "leaderboard",
-    "stats",
-    "review",
-    "interview",
-    "remind",
-    "team",
-    "daily",
-    "digest",
-    "export",
-    "forget-me",
-    "admin",
-)
+VERBS: tuple[Verb, ...] = get_args(Verb)  # in the order the Literal lists them
 # What users of other quiz bots type; each maps onto one of ours.
 ALIASES: dict[str, Verb] = {
     "play": "start",
