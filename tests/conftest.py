@@ -50,6 +50,31 @@ PG_TABLES = (
     "digest_posts, study_cards, study_reviews, written_answers, study_plans, study_reminders"
 )
 BACKENDS = ("sqlite", "postgresql")
+# Set while mutmut maps the tests, after the variable below is taken out of the environment.
+_MAPPING_FOR_MUTMUT = False
+
+
+def under_mutmut() -> bool:
+    """mutmut sets MUTANT_UNDER_TEST: a mutant's name, or "stats" while it maps which tests reach which function.
+
+    Read at each use, not at import: mutmut's fork server imports this file before any mutant is chosen.
+    """
+    return "MUTANT_UNDER_TEST" in os.environ or _MAPPING_FOR_MUTMUT
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """While mutmut maps the tests, the processes a test starts run the code as written, not in mapping mode.
+
+    In mapping mode mutmut's code loads its configuration from the working directory, and a `recsys-quiz` started in
+    a test's temporary folder finds none there and exits ("Could not figure out where the code to mutate is"); what a
+    child reaches cannot be mapped anyway, as the map lives in the test process. Taking the variable out of the
+    environment leaves this process mapping (mutmut keeps its own copy of the mode, read when the variable is
+    missing) and the children with no mutant. Under a mutant's run the variable stays, so the children load it too.
+    """
+    global _MAPPING_FOR_MUTMUT
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        del os.environ["MUTANT_UNDER_TEST"]
+        _MAPPING_FOR_MUTMUT = True
 
 
 class FakeClock:
@@ -118,7 +143,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     first failure, so a mutant that a quick SQLite test kills never pays for the slow tests or for making and
     migrating the session's PostgreSQL database.
     """
-    if "MUTANT_UNDER_TEST" in os.environ:
+    if under_mutmut():
         seconds = _durations_under_mutmut()
         items.sort(key=lambda item: (_on_postgres(item), seconds.get(item.nodeid, 0.0)))
     postgres = [item for item in items if _on_postgres(item)]
@@ -239,7 +264,7 @@ def empty_caches_under_mutmut() -> Iterator[None]:
     Otherwise mutmut credits a cached function only to the first test that filled its cache, and runs no other test
     against that function's mutants. Outside mutmut the caches are left alone, as in production.
     """
-    if "MUTANT_UNDER_TEST" in os.environ:
+    if under_mutmut():
         for cached in CACHES_OVER_MUTATED_CODE:
             cached.cache_clear()
     yield

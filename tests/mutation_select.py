@@ -1,0 +1,121 @@
+"""Choose which of mutmut's mutants to run: the SQL-case-only ones are equivalent, the rest run (all, or a sample).
+
+mutmut 3 mutates every plain string three ways: "XX" around it, all lower case, all upper case. For a SQL statement
+the last two are equivalent when the text holds nothing case-sensitive: keywords, function names and unquoted
+identifiers are case-insensitive (SQLite compares names without regard to case, PostgreSQL folds unquoted names to
+lower case), `sqlite3.Row` looks columns up case-insensitively, and asyncpg's records carry the names PostgreSQL
+folded. A text with a quote (a string literal such as 'sent', a quoted identifier, a JSON path) or a named parameter
+(`:platform`, looked up in a dict by its exact name) is case-sensitive, and its mutants stay in the run.
+
+Run from the repository after `mutmut run` has generated `mutants/`:
+`.venv/bin/python -m tests.mutation_select equivalent "bot.store.*"` prints the SQL-case-only mutants' names, one a
+line; `... to-run "bot.store.*"` prints every other mutant matching the globs (for `xargs mutmut run`);
+`... to-run --share 0.25 "bot.store.*"` prints a quarter of them (at least 20 a module), drawn at random per module
+with a fixed seed (the same names on every machine for the same code), for a run that must fit in the time there is.
+"""
+
+from __future__ import annotations
+
+import ast
+import fnmatch
+import json
+import random
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+MUTANTS = Path("mutants")
+SQL_WORD = re.compile(
+    r"\b(SELECT|INSERT|UPDATE|DELETE|FROM|WHERE|SET|VALUES|JOIN|GROUP BY|ORDER BY|ON CONFLICT|RETURNING|PRAGMA|AND|OR|"
+    r"NOT|NULL|IS|IN|AS|COUNT|SUM|MAX|MIN|COALESCE|LIMIT|OFFSET|DESC|ASC|EXCLUDED|DO|NOTHING|DEFAULT|CASE|WHEN|THEN|"
+    r"ELSE|END|BEGIN|COMMIT|ROLLBACK|FOR|ANY|EXISTS|DISTINCT|HAVING|UNION|WITH|LEFT|INNER)\b"
+)
+CASE_SENSITIVE = re.compile(r"""['"`]|:[A-Za-z_]""")
+
+
+def _is_plain_sql(text: str) -> bool:
+    """A statement or fragment of one whose meaning does not depend on the case of its letters."""
+    return bool(SQL_WORD.search(text)) and not CASE_SENSITIVE.search(text)
+
+
+def _sql_case_only(original: ast.AST, mutant: ast.AST) -> bool:
+    """The two trees differ only in plain-SQL strings that are equal but for case (and differ somewhere)."""
+    changed = False
+    for before, after in zip(ast.walk(original), ast.walk(mutant), strict=False):
+        if type(before) is not type(after):
+            return False
+        if isinstance(before, ast.Constant) and isinstance(after, ast.Constant):
+            if before.value == after.value:
+                continue
+            if not (isinstance(before.value, str) and isinstance(after.value, str)):
+                return False
+            if before.value.lower() != after.value.lower() or not _is_plain_sql(before.value):
+                return False
+            changed = True
+    return changed and _same_shape(original, mutant)
+
+
+def _same_shape(original: ast.AST, mutant: ast.AST) -> bool:
+    """Equal trees once every string constant is lower-cased (the walk above pairs nodes by position only)."""
+
+    def shape(tree: ast.AST) -> str:
+        copy = ast.parse(ast.unparse(tree))
+        for node in ast.walk(copy):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                node.value = node.value.lower()
+        return ast.dump(copy)
+
+    return shape(original) == shape(mutant)
+
+
+def _functions(path: Path) -> dict[str, ast.FunctionDef | ast.AsyncFunctionDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+
+
+def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.Module:
+    """The function's body alone: a mutant's name differs from its original's, and nothing else should count."""
+    return ast.Module(body=function.body, type_ignores=[])
+
+
+def mutants(module_file: Path) -> Iterator[tuple[str, bool]]:
+    """(mutant name, whether it is SQL-case-only) for every mutant mutmut made of one file under mutants/."""
+    meta = json.loads(module_file.with_name(module_file.name + ".meta").read_text(encoding="utf-8"))
+    functions = _functions(module_file)
+    for key in meta["exit_code_by_key"]:
+        function_name = key.rsplit(".", 1)[1]
+        original_name = function_name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig"
+        mutant, original = functions.get(function_name), functions.get(original_name)
+        yield key, bool(mutant and original and _sql_case_only(_body(original), _body(mutant)))
+
+
+SEED = 20
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("equivalent", "to-run"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    want_equivalent, rest = argv[0] == "equivalent", argv[1:]
+    share = 1.0
+    if rest[:1] == ["--share"] and len(rest) >= 2:
+        share, rest = float(rest[1]), rest[2:]
+    globs = rest or ["bot.store.*"]
+    for module_file in sorted(MUTANTS.glob("bot/**/*.py")):
+        if not module_file.with_name(module_file.name + ".meta").exists():
+            continue
+        chosen = [key for key, sql_case_only in mutants(module_file) if sql_case_only == want_equivalent]
+        chosen = [key for key in chosen if any(fnmatch.fnmatch(key, glob) for glob in globs)]
+        if share < 1.0:
+            # Seeded by the module's path, so that a module's sample does not move when another module changes; at
+            # least 20 a module (all of a smaller one), so that every module's figure rests on something.
+            sample_size = max(round(len(chosen) * share), min(len(chosen), 20))
+            chosen = sorted(random.Random(f"{SEED}:{module_file.as_posix()}").sample(sorted(chosen), sample_size))
+        for key in chosen:
+            print(key)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
