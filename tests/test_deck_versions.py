@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import random
 
+import pytest
+
+from bot.actions import AnswerAction, decode
 from bot.content import Deck, DeckLibrary
 from bot.engine import DECK_UPDATED_NOTE, QuizEngine
 from bot.store import Store
@@ -48,7 +52,7 @@ async def test_a_run_resumes_on_the_new_texts_when_its_questions_and_keys_still_
 
 
 async def test_a_run_whose_option_keys_are_gone_restarts_with_a_notice_and_keeps_its_points(
-    store: Store, decks: DeckLibrary, clock: FakeClock
+    store: Store, decks: DeckLibrary, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     origin = person("restarter")
     old = QuizEngine(store, decks, clock=clock, rng=random.Random(1))
@@ -66,9 +70,16 @@ async def test_a_run_whose_option_keys_are_gone_restarts_with_a_notice_and_keeps
     )
     stale_answer = (await new.handle(origin, card.buttons[0].action_id)).view  # an answer button of the old run
     assert stale_answer == refused
-    restarted = (await new.start(origin)).view
+    with caplog.at_level(logging.INFO, logger="bot.engine"):
+        restarted = (await new.start(origin)).view
     assert isinstance(restarted, QuestionCard)
     assert (restarted.position, restarted.note) == (1, DECK_UPDATED_NOTE)
+    old_run = decode(card.buttons[0].action_id)
+    assert isinstance(old_run, AnswerAction)
+    # Operators read this line to see why someone's run started again.
+    assert [r.getMessage() for r in caplog.records if r.name == "bot.engine"] == [
+        f"closing run {old_run.run_id}: deck recsys-platform-engineer changed since it started"
+    ]
     person_id = await store.person_id(origin)
     assert person_id is not None
     assert (await store.person_totals(person_id))[0] == 1  # the point earned before the update stays
