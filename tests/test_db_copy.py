@@ -15,7 +15,7 @@ from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.runtime import open_store
-from bot.store.copy import TABLES
+from bot.store.copy import TABLES, TargetNotEmptyError, copy_sqlite_to_postgres
 from bot.views import DailyPostView
 from tests.conftest import FakeClock, PostgresServer, QuizDatabase
 from tests.test_boards import answer_questions
@@ -140,3 +140,34 @@ def test_copy_refuses_a_target_that_is_not_postgresql_and_a_missing_source(tmp_p
     wrong = recsys_quiz("db", "copy", "--db", str(tmp_path / "none.db"), "--to", str(tmp_path / "other.db"))
     assert wrong.returncode == 2 and "postgresql://" in wrong.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+async def test_the_copy_returns_the_rows_of_every_table_and_names_what_a_full_target_holds(
+    tmp_path: Path, database: QuizDatabase, postgres_server: PostgresServer, decks: DeckLibrary
+) -> None:
+    # In the test's own process (the command above runs it in a child), so that mutation testing maps it.
+    source, clock = tmp_path / "small.db", FakeClock()
+    people = [member("m1"), member("m2")]
+    store = await open_store(parse_database(str(source)))
+    try:
+        engine = QuizEngine(store, decks, clock=clock, rng=random.Random(3))
+        await engine.team_create(people[0], "Vector Search")
+        await answer_questions(engine, decks, people[0], [True, False, True])
+        await answer_questions(engine, decks, people[1], [True])
+    finally:
+        await store.close()
+    with sqlite3.connect(source) as raw:
+        counts = {table: raw.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] for table in TABLES}
+    assert (counts["people"], counts["answers"], counts["teams"]) == (2, 4, 1)
+    target = await postgres_server.create()
+
+    assert await copy_sqlite_to_postgres(source, target) == counts
+    assert await read_everything(target, decks, clock, people) == await read_everything(str(source), decks, clock, people)
+
+    with pytest.raises(TargetNotEmptyError) as refused:
+        await copy_sqlite_to_postgres(source, target)
+    held = ", ".join(f"{table} {count}" for table, count in counts.items() if count)
+    assert str(refused.value) == (
+        f"{target} already holds recsys-quiz data ({held}); db copy only fills an empty database, so nothing was copied"
+    )
+    assert held.startswith("people 2, runs 2, answers 4, ")

@@ -65,13 +65,6 @@ class DigestStore(StoreBase):
 
         return await self._write(write)
 
-    async def digest_channel(self, platform: str, space_id: str, channel_id: str) -> DigestChannel | None:
-        row = await self._fetchone(
-            "SELECT * FROM digest_channels WHERE platform = ? AND space_id = ? AND channel_id = ?",
-            (platform, space_id, channel_id),
-        )
-        return DigestChannel(**dict(row)) if row else None
-
     async def digest_channels(self, platform: str) -> list[DigestChannel]:
         """The channels of a platform whose digest is on."""
         rows = await self._fetchall("SELECT * FROM digest_channels WHERE platform = ? AND enabled = 1 ORDER BY channel_key", (platform,))

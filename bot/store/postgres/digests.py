@@ -57,12 +57,6 @@ class PostgresDigests(PostgresBase):
 
         return await self._write(write)
 
-    async def digest_channel(self, platform: str, space_id: str, channel_id: str) -> DigestChannel | None:
-        row = await self._fetchone(
-            "SELECT * FROM digest_channels WHERE platform = $1 AND space_id = $2 AND channel_id = $3", platform, space_id, channel_id
-        )
-        return DigestChannel(**dict(row)) if row else None
-
     async def digest_channels(self, platform: str) -> list[DigestChannel]:
         """The channels of a platform whose digest is on."""
         rows = await self._fetchall("SELECT * FROM digest_channels WHERE platform = $1 AND enabled = 1 ORDER BY channel_key", platform)
