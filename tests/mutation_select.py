@@ -31,7 +31,7 @@ SQL_WORD = re.compile(
     r"NOT|NULL|IS|IN|AS|COUNT|SUM|MAX|MIN|COALESCE|LIMIT|OFFSET|DESC|ASC|EXCLUDED|DO|NOTHING|DEFAULT|CASE|WHEN|THEN|"
     r"ELSE|END|BEGIN|COMMIT|ROLLBACK|FOR|ANY|EXISTS|DISTINCT|HAVING|UNION|WITH|LEFT|INNER)\b"
 )
-CASE_SENSITIVE = re.compile(r"""['"`]|:[A-Za-z_]""")
+CASE_SENSITIVE = re.compile(r"""['"`]|(?<!:):[A-Za-z_]""")  # a quote, or a named parameter (not a ::cast)
 
 
 def _is_plain_sql(text: str) -> bool:

@@ -96,13 +96,13 @@ def unaccount(db: sqlite3.Connection, person_ids: list[int]) -> None:
 class PrivacyStore(StoreBase):
     """Export and forget: both walk bot.store.person_data.PERSON_TABLES."""
 
-    async def person_data(self, platform: str, user_id: str, space_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Every row held about a platform user, per section of the export document (in every space, or in `space_id`)."""
+    async def person_data(self, platform: str, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row held about a platform user, in every space they used the bot in, per section of the export document."""
 
         def read(db: sqlite3.Connection) -> dict[str, list[dict[str, Any]]]:
             db.execute("BEGIN")  # one snapshot for every section: an answer committed meanwhile is in all of them or none
             try:
-                return read_person_data(db, people_named(db, platform, user_id, space_id))
+                return read_person_data(db, people_named(db, platform, user_id, None))
             finally:
                 db.execute("COMMIT")
 

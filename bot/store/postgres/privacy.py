@@ -103,12 +103,12 @@ async def unaccount(db: Connection, person_ids: list[int]) -> None:
 class PostgresPrivacy(PostgresBase):
     """Export and forget: both walk bot.store.person_data.PERSON_TABLES."""
 
-    async def person_data(self, platform: str, user_id: str, space_id: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Every row held about a platform user, per section of the export document (in every space, or in `space_id`)."""
+    async def person_data(self, platform: str, user_id: str) -> dict[str, list[dict[str, Any]]]:
+        """Every row held about a platform user, in every space they used the bot in, per section of the export document."""
 
         async def read(db: Connection) -> dict[str, list[dict[str, Any]]]:
             async with db.transaction(isolation="repeatable_read", readonly=True):  # one snapshot for every section
-                return await read_person_data(db, await people_named(db, platform, user_id, space_id))
+                return await read_person_data(db, await people_named(db, platform, user_id, None))
 
         return await self._read(read)
 
