@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from datetime import UTC, datetime
 
@@ -14,7 +15,9 @@ from bot.daily import DailyScheduler, DailyTarget, PublishError, streak_of
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.store import Store
+from bot.store.records import DailyAnswerOutcome
 from bot.views import DailyFeedback, DailyPostView, LeaderboardView, Notice, StatsView
+from bot.windows import period_keys
 from tests.conftest import FakeClock, QuizDatabase
 
 
@@ -177,6 +180,40 @@ async def test_catches_up_the_same_day_after_downtime_but_never_posts_a_past_day
     await daily_engine.daily.tick()
     assert len(publisher.posts) == 2
     assert "Sunday 29 November 2026" in publisher.posts[1][1].date_label
+
+
+async def test_a_failed_send_is_logged_as_its_attempt_and_its_reason_kept_to_500_characters(
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher, caplog: pytest.LogCaptureFixture
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    reason = "HTTP 500 from the platform: " + "x" * 600
+    publisher.failures = [PublishError(reason)]
+    clock.now = utc("2026-11-27T09:00:00")
+    with caplog.at_level(logging.INFO, logger="bot.daily"):
+        await daily_engine.daily.tick()
+    (failed,) = await store.failed_posts("discord")
+    assert failed.last_error == reason[:500] and len(failed.last_error) == 500
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.daily" and r.levelno == logging.WARNING]
+    assert warnings == [f"daily post {failed.post_id} to channel c failed (attempt 1): {reason}"]
+
+
+async def test_a_second_answer_to_a_daily_post_gets_the_first_one_back_in_full(
+    daily_engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakePublisher
+) -> None:
+    await configure(daily_engine, "c", "09:00", "UTC")
+    clock.now = utc("2026-11-27T09:00:00")
+    await daily_engine.daily.tick()
+    post = publisher.posts[-1][1]
+    assert isinstance(post, DailyPostView)
+    first_key, other_key = (decode(button.action_id).option_key for button in post.buttons[:2])  # type: ignore[attr-defined]
+    post_id = decode(post.buttons[0].action_id).post_id  # type: ignore[attr-defined]
+    periods = period_keys(clock.now, UTC)
+    first = await store.record_daily_answer(post_id, member("m1"), first_key, True, int(clock.now), periods)
+    person_id = await store.person_id(member("m1"))
+    assert first == DailyAnswerOutcome(status="recorded", option_key=first_key, correct=True, points=1, person_id=person_id)
+    # A second click, on another option and judged wrong, changes nothing and is told the first answer.
+    second = await store.record_daily_answer(post_id, member("m1"), other_key, False, int(clock.now) + 5, periods)
+    assert second == DailyAnswerOutcome(status="already_answered", option_key=first_key, correct=True, points=1, person_id=person_id)
 
 
 async def test_failed_send_is_recorded_and_retried_with_backoff(

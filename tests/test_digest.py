@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import random
 from zoneinfo import ZoneInfo
 
@@ -137,6 +138,36 @@ async def test_a_failed_digest_is_retried_that_monday_only(
     clock.now = utc("2026-12-01T08:00:00")
     await engine.digest.tick()
     assert len(publisher.posts) == 1
+
+
+async def test_a_failure_is_logged_as_its_attempt_and_its_reason_kept_to_500_characters(
+    engine: QuizEngine, store: Store, clock: FakeClock, publisher: FakeDigestPublisher, caplog: pytest.LogCaptureFixture
+) -> None:
+    clock.now = utc("2026-11-23T07:00:00")
+    await engine.digest_switch(LEAD, "c1", True)
+    reason = "Discord is down: " + "x" * 600
+    publisher.failures.append(PublishError(reason, retryable=True))
+    clock.now = utc("2026-11-23T08:00:00")
+    with caplog.at_level(logging.INFO, logger="bot.digest"):
+        await engine.digest.tick()
+    (failed,) = await store.failed_digests("discord")
+    assert failed.last_error == reason[:500] and len(failed.last_error) == 500
+    warnings = [r.getMessage() for r in caplog.records if r.name == "bot.digest" and r.levelno == logging.WARNING]
+    assert warnings == [f"weekly digest {failed.digest_id} to channel c1 failed (attempt 1): {reason}"]
+
+
+async def test_digests_abandoned_by_a_stopped_process_are_failed_with_the_reason_kept_to_500_characters(
+    engine: QuizEngine, store: Store, clock: FakeClock
+) -> None:
+    clock.now = utc("2026-11-23T07:00:00")
+    await engine.digest_switch(LEAD, "c1", True)
+    (channel,) = await store.digest_channels("discord")
+    claimed = await store.claim_digest(channel.channel_key, "2026-W48", "stopped-process", 1_000)
+    assert claimed is not None and await store.digest_post(claimed.digest_id + 1) is None
+    assert await store.fail_abandoned_digests("discord", 1_001, "y" * 600, 2_000) == 1
+    (failed,) = await store.failed_digests("discord")
+    assert (failed.digest_id, failed.last_error, failed.next_attempt_at) == (claimed.digest_id, "y" * 500, 2_000)
+    assert await store.fail_abandoned_digests("discord", 1_001, "again", 2_000) == 0  # failed already: not claimed
 
 
 async def test_the_digest_shows_accuracy_per_topic_against_last_week_and_the_most_missed_question(
