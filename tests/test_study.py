@@ -120,11 +120,15 @@ async def test_grades_are_again_for_wrong_good_for_right_and_hard_for_right_afte
     ratings = dict(await database.rows("SELECT question_id, rating FROM study_reviews"))
     questions = [q.id for q in engine.decks.default.questions]
     assert [ratings[q] for q in questions] == [3, 1, 3, 1, 3]
+    first_at = int(clock.now)
     clock.advance(86_400)
     await review_everything(engine, origin, deck_id, lambda _: True)  # the misses come back tomorrow, and are right now
     latest = await database.rows("SELECT question_id, rating FROM study_reviews ORDER BY reviewed_at, run_id, position")
     assert [rating for question_id, rating in latest[5:]] == [2, 2]
     assert {question_id for question_id, _ in latest[5:]} == {questions[1], questions[3]}
+    # Each card counts its reviews, keeps when it was first reviewed and holds its latest rating.
+    cards = {row[0]: row[1:] for row in await database.rows("SELECT question_id, reviews, first_review_at, last_rating FROM study_cards")}
+    assert [cards[q] for q in questions] == [(1, first_at, 3), (2, first_at, 2), (1, first_at, 3), (2, first_at, 2), (1, first_at, 3)]
 
 
 async def test_a_review_scores_no_points_and_a_new_question_met_in_a_review_never_scores_later(

@@ -1,0 +1,41 @@
+"""Study records as the store returns them, on both stores: written answers looked up and graded once, or not found."""
+
+from __future__ import annotations
+
+from bot.actions import AnswerAction, decode
+from bot.engine import QuizEngine
+from bot.store import Store
+from bot.store.records import WrittenGrade
+from tests.conftest import QuizDatabase, person
+from tests.test_engine_edges import first_card
+
+
+async def test_a_written_answer_is_found_by_its_question_and_graded_once(engine: QuizEngine, store: Store, database: QuizDatabase) -> None:
+    origin = person("writer")
+    card = await first_card(engine, origin)
+    action = decode(card.buttons[0].action_id)
+    assert isinstance(action, AnswerAction)
+    deck = engine.decks.default
+    question = next(q for q in deck.questions if q.prompt == card.prompt)
+    person_id = await store.person_id(origin)
+    assert person_id is not None
+    assert await store.written_for(action.run_id, 0) is None
+
+    written, created = await store.record_written(action.run_id, 0, person_id, deck.id, question.id, "In my own words.", 100)
+    assert created and (written.text, written.ticked, written.graded_at) == ("In my own words.", None, None)
+    assert await store.written_for(action.run_id, 0) == written
+    assert await store.written_for(action.run_id, 1) is None
+
+    first = await store.grade_written(written.written_id, 5, 3, 200)
+    due_at = await database.value("SELECT due_at FROM study_cards")
+    assert first == WrittenGrade(status="graded", ticked=5, graded_card=True, next_due=due_at)
+    # Graded once: a second grade changes nothing and reports the first one's ticks and the card's due time.
+    assert await store.grade_written(written.written_id, 1, 1, 300) == WrittenGrade(
+        status="already", ticked=5, graded_card=False, next_due=due_at
+    )
+    assert await database.rows("SELECT ticked, graded_at FROM written_answers") == [(5, 200)]
+
+
+async def test_grading_a_written_answer_that_is_not_there_says_so(store: Store) -> None:
+    assert await store.grade_written(404, 3, 3, 200) == WrittenGrade(status="no_answer")
+    assert await store.written_answer(404) is None
