@@ -279,6 +279,22 @@ async def test_a_written_answer_is_graded_by_the_share_of_key_points_ticked(
     assert await database.value("SELECT COUNT(*) FROM study_reviews") == 1
 
 
+async def test_with_an_interview_ahead_an_easy_answer_comes_back_by_the_start_of_the_last_three_days(
+    engine: QuizEngine, clock: FakeClock, database: QuizDatabase
+) -> None:
+    origin = learner()
+    clock.now = at(date(2027, 1, 4), 8)
+    await engine.interview(origin, "2027-01-08")  # the last three days begin on 5 January, midnight in Berlin
+    card = (await engine.start(origin)).view
+    assert isinstance(card, QuestionCard)
+    checklist = await write(engine, origin, card, "Every point, in my own words.")
+    for index in range(len(checklist.points)):  # tick every key point: graded Easy, which alone would wait past the 5th
+        checklist = (await engine.handle(origin, checklist.buttons[index].action_id)).view  # type: ignore[assignment]
+    result = (await engine.handle(origin, checklist.buttons[-1].action_id)).view
+    assert isinstance(result, WrittenResult) and result.grade == "Easy"
+    assert await database.value("SELECT due_at FROM study_cards") == int(at(date(2027, 1, 5), 0))
+
+
 async def test_a_pick_after_writing_scores_nothing_and_does_not_grade_the_card_again(engine: QuizEngine, database: QuizDatabase) -> None:
     origin = learner()
     card = (await engine.start(origin)).view
