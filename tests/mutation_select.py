@@ -4,8 +4,9 @@ mutmut 3 mutates every plain string three ways: "XX" around it, all lower case, 
 the last two are equivalent when the text holds nothing case-sensitive: keywords, function names and unquoted
 identifiers are case-insensitive (SQLite compares names without regard to case, PostgreSQL folds unquoted names to
 lower case), `sqlite3.Row` looks columns up case-insensitively, and asyncpg's records carry the names PostgreSQL
-folded. A text with a quote (a string literal such as 'sent', a quoted identifier, a JSON path) or a named parameter
-(`:platform`, looked up in a dict by its exact name) is case-sensitive, and its mutants stay in the run.
+folded. A text with a quote around a letter (a string literal such as 'sent', a quoted identifier, a JSON path) or a
+named parameter (`:platform`, looked up in a dict by its exact name) is case-sensitive, and its mutants stay in the
+run.
 
 Run from the repository after `mutmut run` has generated `mutants/`:
 `.venv/bin/python -m tests.mutation_select equivalent "bot.store.*"` prints the SQL-case-only mutants' names, one a
@@ -34,9 +35,12 @@ SQL_WORD = re.compile(
 CASE_SENSITIVE = re.compile(r"""['"`]|(?<!:):[A-Za-z_]""")  # a quote, or a named parameter (not a ::cast)
 
 
+LETTERLESS_LITERAL = re.compile(r"'[^'A-Za-z]*'")  # such as '#': no letter in it to change
+
+
 def _is_plain_sql(text: str) -> bool:
     """A statement or fragment of one whose meaning does not depend on the case of its letters."""
-    return bool(SQL_WORD.search(text)) and not CASE_SENSITIVE.search(text)
+    return bool(SQL_WORD.search(text)) and not CASE_SENSITIVE.search(LETTERLESS_LITERAL.sub("", text))
 
 
 def _sql_case_only(original: ast.AST, mutant: ast.AST) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import AnswerAction, decode
 from bot.engine import QuizEngine
 from bot.store import Store
-from bot.store.records import WrittenGrade
+from bot.store.records import StudyPlan, WrittenGrade
 from tests.conftest import QuizDatabase, person
 from tests.test_engine_edges import first_card
 
@@ -39,3 +39,19 @@ async def test_a_written_answer_is_found_by_its_question_and_graded_once(engine:
 async def test_grading_a_written_answer_that_is_not_there_says_so(store: Store) -> None:
     assert await store.grade_written(404, 3, 3, 200) == WrittenGrade(status="no_answer")
     assert await store.written_answer(404) is None
+
+
+async def test_a_reminder_set_comes_back_with_its_next_time_and_nothing_pending(store: Store) -> None:
+    person_id = await store.ensure_person(person("early-bird"), 1)
+    plan = await store.set_reminder(person_id, "08:30", "Europe/Berlin", 1_799_300_000, 2)
+    assert plan == StudyPlan(
+        person_id=person_id, zone="Europe/Berlin", remind_time="08:30", remind_next_at=1_799_300_000, notice_pending=False
+    )
+    assert (await store.study_state(person_id)).plan == plan
+
+
+async def test_someone_with_nothing_recorded_has_no_totals_and_no_notices(store: Store) -> None:
+    person_id = await store.ensure_person(person("newcomer"), 1)
+    assert await store.person_totals(person_id) == (0, 0)
+    assert await store.take_study_notice("console", "local", "newcomer") is None
+    assert await store.take_forget_notice("no-such-identity") is None
