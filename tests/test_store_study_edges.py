@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.actions import AnswerAction, decode
 from bot.engine import QuizEngine
 from bot.store import Store
-from bot.store.records import StudyPlan, WrittenGrade
+from bot.store.records import Claim, StudyPlan, WrittenGrade
 from tests.conftest import QuizDatabase, person
 from tests.test_engine_edges import first_card
 
@@ -55,3 +55,41 @@ async def test_someone_with_nothing_recorded_has_no_totals_and_no_notices(store:
     assert await store.person_totals(person_id) == (0, 0)
     assert await store.take_study_notice("console", "local", "newcomer") is None
     assert await store.take_forget_notice("no-such-identity") is None
+
+
+async def test_a_reminder_is_claimed_once_a_day_refused_for_good_and_its_notice_taken_once(store: Store) -> None:
+    origin = person("ada", platform="discord", space="g1")
+    person_id = await store.ensure_person(origin, 1)
+    await store.set_reminder(person_id, "08:30", "Europe/Berlin", 1_000, 2)
+    (due,) = await store.reminders_due("discord", 1_000)
+    assert await store.claim_reminder(due, "2027-01-04", 87_400, "process-a", 1_000) == 1
+    assert await store.claim_reminder(due, "2027-01-04", 87_400, "process-b", 1_001) == 0  # moved on already
+    # Read again by another process and claimed for the same day: that day's reminder is taken.
+    await store.set_reminder(person_id, "08:30", "Europe/Berlin", 1_000, 3)
+    (again,) = await store.reminders_due("discord", 1_000)
+    assert await store.claim_reminder(again, "2027-01-04", 87_400, "process-b", 1_002) == 0
+    assert await store.refuse_reminders(person_id, "2027-01-04", Claim("process-b", 1), "DMs closed", 1_003) is False
+    assert await store.refuse_reminders(person_id, "2027-01-04", Claim("process-a", 1), "DMs closed", 1_003) is True
+    plan = (await store.study_state(person_id)).plan
+    assert plan is not None
+    assert (plan.remind_time, plan.remind_off_reason, plan.notice_pending) == (None, "DMs closed", True)
+    assert await store.take_study_notice("discord", "g1", "ada") == "DMs closed"
+    assert await store.take_study_notice("discord", "g1", "ada") is None  # said once
+
+
+async def test_reminders_abandoned_midway_are_failed_and_tried_again_while_attempts_remain(store: Store) -> None:
+    ids = [await store.ensure_person(person(user, platform="discord", space="g1"), 1) for user in ("one", "two")]
+    for person_id in ids:
+        await store.set_reminder(person_id, "08:30", "UTC", 1_000, 2)
+    for reminder in await store.reminders_due("discord", 1_000):
+        assert await store.claim_reminder(reminder, "2027-01-04", 87_400, "stopped", 1_000) == 1
+    # The process stopped while sending both: each is failed, and with attempts left comes back at the retry time.
+    assert await store.fail_abandoned_reminders("discord", 1_200, "z" * 600, 1_300, 2) == 2
+    assert await store.fail_abandoned_reminders("discord", 1_200, "again", 1_300, 2) == 0  # failed already
+    retried = sorted(await store.reminders_due("discord", 1_300), key=lambda r: r.person_id)
+    assert [r.person_id for r in retried] == ids
+    for reminder in retried:
+        assert await store.claim_reminder(reminder, "2027-01-04", 87_400, "stopped-again", 1_300) == 2
+    # Stopped again on the last attempt allowed: failed for good, nothing comes back.
+    assert await store.fail_abandoned_reminders("discord", 1_400, "z" * 600, 1_500, 2) == 2
+    assert await store.reminders_due("discord", 1_500) == []
