@@ -1,13 +1,13 @@
-"""Study records as the store returns them, on both stores: written answers looked up and graded once, or not found."""
+"""Records as the store returns them, on both stores: a run's answers, written answers, reminders and plans, and what is not there."""
 
 from __future__ import annotations
 
 from bot.actions import AnswerAction, decode
 from bot.engine import QuizEngine
 from bot.store import Store
-from bot.store.records import Claim, StudyPlan, WrittenGrade
-from tests.conftest import QuizDatabase, person
-from tests.test_engine_edges import first_card
+from bot.store.records import Answer, Claim, StudyPlan, WrittenGrade
+from tests.conftest import FakeClock, QuizDatabase, person
+from tests.test_engine_edges import button_for, first_card
 
 
 async def test_a_written_answer_is_found_by_its_question_and_graded_once(engine: QuizEngine, store: Store, database: QuizDatabase) -> None:
@@ -93,3 +93,26 @@ async def test_reminders_abandoned_midway_are_failed_and_tried_again_while_attem
     # Stopped again on the last attempt allowed: failed for good, nothing comes back.
     assert await store.fail_abandoned_reminders("discord", 1_400, "z" * 600, 1_500, 2) == 2
     assert await store.reminders_due("discord", 1_500) == []
+
+
+async def test_a_runs_answers_come_back_with_their_run_question_and_first_answer(
+    engine: QuizEngine, store: Store, clock: FakeClock
+) -> None:
+    origin = person("answerer")
+    card = await first_card(engine, origin)
+    question = next(q for q in engine.decks.default.questions if q.prompt == card.prompt)
+    right = button_for(card, engine.decks.default, correct=True)
+    action = decode(right)
+    assert isinstance(action, AnswerAction)
+    await engine.handle(origin, right)
+    assert await store.run_answers(action.run_id) == [
+        Answer(
+            run_id=action.run_id,
+            position=0,
+            question_id=question.id,
+            option_key=action.option_key,
+            correct=True,
+            points=1,
+            answered_at=int(clock.now),
+        )
+    ]
