@@ -171,3 +171,23 @@ async def test_the_copy_returns_the_rows_of_every_table_and_names_what_a_full_ta
         f"{target} already holds recsys-quiz data ({held}); db copy only fills an empty database, so nothing was copied"
     )
     assert held.startswith("people 2, runs 2, answers 4, ")
+
+
+async def test_a_table_longer_than_one_chunk_is_copied_and_counted_whole(
+    tmp_path: Path, database: QuizDatabase, postgres_server: PostgresServer
+) -> None:
+    source = tmp_path / "big.db"
+    await _open_and_close(source)
+    with sqlite3.connect(source) as raw:  # 20,001 people: one row more than a chunk of the copy
+        raw.executemany(
+            "INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES ('discord', 'g1', ?, ?, 1)",
+            ((f"u{number}", f"Person {number}") for number in range(20_001)),
+        )
+    target = await postgres_server.create()
+    copied = await copy_sqlite_to_postgres(source, target)
+    assert copied["people"] == 20_001 and sum(copied.values()) == 20_001
+    store = await open_store(parse_database(target))
+    try:
+        assert await store.person_id(member("u20000")) == 20_001  # the last row, in the second chunk, kept its id
+    finally:
+        await store.close()
