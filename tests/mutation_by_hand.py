@@ -40,6 +40,10 @@ MUTANTS: list[tuple[str, str, str]] = [
     ("bot/names.py", 'frozenset("\\u200e\\u200f\\u061c")', 'frozenset("\\u200e\\u200f")'),
     ("bot/names.py", "\\p{Default_Ignorable_Code_Point}", "\\p{Join_Control}"),
     ("bot/names.py", "\\x85\\u2028\\u2029]", "\\x85\\u2029]"),
+    # The PostgreSQL store turns the shared SQL's `?` into $1, $2, ... when its modules load: mutmut's mutants of
+    # `numbered` never take effect (its fork server loaded the modules first). Needs the PostgreSQL half to run.
+    ("bot/store/postgres/base.py", "enumerate(parts, start=1)", "enumerate(parts)"),
+    ("bot/store/postgres/base.py", 'if i < len(parts) else ""', 'if i <= len(parts) else ""'),
 ]
 TESTS = [
     "tests/test_action_id_limits.py",
@@ -49,6 +53,7 @@ TESTS = [
     "tests/test_display_name_edges.py",
     "tests/test_look_alike_keys.py",
     "tests/test_week_windows_mid_week.py",
+    "tests/test_store_records.py",
 ]
 
 
