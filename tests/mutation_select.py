@@ -11,6 +11,8 @@ run.
 Run from the repository after `mutmut run` has generated `mutants/`:
 `.venv/bin/python -m tests.mutation_select equivalent "bot.store.*"` prints the SQL-case-only mutants' names, one a
 line; `... to-run "bot.store.*"` prints every other mutant matching the globs (for `xargs mutmut run`);
+`... figures "bot.engine.*" "bot.store.*"` prints, per module, the mutants, the SQL-case ones, those run and what
+came of them, the equivalent ones named in tests/MUTATION.md, and the score: killed / (run - equivalent).
 `... to-run --share 0.25 "bot.store.*"` prints a quarter of them (at least 20 a module), drawn at random per module
 with a fixed seed (the same names on every machine for the same code), for a run that must fit in the time there is.
 """
@@ -22,7 +24,9 @@ import fnmatch
 import json
 import random
 import re
+import subprocess
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -95,12 +99,73 @@ def mutants(module_file: Path) -> Iterator[tuple[str, bool]]:
 
 
 SEED = 20
+MUTATION_NOTES = Path("tests/MUTATION.md")
+MUTANT_NAME = re.compile(r"bot\.[\w.ǁ]+__mutmut_\d+")
+
+
+def _statuses() -> dict[str, str]:
+    """Every mutant's status as `mutmut results --all true` prints it: killed, survived, no tests, not checked, ..."""
+    printed = subprocess.run([sys.executable, "-m", "mutmut", "results", "--all", "true"], capture_output=True, text=True, check=True)
+    statuses = {}
+    for line in printed.stdout.splitlines():
+        name, _, status = line.strip().partition(": ")
+        if MUTANT_NAME.fullmatch(name):
+            statuses[name] = status.strip()
+    return statuses
+
+
+def _module(name: str) -> str:
+    return name.split(".x", 1)[0]
+
+
+def figures(globs: list[str]) -> None:
+    """A markdown table of the figures per module (see the docstring above)."""
+    sql_case = {
+        key
+        for file in sorted(MUTANTS.glob("bot/**/*.py"))
+        if file.with_name(file.name + ".meta").exists()
+        for key, only in mutants(file)
+        if only
+    }
+    equivalent = set(MUTANT_NAME.findall(MUTATION_NOTES.read_text(encoding="utf-8")))
+    rows: dict[str, Counter[str]] = {}
+    for name, status in _statuses().items():
+        if not any(fnmatch.fnmatch(name, glob) for glob in globs):
+            continue
+        counts = rows.setdefault(_module(name), Counter())
+        counts["mutants"] += 1
+        if name in sql_case:
+            counts["sql case"] += 1
+        elif status != "not checked":
+            counts["run"] += 1
+            counts[status] += 1
+            counts["equivalent"] += status == "survived" and name in equivalent
+    print("| module | mutants | SQL case | run | killed | survived | no tests | equivalent | score |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    total: Counter[str] = Counter()
+    for module, counts in sorted(rows.items()):
+        total.update(counts)
+        print(_figure_row(module, counts))
+    print(_figure_row("**all**", total))
+
+
+def _figure_row(module: str, counts: Counter[str]) -> str:
+    killed = counts["killed"] + counts["timeout"]
+    scored = counts["run"] - counts["equivalent"]
+    score = f"{100 * killed / scored:.1f}%" if scored else "-"
+    cells = (
+        [counts[key] for key in ("mutants", "sql case", "run")] + [killed] + [counts[key] for key in ("survived", "no tests", "equivalent")]
+    )
+    return f"| {module} | " + " | ".join(f"{cell:,}" for cell in cells) + f" | {score} |"
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in ("equivalent", "to-run"):
+    if not argv or argv[0] not in ("equivalent", "to-run", "figures"):
         print(__doc__, file=sys.stderr)
         return 2
+    if argv[0] == "figures":
+        figures(argv[1:] or ["bot.*"])
+        return 0
     want_equivalent, rest = argv[0] == "equivalent", argv[1:]
     share = 1.0
     if rest[:1] == ["--share"] and len(rest) >= 2:

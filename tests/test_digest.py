@@ -15,6 +15,7 @@ from bot.digest import CHART_TITLE
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.store import Store
+from bot.store.records import Claim
 from bot.views import DigestView
 from tests.conftest import FakeClock
 from tests.test_boards import answer_questions
@@ -168,6 +169,23 @@ async def test_digests_abandoned_by_a_stopped_process_are_failed_with_the_reason
     (failed,) = await store.failed_digests("discord")
     assert (failed.digest_id, failed.last_error, failed.next_attempt_at) == (claimed.digest_id, "y" * 500, 2_000)
     assert await store.fail_abandoned_digests("discord", 1_001, "again", 2_000) == 0  # failed already: not claimed
+
+
+async def test_a_digest_tried_again_by_the_same_process_takes_only_the_new_attempts_result(
+    engine: QuizEngine, store: Store, clock: FakeClock
+) -> None:
+    clock.now = utc("2026-11-23T07:00:00")
+    await engine.digest_switch(LEAD, "c1", True)
+    (channel,) = await store.digest_channels("discord")
+    first = await store.claim_digest(channel.channel_key, "2026-W48", "process-a", 1_000)
+    assert first is not None and first.attempts == 0
+    assert await store.fail_abandoned_digests("discord", 1_001, "lease passed", 1_100) == 1  # the send seemed stuck
+    assert await store.reclaim_digest(first.digest_id, "process-a", 1_100)  # the same process tries again
+    # The first attempt's send finishes late: its claim is spent, so only the new attempt's result is written.
+    assert await store.mark_digest_sent(first.digest_id, Claim("process-a", 0), "late-message", 1_101) is False
+    assert await store.mark_digest_sent(first.digest_id, Claim("process-a", 1), "new-message", 1_102) is True
+    sent = await store.digest_post(first.digest_id)
+    assert sent is not None and (sent.status, sent.message_ref, sent.attempts) == ("sent", "new-message", 2)
 
 
 async def test_the_digest_shows_accuracy_per_topic_against_last_week_and_the_most_missed_question(
