@@ -27,13 +27,20 @@ async def three_teams(engine: QuizEngine, decks: DeckLibrary) -> None:
 
 
 def ranked(board: object) -> list[tuple[int, str]]:
-    return [(rank, team.name) for rank, team in board.ranked]  # type: ignore[attr-defined]
+    return ranked_rows(board.ranked)  # type: ignore[attr-defined]
+
+
+def ranked_rows(rows: object) -> list[tuple[int, str]]:
+    return [(rank, team.name) for rank, team in rows]  # type: ignore[attr-defined]
 
 
 async def test_each_page_of_a_team_board_shows_its_own_team(store: Store, three_teams: None) -> None:
     pages = [await store.team_board("console", "local", "all", 1, page) for page in (1, 2, 3)]
     assert [ranked(board) for board in pages] == [[(1, "Alpha")], [(2, "Beta")], [(3, "Gamma")]]
     assert [(board.size, board.page) for board in pages] == [(3, 1), (3, 2), (3, 3)]
+    # The tests' window on any offset of the board (the app reads whole pages): as long as asked, from where asked.
+    assert ranked_rows(await store.team_page("console", "local", "all", 2, 1)) == [(2, "Beta"), (3, "Gamma")]  # type: ignore[attr-defined]
+    assert ranked_rows(await store.team_page("console", "local", "all", 1, 0)) == [(1, "Alpha")]  # type: ignore[attr-defined]
 
 
 async def test_the_askers_team_off_the_page_comes_with_its_rank_and_average(store: Store, three_teams: None) -> None:
