@@ -12,7 +12,7 @@ Run from the repository after `mutmut run` has generated `mutants/`:
 `.venv/bin/python -m tests.mutation_select equivalent "bot.store.*"` prints the SQL-case-only mutants' names, one a
 line; `... to-run "bot.store.*"` prints every other mutant matching the globs (for `xargs mutmut run`);
 `... figures "bot.engine.*" "bot.store.*"` prints, per module, the mutants, the SQL-case ones, those run and what
-came of them, the equivalent ones named in tests/MUTATION.md, and the score: killed / (run - equivalent).
+came of them, the ones tests/MUTATION.md excludes (equivalent, or out of mutmut's reach), and the score: killed / (run - equivalent).
 `... to-run --share 0.25 "bot.store.*"` prints a quarter of them (at least 20 a module), drawn at random per module
 with a fixed seed (the same names on every machine for the same code), for a run that must fit in the time there is.
 """
@@ -100,6 +100,8 @@ def mutants(module_file: Path) -> Iterator[tuple[str, bool]]:
 
 SEED = 20
 MUTATION_NOTES = Path("tests/MUTATION.md")
+# The mutants named between these two lines of tests/MUTATION.md are left out of the score, each with its reason.
+EXCLUDED_START, EXCLUDED_END = "<!-- excluded from the score: start -->", "<!-- excluded from the score: end -->"
 MUTANT_NAME = re.compile(r"bot\.[\w.ǁ]+__mutmut_\d+")
 
 
@@ -127,7 +129,9 @@ def figures(globs: list[str]) -> None:
         for key, only in mutants(file)
         if only
     }
-    equivalent = set(MUTANT_NAME.findall(MUTATION_NOTES.read_text(encoding="utf-8")))
+    notes = MUTATION_NOTES.read_text(encoding="utf-8")
+    excluded = notes.split(EXCLUDED_START, 1)[-1].split(EXCLUDED_END, 1)[0] if EXCLUDED_START in notes else ""
+    equivalent = set(MUTANT_NAME.findall(excluded))
     rows: dict[str, Counter[str]] = {}
     for name, status in _statuses().items():
         if not any(fnmatch.fnmatch(name, glob) for glob in globs):
@@ -140,7 +144,7 @@ def figures(globs: list[str]) -> None:
             counts["run"] += 1
             counts[status] += 1
             counts["equivalent"] += status == "survived" and name in equivalent
-    print("| module | mutants | SQL case | run | killed | survived | no tests | equivalent | score |")
+    print("| module | mutants | SQL case | run | killed | survived | no tests | excluded | score |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     total: Counter[str] = Counter()
     for module, counts in sorted(rows.items()):

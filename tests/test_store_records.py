@@ -116,3 +116,13 @@ async def test_a_runs_answers_come_back_with_their_run_question_and_first_answer
             answered_at=int(clock.now),
         )
     ]
+
+
+async def test_a_refusal_that_gave_no_reason_still_leaves_its_notice_once(store: Store) -> None:
+    person_id = await store.ensure_person(person("quiet", platform="slack", space="T1"), 1)
+    await store.set_reminder(person_id, "07:00", "UTC", 1_000, 2)
+    (due,) = await store.reminders_due("slack", 1_000)
+    assert await store.claim_reminder(due, "2027-01-04", 87_400, "process-a", 1_000) == 1
+    assert await store.refuse_reminders(person_id, "2027-01-04", Claim("process-a", 1), "", 1_001) is True
+    assert await store.take_study_notice("slack", "T1", "quiet") == ""  # a notice, with nothing to quote
+    assert await store.take_study_notice("slack", "T1", "quiet") is None
