@@ -110,9 +110,10 @@ class Reminders:
         reason = await self.store.take_study_notice(origin.platform, origin.space_id, origin.user_id)
         if reason is None:
             return None
+        because = f" ({reason})" if reason else ""  # a platform may refuse without saying why
         return notice(
             "Your reminders are off",
-            f"Your daily review reminder could not be delivered ({reason}), so reminders were switched off. "
+            f"Your daily review reminder could not be delivered{because}, so reminders were switched off. "
             "Turn them back on once you can get private messages from the bot.",
             "warning",
             hint="remind",

@@ -6,6 +6,7 @@ from bot.actions import AnswerAction, decode
 from bot.engine import QuizEngine
 from bot.store import Store
 from bot.store.records import Answer, Claim, StudyPlan, WrittenGrade
+from bot.views import Notice
 from tests.conftest import FakeClock, QuizDatabase, person
 from tests.test_engine_edges import button_for, first_card
 
@@ -118,11 +119,17 @@ async def test_a_runs_answers_come_back_with_their_run_question_and_first_answer
     ]
 
 
-async def test_a_refusal_that_gave_no_reason_still_leaves_its_notice_once(store: Store) -> None:
-    person_id = await store.ensure_person(person("quiet", platform="slack", space="T1"), 1)
+async def test_a_refusal_that_gave_no_reason_still_leaves_its_notice_once(engine: QuizEngine, store: Store) -> None:
+    origin = person("quiet", platform="slack", space="T1")
+    person_id = await store.ensure_person(origin, 1)
     await store.set_reminder(person_id, "07:00", "UTC", 1_000, 2)
     (due,) = await store.reminders_due("slack", 1_000)
     assert await store.claim_reminder(due, "2027-01-04", 87_400, "process-a", 1_000) == 1
     assert await store.refuse_reminders(person_id, "2027-01-04", Claim("process-a", 1), "", 1_001) is True
-    assert await store.take_study_notice("slack", "T1", "quiet") == ""  # a notice, with nothing to quote
-    assert await store.take_study_notice("slack", "T1", "quiet") is None
+    said = await engine.command_notice(origin)  # the store hands over an empty reason: a notice all the same
+    assert said is not None and isinstance(said.view, Notice)
+    assert said.view.text == (
+        "Your daily review reminder could not be delivered, so reminders were switched off. "
+        "Turn them back on once you can get private messages from the bot."
+    )
+    assert await store.take_study_notice("slack", "T1", "quiet") is None  # said once
