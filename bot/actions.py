@@ -13,6 +13,8 @@ MAX_ACTION_ID_LENGTH = 100
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,39}$")]
 RowId = Annotated[int, Field(ge=1, le=2**62)]
 Position = Annotated[int, Field(ge=0, le=999)]
+# Ties a button to the person who asked for the message it is on (bot.boards.asker_tag: 12 hex digits).
+Asker = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
 
 
 class ActionIdError(ValueError):
@@ -67,7 +69,7 @@ class BoardPageAction(Action):
     scope: Annotated[str, StringConstraints(pattern=r"^(people|teams)$")]
     window: Annotated[str, StringConstraints(pattern=r"^(week|month|all)$")]
     page: Annotated[int, Field(ge=1, le=100_000)]
-    asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+    asker: Asker
 
 
 class DailyAnswerAction(Action):
@@ -84,7 +86,7 @@ class ForgetAction(Action):
 
     verb: ClassVar[str] = "f"
     choice: Annotated[str, StringConstraints(pattern=r"^(yes|no)$")]
-    asker: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{12}$")]
+    asker: Asker
     issued: Annotated[int, Field(ge=0, le=2**40)]
 
 

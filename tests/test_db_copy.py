@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.actions import decode
-from bot.config import parse_database
+from bot.config import parse_database, shown_url
 from bot.content import DeckLibrary
 from bot.engine import QuizEngine
 from bot.origin import Origin
 from bot.runtime import open_store
-from bot.store.copy import TABLES, TargetNotEmptyError, copy_sqlite_to_postgres
+from bot.store.copy import CHUNK, TABLES, TargetNotEmptyError, copy_sqlite_to_postgres
 from bot.views import DailyPostView
 from tests.conftest import FakeClock, PostgresServer, QuizDatabase
 from tests.test_boards import answer_questions
@@ -168,7 +168,7 @@ async def test_the_copy_returns_the_rows_of_every_table_and_names_what_a_full_ta
         await copy_sqlite_to_postgres(source, target)
     held = ", ".join(f"{table} {count}" for table, count in counts.items() if count)
     assert str(refused.value) == (
-        f"{target} already holds recsys-quiz data ({held}); db copy only fills an empty database, so nothing was copied"
+        f"{shown_url(target)} already holds recsys-quiz data ({held}); db copy only fills an empty database, so nothing was copied"
     )
     assert held.startswith("people 2, runs 2, answers 4, ")
 
@@ -178,16 +178,17 @@ async def test_a_table_longer_than_one_chunk_is_copied_and_counted_whole(
 ) -> None:
     source = tmp_path / "big.db"
     await _open_and_close(source)
-    with sqlite3.connect(source) as raw:  # 20,001 people: one row more than a chunk of the copy
+    rows = CHUNK + 1  # one row more than a chunk of the copy (20,000 today)
+    with sqlite3.connect(source) as raw:
         raw.executemany(
             "INSERT INTO people (platform, space_id, user_id, display_name, created_at) VALUES ('discord', 'g1', ?, ?, 1)",
-            ((f"u{number}", f"Person {number}") for number in range(20_001)),
+            ((f"u{number}", f"Person {number}") for number in range(rows)),
         )
     target = await postgres_server.create()
     copied = await copy_sqlite_to_postgres(source, target)
-    assert copied["people"] == 20_001 and sum(copied.values()) == 20_001
+    assert copied["people"] == rows and sum(copied.values()) == rows
     store = await open_store(parse_database(target))
     try:
-        assert await store.person_id(member("u20000")) == 20_001  # the last row, in the second chunk, kept its id
+        assert await store.person_id(member(f"u{rows - 1}")) == rows  # the last row, in the second chunk, kept its id
     finally:
         await store.close()

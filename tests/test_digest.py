@@ -153,6 +153,7 @@ async def test_a_failure_is_logged_as_its_attempt_and_its_reason_kept_to_500_cha
         await engine.digest.tick()
     (failed,) = await store.failed_digests("discord")
     assert failed.last_error == reason[:500] and len(failed.last_error) == 500
+    assert failed.attempts == 1  # the failed attempt counts: the next claim is attempt 2
     warnings = [r.getMessage() for r in caplog.records if r.name == "bot.digest" and r.levelno == logging.WARNING]
     assert warnings == [f"weekly digest {failed.digest_id} to channel c1 failed (attempt 1): {reason}"]
 
@@ -164,7 +165,8 @@ async def test_digests_abandoned_by_a_stopped_process_are_failed_with_the_reason
     await engine.digest_switch(LEAD, "c1", True)
     (channel,) = await store.digest_channels("discord")
     claimed = await store.claim_digest(channel.channel_key, "2026-W48", "stopped-process", 1_000)
-    assert claimed is not None and await store.digest_post(claimed.digest_id + 1) is None
+    assert claimed is not None
+    assert await store.digest_post(claimed.digest_id + 1) is None  # an id that was never claimed reads as nothing
     assert await store.fail_abandoned_digests("discord", 1_001, "y" * 600, 2_000) == 1
     (failed,) = await store.failed_digests("discord")
     assert (failed.digest_id, failed.last_error, failed.next_attempt_at) == (claimed.digest_id, "y" * 500, 2_000)

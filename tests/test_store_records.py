@@ -133,3 +133,11 @@ async def test_a_refusal_that_gave_no_reason_still_leaves_its_notice_once(engine
         "Turn them back on once you can get private messages from the bot."
     )
     assert await store.take_study_notice("slack", "T1", "quiet") is None  # said once
+
+
+async def test_resuming_a_run_makes_no_new_run_and_uses_up_no_run_id(engine: QuizEngine, store: Store) -> None:
+    first = await first_card(engine, person("resumer"))
+    again = await first_card(engine, person("resumer"))
+    other = await first_card(engine, person("newcomer"))
+    run_ids = [decode(card.buttons[0].action_id).run_id for card in (first, again, other)]  # type: ignore[attr-defined]
+    assert run_ids == [1, 1, 2]  # the next run gets the next id on both databases
