@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import sqlite3
 from collections.abc import Iterator
@@ -86,7 +87,12 @@ def consistent(path: Path) -> None:
 
 
 async def test_an_answer_while_another_connection_holds_the_write_lock_records_nothing_and_works_after(
-    short_busy_timeout: None, db_path: Path, decks: DeckLibrary, clock: FakeClock, locker: sqlite3.Connection
+    short_busy_timeout: None,
+    db_path: Path,
+    decks: DeckLibrary,
+    clock: FakeClock,
+    locker: sqlite3.Connection,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     async with await SQLiteStore.open(db_path) as store:
         engine = QuizEngine(store, decks, clock=clock, rng=random.Random(1))
@@ -94,10 +100,14 @@ async def test_an_answer_while_another_connection_holds_the_write_lock_records_n
         cards = [await first_card(engine, p) for p in people]
         before = table_counts(db_path)
         locker.execute("BEGIN IMMEDIATE")
-        results = await asyncio.gather(
-            *(engine.handle(p, c.buttons[0].action_id) for p, c in zip(people, cards, strict=True)), return_exceptions=True
-        )
+        with caplog.at_level(logging.ERROR, logger="bot.store.base"):
+            results = await asyncio.gather(
+                *(engine.handle(p, c.buttons[0].action_id) for p, c in zip(people, cards, strict=True)), return_exceptions=True
+            )
         assert all(isinstance(r, sqlite3.OperationalError) and "locked" in str(r) for r in results), results
+        # Operators see why: one line for each batch that could not start.
+        logged = [r.getMessage() for r in caplog.records if r.name == "bot.store.base"]
+        assert logged and set(logged) == {"cannot start a write transaction: database is locked"}
         # Reads go on while the lock is held (WAL): the board and the run still show, and show nothing new.
         assert await store.run_answers(int(cards[0].buttons[0].action_id.split(":")[2])) == []
         locker.execute("ROLLBACK")
