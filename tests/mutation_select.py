@@ -108,6 +108,12 @@ SEED = 20
 MUTATION_NOTES = Path("tests/MUTATION.md")
 # The mutants named between these two lines of tests/MUTATION.md are left out of the score, each with its reason.
 EXCLUDED_START, EXCLUDED_END = "<!-- excluded from the score: start -->", "<!-- excluded from the score: end -->"
+
+
+def _names_between(text: str, start: str, end: str) -> set[str]:
+    return set(MUTANT_NAME.findall(text.split(start, 1)[-1].split(end, 1)[0])) if start in text else set()
+
+
 MUTANT_NAME = re.compile(r"bot\.[\w.ǁ]+__mutmut_\d+")
 
 
@@ -136,8 +142,7 @@ def figures(globs: list[str]) -> None:
         if only
     }
     notes = MUTATION_NOTES.read_text(encoding="utf-8")
-    excluded = notes.split(EXCLUDED_START, 1)[-1].split(EXCLUDED_END, 1)[0] if EXCLUDED_START in notes else ""
-    equivalent = set(MUTANT_NAME.findall(excluded))
+    equivalent = _names_between(notes, EXCLUDED_START, EXCLUDED_END)
     rows: dict[str, Counter[str]] = {}
     for name, status in _statuses().items():
         if not any(fnmatch.fnmatch(name, glob) for glob in globs):
