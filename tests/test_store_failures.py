@@ -1,16 +1,18 @@
-"""A read or a write that fails reaches its caller, and the store goes on serving the next one."""
+"""A read or a write that fails reaches its caller and the store goes on; another program's database is refused."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
 
-from bot.config import parse_database
+from bot.config import parse_database, shown_url
 from bot.runtime import open_store
 from bot.store import Store
+from bot.store.errors import ForeignDatabaseError
 from tests.conftest import QuizDatabase, person
 
 
@@ -37,3 +39,26 @@ async def test_a_failed_write_raises_in_its_caller_and_the_next_write_is_recorde
         assert await store.person_id(person("after")) == person_id
     finally:
         await database.execute("ALTER TABLE moved_away RENAME TO digest_channels")
+
+
+async def test_a_database_of_another_program_is_refused_naming_five_of_its_tables(
+    database: QuizDatabase, new_database: Callable[[], Awaitable[QuizDatabase]]
+) -> None:
+    # In the test's own process (tests/test_database_setting.py checks the command), so that mutation testing maps it.
+    other = await new_database()
+    await other.execute(*(f"CREATE TABLE ledger_{letter} (id INTEGER PRIMARY KEY)" for letter in "abcdef"))
+    with pytest.raises(ForeignDatabaseError) as refused:
+        await open_store(parse_database(other.url))
+    assert "it holds other tables (ledger_a, ledger_b, ledger_c, ledger_d, ledger_e, ...) and no recsys-quiz schema" in str(refused.value)
+    assert f"{shown_url(other.url) if other.url.startswith('postgresql') else other.url} is not a recsys-quiz database" in str(
+        refused.value
+    )
+
+
+async def test_a_caller_that_gives_up_does_not_keep_the_other_writes_of_its_batch_from_their_results(store: Store) -> None:
+    gave_up = asyncio.ensure_future(store.ensure_person(person("gives-up"), 1))
+    waits = asyncio.ensure_future(store.ensure_person(person("waits"), 1))
+    await asyncio.sleep(0)  # both are queued for the same batch
+    gave_up.cancel()
+    person_id = await asyncio.wait_for(waits, timeout=30)  # bounded: a result that never came would wait for ever
+    assert await store.person_id(person("waits")) == person_id
