@@ -12,7 +12,7 @@ import pytest
 from bot.config import parse_database, shown_url
 from bot.runtime import open_store
 from bot.store import Store
-from bot.store.errors import ForeignDatabaseError
+from bot.store.errors import DatabaseUnavailableError, ForeignDatabaseError
 from tests.conftest import QuizDatabase, person
 
 
@@ -41,18 +41,33 @@ async def test_a_failed_write_raises_in_its_caller_and_the_next_write_is_recorde
         await database.execute("ALTER TABLE moved_away RENAME TO digest_channels")
 
 
+@pytest.mark.parametrize("tables", [5, 6])
 async def test_a_database_of_another_program_is_refused_naming_five_of_its_tables(
-    database: QuizDatabase, new_database: Callable[[], Awaitable[QuizDatabase]]
+    database: QuizDatabase, new_database: Callable[[], Awaitable[QuizDatabase]], tables: int
 ) -> None:
     # In the test's own process (tests/test_database_setting.py checks the command), so that mutation testing maps it.
     other = await new_database()
-    await other.execute(*(f"CREATE TABLE ledger_{letter} (id INTEGER PRIMARY KEY)" for letter in "abcdef"))
+    await other.execute(*(f"CREATE TABLE ledger_{letter} (id INTEGER PRIMARY KEY)" for letter in "abcdef"[:tables]))
     with pytest.raises(ForeignDatabaseError) as refused:
         await open_store(parse_database(other.url))
-    assert "it holds other tables (ledger_a, ledger_b, ledger_c, ledger_d, ledger_e, ...) and no recsys-quiz schema" in str(refused.value)
-    assert f"{shown_url(other.url) if other.url.startswith('postgresql') else other.url} is not a recsys-quiz database" in str(
-        refused.value
+    shown = "ledger_a, ledger_b, ledger_c, ledger_d, ledger_e" + (", ..." if tables == 6 else "")
+    if other.url.startswith("postgresql"):
+        where, point = shown_url(other.url), "Point RECSYS_QUIZ_DB at a recsys-quiz database or an empty one"
+    else:
+        where, point = other.url, "Point RECSYS_QUIZ_DB (or --db) at a recsys-quiz database or a new file"
+    assert str(refused.value) == (
+        f"{where} is not a recsys-quiz database: it holds other tables ({shown}) and no recsys-quiz schema, so it was left "
+        f"unchanged. {point}"
     )
+
+
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+async def test_a_postgresql_server_that_does_not_answer_is_named_in_the_refusal(database: QuizDatabase) -> None:
+    url = "postgresql://postgres@127.0.0.1:1/quiz"  # nothing listens on port 1
+    with pytest.raises(DatabaseUnavailableError) as refused:
+        await open_store(parse_database(url))
+    assert str(refused.value).startswith(f"cannot use the PostgreSQL database {url}: cannot connect to the server (")
+    assert str(refused.value).endswith("). Check RECSYS_QUIZ_DB")
 
 
 async def test_a_caller_that_gives_up_does_not_keep_the_other_writes_of_its_batch_from_their_results(store: Store) -> None:
