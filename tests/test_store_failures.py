@@ -67,6 +67,7 @@ async def test_a_postgresql_server_that_does_not_answer_is_named_in_the_refusal(
     with pytest.raises(DatabaseUnavailableError) as refused:
         await open_store(parse_database(url))
     assert str(refused.value).startswith(f"cannot use the PostgreSQL database {url}: cannot connect to the server (")
+    assert "Connect call failed ('127.0.0.1', 1)" in str(refused.value)  # the reason, not a guess at one
     assert str(refused.value).endswith("). Check RECSYS_QUIZ_DB")
 
 

@@ -204,7 +204,6 @@ class PostgresBase:
     """A pool of connections to one PostgreSQL database, a group-commit writer over it, and the people in it."""
 
     def __init__(self, url: str, pool: asyncpg.Pool, writer: _Writer) -> None:
-        self.url = url
         self.path = shown_url(url)  # what messages name, as SQLiteStore.path
         self._pool = pool
         self._writer = writer
